@@ -1,0 +1,185 @@
+/* addr.c -- IP address and host:port parsing. */
+#include "autoconf.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+
+bool
+addr_parse_ip(const char *s, size_t len, struct addr_ip *out)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, buf, out->bytes) == 1) {
+		out->family = 4;
+		return true;
+	}
+	if (inet_pton(AF_INET6, buf, out->bytes) == 1) {
+		out->family = 6;
+		if (memcmp(out->bytes, mapped, sizeof(mapped)) == 0) {
+			memmove(out->bytes, out->bytes + 12, 4);
+			memset(out->bytes + 4, 0, 12);
+			out->family = 4;
+		}
+		return true;
+	}
+	return false;
+}
+
+void
+addr_ip_to_text(const struct addr_ip *ip, char *out, size_t outsize)
+{
+	if (!inet_ntop(ip->family == 4 ? AF_INET : AF_INET6, ip->bytes, out,
+	    (socklen_t)outsize))
+		snprintf(out, outsize, "?");
+}
+
+static bool
+parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v == 0 || v > 65535)
+		return false;
+	*port = (uint16_t)v;
+	return true;
+}
+
+bool
+addr_split_hostport(const char *s, char *host, size_t hostsize, uint16_t *port,
+    uint16_t default_port)
+{
+	const char *colon, *hend;
+	struct addr_ip ip;
+	size_t hlen;
+
+	if (s[0] == '[') {
+		hend = strchr(s, ']');
+		if (!hend)
+			return false;
+		s++;
+		hlen = (size_t)(hend - s);
+		if (hend[1] == '\0') {
+			if (!default_port)
+				return false;
+			*port = default_port;
+		} else if (hend[1] != ':' || !parse_port(hend + 2, port)) {
+			return false;
+		}
+		if (!addr_parse_ip(s, hlen, &ip) || ip.family != 6)
+			return false;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon && strchr(s, ':') != colon) {
+			/* Several colons and no brackets: a bare IPv6 address. */
+			if (!default_port || !addr_parse_ip(s, strlen(s), &ip))
+				return false;
+			hlen = strlen(s);
+			*port = default_port;
+		} else if (colon) {
+			hlen = (size_t)(colon - s);
+			if (!parse_port(colon + 1, port))
+				return false;
+		} else {
+			if (!default_port)
+				return false;
+			hlen = strlen(s);
+			*port = default_port;
+		}
+	}
+	if (hlen == 0 || hlen >= hostsize)
+		return false;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	return true;
+}
+
+bool
+addr_parse_upid(const char *pid, char *host, size_t hostsize, uint16_t *port)
+{
+	const char *at = strchr(pid, '@');
+
+	if (!at || at == pid)
+		return false;
+	return addr_split_hostport(at + 1, host, hostsize, port, 0);
+}
+
+socklen_t
+addr_to_sockaddr(const struct addr_ip *ip, uint16_t port,
+    struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ip->family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, ip->bytes, 4);
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	memcpy(&sin6->sin6_addr, ip->bytes, 16);
+	return sizeof(*sin6);
+}
+
+bool
+addr_ip_equal(const struct addr_ip *a, const struct addr_ip *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
+}
+
+size_t
+addr_local_ips(struct addr_ip *out, size_t max, bool loopback)
+{
+	struct ifaddrs *ifa, *i;
+	size_t n = 0;
+
+	if (getifaddrs(&ifa) < 0)
+		return 0;
+	for (i = ifa; i && n < max; i = i->ifa_next) {
+		struct addr_ip ip;
+		bool dup = false;
+
+		if (!i->ifa_addr || !(i->ifa_flags & IFF_UP))
+			continue;
+		if (!loopback && (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		memset(&ip, 0, sizeof(ip));
+		if (i->ifa_addr->sa_family == AF_INET) {
+			ip.family = 4;
+			memcpy(ip.bytes, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			const uint8_t *b = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr;
+			if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+				continue;	/* link-local */
+			ip.family = 6;
+			memcpy(ip.bytes, b, 16);
+		} else {
+			continue;
+		}
+		for (size_t k = 0; k < n; k++)
+			dup = dup || addr_ip_equal(&out[k], &ip);
+		if (!dup)
+			out[n++] = ip;
+	}
+	freeifaddrs(ifa);
+	return n;
+}

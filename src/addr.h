@@ -1,0 +1,59 @@
+/* addr.h -- IP address and host:port parsing shared by config, state and forwarding. */
+#ifndef TASKDNS_ADDR_H
+#define TASKDNS_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/** An IPv4 or IPv6 address in network order. */
+struct addr_ip {
+	uint8_t family;		/**< 4 or 6 */
+	uint8_t bytes[16];	/**< 4 or 16 octets used */
+};
+
+/**
+ * Parse a textual IP address of @len octets. IPv4-mapped IPv6 addresses
+ * ("::ffff:10.0.0.1") become IPv4, as Mesos-DNS treats them.
+ * @return true on success.
+ */
+bool addr_parse_ip(const char *s, size_t len, struct addr_ip *out);
+
+/** Write @ip as text into @out (INET6_ADDRSTRLEN octets). */
+void addr_ip_to_text(const struct addr_ip *ip, char *out, size_t outsize);
+
+/**
+ * Split "host:port", "[v6]:port", "v4" or "v6" (the last two only when
+ * @default_port is non-zero) into @host and @port. The port must be a
+ * decimal number 1..65535.
+ * @return true on success.
+ */
+bool addr_split_hostport(const char *s, char *host, size_t hostsize,
+    uint16_t *port, uint16_t default_port);
+
+/**
+ * Parse a libprocess PID "name@host:port" (such as "slave(1)@10.0.0.7:5051"
+ * or "master@10.0.0.1:5050") into @host and @port.
+ * @return true on success.
+ */
+bool addr_parse_upid(const char *pid, char *host, size_t hostsize,
+    uint16_t *port);
+
+/**
+ * Fill @ss with @ip and @port. @return the socklen to use.
+ */
+socklen_t addr_to_sockaddr(const struct addr_ip *ip, uint16_t port,
+    struct sockaddr_storage *ss);
+
+/**
+ * Addresses of this host's interfaces that are up, at most @max into @out.
+ * Loopback addresses only with @loopback; IPv6 link-local never (they need
+ * a scope and no record can carry one). @return how many were found.
+ */
+size_t addr_local_ips(struct addr_ip *out, size_t max, bool loopback);
+
+/** Equal address and family. */
+bool addr_ip_equal(const struct addr_ip *a, const struct addr_ip *b);
+
+#endif
