@@ -1,0 +1,646 @@
+/* query.c -- request bytes + record table -> response bytes (RFC 1034/1035, 2181, 2308, 6891). */
+#include "autoconf.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "query.h"
+#include "table.h"
+#include "wire.h"
+
+/* Largest RRset permutation computed per query; beyond it, rotate. */
+#define ORDER_MAX 4096
+/* Compression targets remembered per response. */
+#define COMP_MAX 64
+/* SRV targets whose addresses go to the additional section. */
+#define GLUE_MAX 128
+/* The OPT record we append: root, type, class, TTL, RDLENGTH. */
+#define OPT_LEN 11
+
+struct comp {
+	const uint8_t *name;	/* lower-case wire suffix */
+	uint16_t len;
+	uint16_t off;		/* where it starts in the response */
+};
+
+/* A response under construction; request lifetime, on the stack. */
+struct pkt {
+	uint8_t *buf;
+	size_t len;
+	size_t limit;		/* usable octets (OPT space already reserved) */
+	uint16_t count[3];	/* answer, authority, additional */
+	struct comp comp[COMP_MAX];
+	unsigned ncomp;
+};
+
+static uint64_t
+rand64(uint64_t *s)
+{
+	/* xorshift64*: fast, per-thread state, good enough to shuffle. */
+	uint64_t x = *s ? *s : 0x9e3779b97f4a7c15ULL;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+static uint32_t
+rand_below(uint64_t *s, uint32_t n)
+{
+	return (uint32_t)(((rand64(s) >> 32) * (uint64_t)n) >> 32);
+}
+
+/*
+ * Fill @ord with the order to send @n records in: a fresh random
+ * permutation per query (Mesos-DNS shuffles for rudimentary load
+ * balancing), or for very large sets a random rotation.
+ * @return how many entries were written (at most ORDER_MAX).
+ */
+static uint32_t
+order_rrset(uint32_t n, uint64_t *rng, uint32_t *ord)
+{
+	if (n <= ORDER_MAX) {
+		for (uint32_t i = 0; i < n; i++)
+			ord[i] = i;
+		for (uint32_t i = n; i > 1; i--) {
+			uint32_t j = rand_below(rng, i), tmp = ord[i - 1];
+			ord[i - 1] = ord[j];
+			ord[j] = tmp;
+		}
+		return n;
+	}
+	uint32_t start = rand_below(rng, n);
+	for (uint32_t i = 0; i < ORDER_MAX; i++)
+		ord[i] = (start + i) % n;
+	return ORDER_MAX;
+}
+
+static void
+comp_add(struct pkt *p, const uint8_t *name, size_t len, size_t off)
+{
+	/* Add every suffix of a name written literally at @off. */
+	for (size_t i = 0; i + 1 < len; i += (size_t)name[i] + 1) {
+		if (p->ncomp == COMP_MAX || off + i >= 0x4000)
+			return;
+		p->comp[p->ncomp].name = name + i;
+		p->comp[p->ncomp].len = (uint16_t)(len - i);
+		p->comp[p->ncomp].off = (uint16_t)(off + i);
+		p->ncomp++;
+	}
+}
+
+/*
+ * Write lower-case wire @name, compressed against names already in the
+ * response (RFC 1035 4.1.4). @return false if it does not fit.
+ */
+static bool
+put_name(struct pkt *p, const uint8_t *name, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += (size_t)name[i] + 1) {
+		for (unsigned c = 0; c < p->ncomp; c++) {
+			if (p->comp[c].len != len - i ||
+			    memcmp(p->comp[c].name, name + i, len - i) != 0)
+				continue;
+			if (p->len + i + 2 > p->limit)
+				return false;
+			memcpy(p->buf + p->len, name, i);
+			wire_put16(p->buf + p->len + i, (uint16_t)(0xc000 | p->comp[c].off));
+			comp_add(p, name, i + 1, p->len);
+			p->len += i + 2;
+			return true;
+		}
+	}
+	if (p->len + len > p->limit)
+		return false;
+	memcpy(p->buf + p->len, name, len);
+	comp_add(p, name, len, p->len);
+	p->len += len;
+	return true;
+}
+
+/* Start an RR: owner (pointer @owner_ptr, or @owner), type, class, TTL. */
+static bool
+put_rr_head(struct pkt *p, uint16_t owner_ptr, const uint8_t *owner,
+    size_t owner_len, uint16_t type, uint32_t ttl)
+{
+	if (owner) {
+		if (!put_name(p, owner, owner_len))
+			return false;
+	} else {
+		if (p->len + 2 > p->limit)
+			return false;
+		wire_put16(p->buf + p->len, (uint16_t)(0xc000 | owner_ptr));
+		p->len += 2;
+	}
+	if (p->len + 10 > p->limit)
+		return false;
+	wire_put16(p->buf + p->len, type);
+	wire_put16(p->buf + p->len + 2, WIRE_CLASS_IN);
+	wire_put32(p->buf + p->len + 4, ttl);
+	p->len += 10;	/* RDLENGTH written by put_rr_end() */
+	return true;
+}
+
+static void
+put_rr_end(struct pkt *p, size_t rdstart, int section)
+{
+	wire_put16(p->buf + rdstart - 2, (uint16_t)(p->len - rdstart));
+	p->count[section]++;
+}
+
+/* A position to roll back to when a record does not fit. */
+struct mark {
+	size_t len;
+	unsigned ncomp;
+};
+
+static struct mark
+mark(const struct pkt *p)
+{
+	return (struct mark){ p->len, p->ncomp };
+}
+
+static bool
+rollback(struct pkt *p, struct mark m)
+{
+	p->len = m.len;
+	p->ncomp = m.ncomp;
+	return false;
+}
+
+/* An address record; @data is 4 or 16 octets. */
+static bool
+put_addr(struct pkt *p, int section, uint16_t owner_ptr, const uint8_t *owner,
+    size_t owner_len, uint16_t type, uint32_t ttl, const uint8_t *data)
+{
+	struct mark m = mark(p);
+	size_t dlen = type == WIRE_TYPE_A ? 4 : 16;
+
+	if (!put_rr_head(p, owner_ptr, owner, owner_len, type, ttl) ||
+	    p->len + dlen > p->limit)
+		return rollback(p, m);
+	memcpy(p->buf + p->len, data, dlen);
+	p->len += dlen;
+	put_rr_end(p, p->len - dlen, section);
+	return true;
+}
+
+static bool
+put_srv(struct pkt *p, const struct table *t, const struct table_srv *s)
+{
+	struct mark m = mark(p);
+	size_t rd;
+
+	if (!put_rr_head(p, WIRE_HEADER, NULL, 0, WIRE_TYPE_SRV, t->ttl) ||
+	    p->len + 6 > p->limit)
+		return rollback(p, m);
+	rd = p->len;
+	wire_put16(p->buf + p->len, 0);			/* priority */
+	wire_put16(p->buf + p->len + 2, t->srv_weight);
+	wire_put16(p->buf + p->len + 4, s->port);
+	p->len += 6;
+	/* RFC 2782 says targets are not compressed; RFC 3597 allows it for
+	 * reading and every resolver decodes it, but follow the letter. */
+	if (p->len + s->target_len > p->limit)
+		return rollback(p, m);
+	memcpy(p->buf + p->len, s->target, s->target_len);
+	comp_add(p, s->target, s->target_len, p->len);
+	p->len += s->target_len;
+	put_rr_end(p, rd, 0);
+	return true;
+}
+
+static bool
+put_soa(struct pkt *p, int section, const struct table *t, uint32_t ttl,
+    bool owner_is_qname)
+{
+	struct mark m = mark(p);
+	size_t rd;
+
+	if (!put_rr_head(p, WIRE_HEADER, owner_is_qname ? NULL : t->apex,
+	    t->apex_len, WIRE_TYPE_SOA, ttl))
+		return rollback(p, m);
+	rd = p->len;
+	if (!put_name(p, t->soa_mname, t->soa_mname_len) ||
+	    !put_name(p, t->soa_rname, t->soa_rname_len) || p->len + 20 > p->limit)
+		return rollback(p, m);
+	wire_put32(p->buf + p->len, t->serial);
+	wire_put32(p->buf + p->len + 4, t->soa_refresh);
+	wire_put32(p->buf + p->len + 8, t->soa_retry);
+	wire_put32(p->buf + p->len + 12, t->soa_expire);
+	wire_put32(p->buf + p->len + 16, t->soa_minimum);
+	p->len += 20;
+	put_rr_end(p, rd, section);
+	return true;
+}
+
+static bool
+put_ns(struct pkt *p, const struct table *t)
+{
+	struct mark m = mark(p);
+	size_t rd;
+
+	if (!put_rr_head(p, WIRE_HEADER, NULL, 0, WIRE_TYPE_NS, t->ttl))
+		return rollback(p, m);
+	rd = p->len;
+	if (!put_name(p, t->soa_mname, t->soa_mname_len))
+		return rollback(p, m);
+	put_rr_end(p, rd, 0);
+	return true;
+}
+
+/* All A or AAAA records of @node in the answer, shuffled. */
+static bool
+answer_addrs(struct pkt *p, const struct table *t, const struct table_node *n,
+    enum table_type ty, uint64_t *rng, uint32_t *ord)
+{
+	uint32_t m = order_rrset(n->count[ty], rng, ord);
+
+	for (uint32_t k = 0; k < m; k++) {
+		uint32_t i = n->first[ty] + ord[k];
+		if (!put_addr(p, 0, WIRE_HEADER, NULL, 0,
+		    ty == TABLE_A ? WIRE_TYPE_A : WIRE_TYPE_AAAA, t->ttl,
+		    ty == TABLE_A ? t->a[i] : t->aaaa[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Addresses of @node (an SRV or NS target) in the additional section. */
+static bool
+glue(struct pkt *p, const struct table *t, const struct table_node *n)
+{
+	for (uint32_t k = 0; k < n->count[TABLE_A]; k++)
+		if (!put_addr(p, 2, 0, n->name, n->name_len, WIRE_TYPE_A, t->ttl,
+		    t->a[n->first[TABLE_A] + k]))
+			return false;
+	for (uint32_t k = 0; k < n->count[TABLE_AAAA]; k++)
+		if (!put_addr(p, 2, 0, n->name, n->name_len, WIRE_TYPE_AAAA, t->ttl,
+		    t->aaaa[n->first[TABLE_AAAA] + k]))
+			return false;
+	return true;
+}
+
+/*
+ * SRV records shuffled; then, when everything fit, their targets'
+ * addresses in the additional section as far as they fit (RFC 2782; a
+ * missing additional record never sets TC, RFC 2181 9).
+ */
+static bool
+answer_srv(struct pkt *p, const struct table *t, const struct table_node *n,
+    uint64_t *rng, uint32_t *ord)
+{
+	const struct table_node *done[GLUE_MAX];
+	uint32_t m = order_rrset(n->count[TABLE_SRV], rng, ord), ndone = 0;
+
+	for (uint32_t k = 0; k < m; k++)
+		if (!put_srv(p, t, &t->srv[n->first[TABLE_SRV] + ord[k]]))
+			return false;
+	for (uint32_t k = 0; k < m; k++) {
+		const struct table_node *tn = t->srv[n->first[TABLE_SRV] + ord[k]].target_node;
+		bool seen = false;
+
+		if (!tn)
+			continue;
+		for (uint32_t d = 0; d < ndone && !seen; d++)
+			seen = done[d] == tn;
+		if (seen)
+			continue;
+		if (ndone == GLUE_MAX || !glue(p, t, tn))
+			break;
+		done[ndone++] = tn;
+	}
+	return true;
+}
+
+static void
+put_header(uint8_t *buf, const struct query_info *qi, const struct query_opts *o,
+    bool aa, uint8_t rcode)
+{
+	uint16_t flags = WIRE_QR | (qi->flags & (0x7800 | WIRE_RD | WIRE_CD)) |
+	    (rcode & 0x0f);
+
+	if (aa)
+		flags |= WIRE_AA;
+	if (o->recurse_on)
+		flags |= WIRE_RA;
+	wire_put16(buf, qi->id);
+	wire_put16(buf + 2, flags);
+	memset(buf + 4, 0, 8);
+}
+
+/* Append the OPT record (RFC 6891 6.1.2): our UDP size, extended rcode, DO. */
+static size_t
+put_opt(uint8_t *buf, size_t len, const struct query_opts *o,
+    const struct query_info *qi, uint8_t rcode)
+{
+	uint8_t *p = buf + len;
+
+	p[0] = 0;
+	wire_put16(p + 1, WIRE_TYPE_OPT);
+	wire_put16(p + 3, o->udp_max);
+	p[5] = (uint8_t)(rcode >> 4);	/* extended RCODE, upper 8 bits */
+	p[6] = 0;			/* version 0 */
+	/* DO is copied (RFC 3225 3); the other flags are zero (RFC 6891 6.1.4). */
+	wire_put16(p + 7, qi->edns_do ? WIRE_EDNS_DO : 0);
+	wire_put16(p + 9, 0);
+	wire_put16(buf + 10, (uint16_t)(wire_get16(buf + 10) + 1));
+	return len + OPT_LEN;
+}
+
+static size_t
+finish(struct pkt *p, const struct query_opts *o, struct query_info *qi,
+    uint8_t rcode)
+{
+	wire_put16(p->buf + 6, p->count[0]);
+	wire_put16(p->buf + 8, p->count[1]);
+	wire_put16(p->buf + 10, p->count[2]);
+	if (qi->truncated)
+		wire_put16(p->buf + 2, (uint16_t)(wire_get16(p->buf + 2) | WIRE_TC));
+	if (qi->edns)
+		p->len = put_opt(p->buf, p->len, o, qi, rcode);
+	qi->action = QUERY_REPLY;
+	return p->len;
+}
+
+size_t
+query_error(const struct query_opts *o, const struct query_info *qi,
+    const uint8_t *req, uint8_t rcode, uint8_t *resp, size_t respmax)
+{
+	size_t len = WIRE_HEADER;
+
+	put_header(resp, qi, o, false, rcode);
+	if (qi->qend) {
+		memcpy(resp + WIRE_HEADER, req + WIRE_HEADER, qi->qend - WIRE_HEADER);
+		wire_put16(resp + 4, 1);
+		len = qi->qend;
+	}
+	if (qi->edns && len + OPT_LEN <= respmax)
+		len = put_opt(resp, len, o, qi, rcode);
+	return len;
+}
+
+static size_t
+reply_error(const struct query_opts *o, struct query_info *qi,
+    const uint8_t *req, uint8_t rcode, enum query_outcome outcome,
+    uint8_t *resp, size_t respmax)
+{
+	qi->action = QUERY_REPLY;
+	qi->outcome = outcome;
+	return query_error(o, qi, req, rcode, resp, respmax);
+}
+
+/*
+ * Parse the question (exactly one, RFC 1035 4.1.2; no compression can
+ * occur in it) and lower-case its name. @return false if malformed.
+ */
+static bool
+parse_question(const uint8_t *req, size_t reqlen, struct query_info *qi)
+{
+	size_t pos = WIRE_HEADER, n = 0;
+
+	for (;;) {
+		if (pos >= reqlen)
+			return false;
+		uint8_t c = req[pos];
+		if (c & 0xc0)
+			return false;
+		if (n + c + 1 > NAMES_WIRE_MAX || pos + c + 1 > reqlen)
+			return false;
+		qi->lname[n++] = c;
+		for (uint8_t k = 1; k <= c; k++)
+			qi->lname[n++] = names_lower(req[pos + k]);
+		pos += (size_t)c + 1;
+		if (c == 0)
+			break;
+	}
+	if (pos + 4 > reqlen)
+		return false;
+	qi->qname = req + WIRE_HEADER;
+	qi->qname_len = n;
+	qi->qtype = wire_get16(req + pos);
+	qi->qclass = wire_get16(req + pos + 2);
+	qi->qend = pos + 4;
+	return true;
+}
+
+/*
+ * Walk the answer, authority and additional sections for the OPT record
+ * (RFC 6891 6.1.1: at most one, owned by the root). @return false if the
+ * message is malformed.
+ */
+static bool
+parse_rest(const uint8_t *req, size_t reqlen, struct query_info *qi,
+    uint8_t *version)
+{
+	size_t pos = qi->qend;
+	unsigned total = (unsigned)wire_get16(req + 6) + wire_get16(req + 8);
+	unsigned nar = wire_get16(req + 10);
+
+	for (unsigned i = 0; i < total + nar; i++) {
+		size_t owner = pos;
+		uint16_t type, rdlen;
+
+		if (!wire_skip_name(req, reqlen, &pos) || pos + 10 > reqlen)
+			return false;
+		type = wire_get16(req + pos);
+		rdlen = wire_get16(req + pos + 8);
+		if (pos + 10 + rdlen > reqlen)
+			return false;
+		if (type == WIRE_TYPE_OPT) {
+			if (i < total || qi->edns || req[owner] != 0)
+				return false;
+			qi->edns = true;
+			/* Below 512 is treated as 512 (RFC 6891 6.2.5). */
+			uint16_t size = wire_get16(req + pos + 2);
+			qi->udp_limit = size < 512 ? 512 : size;
+			*version = req[pos + 5];
+			qi->edns_do = (wire_get16(req + pos + 6) & WIRE_EDNS_DO) != 0;
+		}
+		pos += 10 + (size_t)rdlen;
+	}
+	return true;
+}
+
+size_t
+query_answer(const struct table *t, const struct query_opts *o,
+    const uint8_t *req, size_t reqlen, bool tcp, uint64_t *rng,
+    uint8_t *resp, size_t respmax, struct query_info *qi)
+{
+	uint32_t ord[ORDER_MAX];
+	const struct table_node *node;
+	struct pkt p;
+	uint8_t version = 0, opcode;
+	bool ok = true;
+
+	/* lname is last and filled as the question is parsed. */
+	memset(qi, 0, offsetof(struct query_info, lname));
+	qi->udp_limit = 512;
+	/* Too short for a header, or a response: never answer (RFC 1035 4.1.1). */
+	if (reqlen < WIRE_HEADER || (wire_get16(req + 2) & WIRE_QR)) {
+		qi->action = QUERY_DROP;
+		qi->outcome = QUERY_DROPPED;
+		return 0;
+	}
+	qi->id = wire_get16(req);
+	qi->flags = wire_get16(req + 2);
+	opcode = (uint8_t)((qi->flags >> 11) & 0x0f);
+
+	if (wire_get16(req + 4) != 1 || !parse_question(req, reqlen, qi)) {
+		qi->qend = 0;
+		return reply_error(o, qi, req, opcode ? WIRE_NOTIMP : WIRE_FORMERR,
+		    opcode ? QUERY_NOTIMP : QUERY_FORMERR, resp, respmax);
+	}
+	if (opcode != 0)	/* only QUERY (RFC 1035 4.1.1) */
+		return reply_error(o, qi, req, WIRE_NOTIMP, QUERY_NOTIMP, resp,
+		    respmax);
+	if (!parse_rest(req, reqlen, qi, &version)) {
+		qi->edns = false;
+		return reply_error(o, qi, req, WIRE_FORMERR, QUERY_FORMERR, resp,
+		    respmax);
+	}
+	if (qi->edns && version != 0)
+		return reply_error(o, qi, req, WIRE_BADVERS, QUERY_BADVERS, resp,
+		    respmax);
+	if (qi->qtype == WIRE_TYPE_OPT)	/* a pseudo-type cannot be asked for */
+		return reply_error(o, qi, req, WIRE_FORMERR, QUERY_FORMERR, resp,
+		    respmax);
+
+	if (!names_wire_in_zone(qi->lname, qi->qname_len, o->apex, o->apex_len)) {
+		if (!o->external_on)
+			return reply_error(o, qi, req, WIRE_REFUSED, QUERY_REFUSED,
+			    resp, respmax);
+		qi->action = QUERY_FORWARD;
+		qi->outcome = QUERY_FORWARDED;
+		return 0;
+	}
+	if (!t)		/* no state loaded yet: do not let anyone cache a miss */
+		return reply_error(o, qi, req, WIRE_SERVFAIL, QUERY_SERVFAIL, resp,
+		    respmax);
+	if (qi->qclass != WIRE_CLASS_IN && qi->qclass != WIRE_CLASS_ANY)
+		return reply_error(o, qi, req, WIRE_REFUSED, QUERY_REFUSED, resp,
+		    respmax);
+	if (qi->qtype == WIRE_TYPE_AXFR || qi->qtype == WIRE_TYPE_IXFR)
+		return reply_error(o, qi, req, WIRE_REFUSED, QUERY_REFUSED, resp,
+		    respmax);
+
+	/* The response: header, the question as asked, then the sections. */
+	p.buf = resp;
+	p.len = qi->qend;
+	p.limit = tcp ? 65535 : (qi->edns ? (qi->udp_limit < o->udp_max ?
+	    qi->udp_limit : o->udp_max) : 512);
+	if (p.limit > respmax)
+		p.limit = respmax;
+	if (qi->edns)
+		p.limit -= OPT_LEN;
+	p.count[0] = p.count[1] = p.count[2] = 0;
+	p.ncomp = 0;
+	put_header(resp, qi, o, true, WIRE_NOERROR);
+	memcpy(resp + WIRE_HEADER, req + WIRE_HEADER, qi->qend - WIRE_HEADER);
+	wire_put16(resp + 4, 1);
+	comp_add(&p, qi->lname, qi->qname_len, WIRE_HEADER);
+
+	node = table_lookup(t, qi->lname, qi->qname_len,
+	    table_hash(qi->lname, qi->qname_len));
+	if (node) {
+		bool apex = node == t->apex_node;
+		bool any = qi->qtype == WIRE_TYPE_ANY;
+
+		if (apex && (any || qi->qtype == WIRE_TYPE_SOA))
+			ok = ok && put_soa(&p, 0, t, t->ttl, true);
+		if (apex && ok && (any || qi->qtype == WIRE_TYPE_NS)) {
+			ok = put_ns(&p, t);
+			if (ok && !any) {
+				const struct table_node *ns = table_lookup(t,
+				    t->soa_mname, t->soa_mname_len,
+				    table_hash(t->soa_mname, t->soa_mname_len));
+				if (ns)
+					(void)glue(&p, t, ns);
+			}
+		}
+		if (ok && (any || qi->qtype == WIRE_TYPE_A))
+			ok = answer_addrs(&p, t, node, TABLE_A, rng, ord);
+		if (ok && (any || qi->qtype == WIRE_TYPE_AAAA))
+			ok = answer_addrs(&p, t, node, TABLE_AAAA, rng, ord);
+		if (ok && (any || qi->qtype == WIRE_TYPE_SRV))
+			ok = answer_srv(&p, t, node, rng, ord);
+	}
+	if (!ok) {
+		/* RFC 2181 9: what fits goes out, with TC so a client can retry over TCP. */
+		qi->truncated = true;
+		p.count[1] = p.count[2] = 0;
+		qi->outcome = QUERY_OK;
+		return finish(&p, o, qi, WIRE_NOERROR);
+	}
+	if (p.count[0] > 0) {
+		qi->outcome = QUERY_OK;
+		return finish(&p, o, qi, WIRE_NOERROR);
+	}
+	/*
+	 * NODATA (the name exists: an owner, an empty non-terminal, the apex)
+	 * or NXDOMAIN, both with the SOA so resolvers can cache the miss for
+	 * min(SOA TTL, MINIMUM) (RFC 2308 3 and 5).
+	 */
+	uint32_t neg = t->ttl < t->soa_minimum ? t->ttl : t->soa_minimum;
+	p.count[2] = 0;
+	if (!put_soa(&p, 1, t, neg, false))
+		qi->truncated = true;
+	qi->outcome = node ? QUERY_NODATA : QUERY_NXDOMAIN;
+	if (!node)
+		wire_put16(resp + 2, (uint16_t)(wire_get16(resp + 2) | WIRE_NXDOMAIN));
+	return finish(&p, o, qi, node ? WIRE_NOERROR : WIRE_NXDOMAIN);
+}
+
+bool
+query_matches(const struct query_info *qi, const uint8_t *up, size_t uplen,
+    uint16_t upstream_id)
+{
+	size_t pos = WIRE_HEADER;
+	uint16_t flags;
+
+	if (uplen < WIRE_HEADER || wire_get16(up) != upstream_id)
+		return false;
+	flags = wire_get16(up + 2);
+	if (!(flags & WIRE_QR))
+		return false;
+	if (wire_get16(up + 4) == 0)	/* FORMERR and friends may drop it */
+		return (flags & 0x0f) != WIRE_NOERROR;
+	if (wire_get16(up + 4) != 1)
+		return false;
+	for (size_t i = 0; i < qi->qname_len; i++, pos++) {
+		if (pos >= uplen)
+			return false;
+		/* Compare as names, ignoring case (RFC 4343). */
+		if (names_lower(up[pos]) != qi->lname[i])
+			return false;
+	}
+	return pos + 4 <= uplen && wire_get16(up + pos) == qi->qtype &&
+	    wire_get16(up + pos + 2) == qi->qclass;
+}
+
+size_t
+query_relay(const struct query_info *qi, uint8_t *up, size_t uplen, bool tcp)
+{
+	wire_put16(up, qi->id);
+	if (tcp || uplen <= qi->udp_limit)
+		return uplen;
+	/* Too large for the client's UDP: TC and the question (RFC 2181 9). */
+	wire_put16(up + 2, (uint16_t)(wire_get16(up + 2) | WIRE_TC));
+	if (wire_get16(up + 4) == 1 && qi->qend && qi->qend <= uplen) {
+		memset(up + 6, 0, 6);
+		return qi->qend;
+	}
+	memset(up + 4, 0, 8);
+	return WIRE_HEADER;
+}
+
+const char *
+query_outcome_name(enum query_outcome o)
+{
+	static const char *const names[QUERY_OUTCOMES] = {
+		"noerror", "nodata", "nxdomain", "formerr", "notimp",
+		"refused", "servfail", "badvers", "forwarded", "dropped"
+	};
+	return (unsigned)o < QUERY_OUTCOMES ? names[o] : "?";
+}

@@ -1,0 +1,99 @@
+/* query.h -- answer one DNS request from a record table: bytes in, bytes out, no sockets. */
+#ifndef TASKDNS_QUERY_H
+#define TASKDNS_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "names.h"
+
+struct table;
+
+/** Answering options; process lifetime, read-only while serving. */
+struct query_opts {
+	uint8_t apex[NAMES_WIRE_MAX];	/**< the domain, lower-case wire */
+	size_t apex_len;
+	bool recurse_on;		/**< set RA (config recurseon) */
+	bool external_on;		/**< forward names outside the domain */
+	uint16_t udp_max;		/**< our largest EDNS UDP answer, >= 512 */
+};
+
+/** What the caller does with a request. */
+enum query_action {
+	QUERY_REPLY = 0,	/**< send the response written into the buffer */
+	QUERY_FORWARD,		/**< a name outside the domain: hand to the forwarder */
+	QUERY_DROP		/**< no response at all (a response, or no header) */
+};
+
+/** How a request ended, for counters. */
+enum query_outcome {
+	QUERY_OK = 0,		/**< NOERROR with answers */
+	QUERY_NODATA,		/**< NOERROR, no answer, SOA in authority */
+	QUERY_NXDOMAIN,
+	QUERY_FORMERR,
+	QUERY_NOTIMP,
+	QUERY_REFUSED,
+	QUERY_SERVFAIL,
+	QUERY_BADVERS,
+	QUERY_FORWARDED,
+	QUERY_DROPPED,
+	QUERY_OUTCOMES
+};
+
+/** What query_answer() learnt about a request; request lifetime. */
+struct query_info {
+	enum query_action action;
+	enum query_outcome outcome;
+	uint16_t id;			/**< the client's message id */
+	uint16_t flags;			/**< the client's header flags */
+	uint16_t qtype, qclass;
+	const uint8_t *qname;		/**< as received, points into the request */
+	size_t qname_len;
+	size_t qend;			/**< offset just past the question; 0 if none */
+	bool edns;			/**< the request carried an OPT record */
+	bool edns_do;			/**< its DO bit */
+	uint16_t udp_limit;		/**< largest UDP answer the client takes */
+	bool truncated;			/**< the response has TC set */
+	uint8_t lname[NAMES_WIRE_MAX];	/**< qname lower-cased (last: not cleared) */
+};
+
+/**
+ * Answer request @req (@reqlen octets) from table @t (NULL: nothing loaded
+ * yet, answer SERVFAIL for the domain) into @resp (@respmax >= 65535 for
+ * TCP, >= @o->udp_max for UDP). @rng is the caller's PRNG state for the
+ * per-query shuffle. Fills @qi. No allocation, no locks, no logging.
+ * @return the response length (0 unless qi->action is QUERY_REPLY).
+ */
+size_t query_answer(const struct table *t, const struct query_opts *o,
+    const uint8_t *req, size_t reqlen, bool tcp, uint64_t *rng,
+    uint8_t *resp, size_t respmax, struct query_info *qi);
+
+/**
+ * Write an error reply with @rcode to a request query_answer() parsed
+ * (header, the question, an OPT when the client used EDNS).
+ * @return its length.
+ */
+size_t query_error(const struct query_opts *o, const struct query_info *qi,
+    const uint8_t *req, uint8_t rcode, uint8_t *resp, size_t respmax);
+
+/**
+ * Check that upstream response @up answers the request of @qi: a response,
+ * and (unless it is an error without a question) the same question.
+ */
+bool query_matches(const struct query_info *qi, const uint8_t *up, size_t uplen,
+    uint16_t upstream_id);
+
+/**
+ * Prepare upstream response @up for the client in place: restore the
+ * client's id; over UDP, when it exceeds the client's limit, cut it to
+ * header and question with TC set so the client retries over TCP.
+ * @return the length to send.
+ */
+size_t query_relay(const struct query_info *qi, uint8_t *up, size_t uplen,
+    bool tcp);
+
+/** Short name of an outcome ("nxdomain"), for logs and metrics. */
+const char *query_outcome_name(enum query_outcome o);
+
+#endif
