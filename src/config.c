@@ -1,0 +1,856 @@
+/* config.c -- read config.json as Mesos-DNS does (keys match case-insensitively), validate, print. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "log.h"
+#include "names.h"
+
+/* Every key, as Mesos-DNS's documentation spells it (or taskdns's own). */
+enum key {
+	K_ZK, K_MASTERS, K_REFRESH, K_STATE_TIMEOUT, K_TTL, K_DOMAIN, K_PORT,
+	K_RESOLVERS, K_ZONE_RESOLVERS, K_TIMEOUT, K_LISTENER, K_DNSON, K_HTTPON,
+	K_HTTPPORT, K_EXTERNALON, K_RECURSEON, K_SOAMNAME, K_SOARNAME,
+	K_SOAREFRESH, K_SOARETRY, K_SOAEXPIRE, K_SOAMINTTL, K_SOASERIAL,
+	K_IPSOURCES, K_RFC952, K_SRVWEIGHT, K_MESOSAUTH, K_MESOSCREDS,
+	K_ENUMERATION, K_ZKTIMEOUT, K_HTTPS, K_CACERT, K_IAMCONFIG,
+	K_HTTPLISTENER, K_FILE, K_SETTRUNCATE,
+	/* taskdns */
+	K_STATEFILE, K_EDNSSIZE, K_TCPIDLE, K_TCPMAX, K_FWDMAX, K_STATEMAX,
+	K_COUNT
+};
+
+static const char *const key_names[K_COUNT] = {
+	[K_ZK] = "zk", [K_MASTERS] = "masters", [K_REFRESH] = "refreshSeconds",
+	[K_STATE_TIMEOUT] = "stateTimeoutSeconds", [K_TTL] = "ttl",
+	[K_DOMAIN] = "domain", [K_PORT] = "port", [K_RESOLVERS] = "resolvers",
+	[K_ZONE_RESOLVERS] = "zoneResolvers", [K_TIMEOUT] = "timeout",
+	[K_LISTENER] = "listener", [K_DNSON] = "dnson", [K_HTTPON] = "httpon",
+	[K_HTTPPORT] = "httpport", [K_EXTERNALON] = "externalon",
+	[K_RECURSEON] = "recurseon", [K_SOAMNAME] = "SOAMname",
+	[K_SOARNAME] = "SOARname", [K_SOAREFRESH] = "SOARefresh",
+	[K_SOARETRY] = "SOARetry", [K_SOAEXPIRE] = "SOAExpire",
+	[K_SOAMINTTL] = "SOAMinttl", [K_SOASERIAL] = "SOASerial",
+	[K_IPSOURCES] = "IPSources", [K_RFC952] = "EnforceRFC952",
+	[K_SRVWEIGHT] = "srvRecordDefaultWeight",
+	[K_MESOSAUTH] = "mesosAuthentication", [K_MESOSCREDS] = "mesosCredentials",
+	[K_ENUMERATION] = "EnumerationOn", [K_ZKTIMEOUT] = "zkDetectionTimeout",
+	[K_HTTPS] = "MesosHTTPSOn", [K_CACERT] = "CACertFile",
+	[K_IAMCONFIG] = "IAMConfigFile", [K_HTTPLISTENER] = "HTTPListener",
+	[K_FILE] = "File", [K_SETTRUNCATE] = "SetTruncateBit",
+	[K_STATEFILE] = "stateFile", [K_EDNSSIZE] = "ednsUdpSize",
+	[K_TCPIDLE] = "tcpIdleSeconds", [K_TCPMAX] = "tcpMaxConnections",
+	[K_FWDMAX] = "forwardMaxPending", [K_STATEMAX] = "stateMaxMB",
+};
+
+static const char *const ip_source_names[] = {
+	[RECORDS_SRC_HOST] = "host", [RECORDS_SRC_NETINFO] = "netinfo",
+	[RECORDS_SRC_MESOS] = "mesos", [RECORDS_SRC_DOCKER] = "docker",
+	[RECORDS_SRC_AUTOIP] = "autoip",
+};
+
+struct ctx {
+	struct config *c;
+	char *err;
+	bool present[K_COUNT];
+};
+
+static int
+bad(struct ctx *x, enum key k, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+bad(struct ctx *x, enum key k, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(x->err, CONFIG_ERR_MAX, "%s: key \"%s\": ", x->c->file,
+	    key_names[k]);
+	if (n < 0 || n >= CONFIG_ERR_MAX)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(x->err + n, CONFIG_ERR_MAX - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d) {
+		log_msg(LOG_ERR, "config: out of memory");
+		exit(1);
+	}
+	return d;
+}
+
+static void
+set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = xstrdup(s);
+}
+
+static int
+get_int(struct ctx *x, enum key k, const json_t *v, long long min,
+    long long max, int *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max)
+		return bad(x, k, "must be an integer from %lld to %lld", min, max);
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+static int
+get_u32(struct ctx *x, enum key k, const json_t *v, uint32_t *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > 0xffffffffLL)
+		return bad(x, k, "must be an integer from 0 to 4294967295");
+	*out = (uint32_t)json_integer_value(v);
+	return 0;
+}
+
+static int
+get_bool(struct ctx *x, enum key k, const json_t *v, bool *out)
+{
+	if (!json_is_boolean(v))
+		return bad(x, k, "must be true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int
+get_str(struct ctx *x, enum key k, const json_t *v, char **out)
+{
+	if (!json_is_string(v))
+		return bad(x, k, "must be a string");
+	set_str(out, json_string_value(v));
+	return 0;
+}
+
+static void
+free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
+get_strv(struct ctx *x, enum key k, const json_t *v, char ***out, size_t *n)
+{
+	const json_t *e;
+	size_t i;
+	char **a;
+
+	if (!json_is_array(v))
+		return bad(x, k, "must be an array of strings");
+	json_array_foreach(v, i, e)
+		if (!json_is_string(e))
+			return bad(x, k, "element %zu must be a string", i);
+	a = calloc(json_array_size(v) + 1, sizeof(*a));
+	if (!a)
+		return bad(x, k, "out of memory");
+	json_array_foreach(v, i, e)
+		a[i] = xstrdup(json_string_value(e));
+	free_strv(*out, *n);
+	*out = a;
+	*n = json_array_size(v);
+	return 0;
+}
+
+static int
+parse_upstream(struct ctx *x, enum key k, const char *s, struct config_upstream *u)
+{
+	char host[256];
+
+	if (!*s)
+		return bad(x, k, "empty resolver");
+	if (!addr_split_hostport(s, host, sizeof(host), &u->port, 53) ||
+	    !addr_parse_ip(host, strlen(host), &u->ip))
+		return bad(x, k, "\"%s\" is not an IP address or IP:port", s);
+	u->text = xstrdup(s);
+	return 0;
+}
+
+static int
+upstream_list(struct ctx *x, enum key k, char **v, size_t n,
+    struct config_upstream **out, size_t *nout)
+{
+	struct config_upstream *u = calloc(n ? n : 1, sizeof(*u));
+
+	if (!u)
+		return bad(x, k, "out of memory");
+	*out = u;
+	*nout = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (parse_upstream(x, k, v[i], &u[i]) < 0)
+			return -1;
+		(*nout)++;
+		for (size_t j = 0; j < i; j++)
+			if (addr_ip_equal(&u[j].ip, &u[i].ip) && u[j].port == u[i].port)
+				return bad(x, k, "duplicate resolver \"%s\"", v[i]);
+	}
+	return 0;
+}
+
+/* Lower-case, strip one trailing dot, check it is a domain name. */
+static int
+norm_domain(struct ctx *x, enum key k, char *s, bool hostname)
+{
+	uint8_t wire[NAMES_WIRE_MAX];
+	size_t len;
+
+	for (char *p = s; *p; p++)
+		*p = (char)names_lower((uint8_t)*p);
+	len = strlen(s);
+	if (len > 0 && s[len - 1] == '.')
+		s[--len] = '\0';
+	if (len == 0 || names_text_to_wire(s, len, hostname, wire) < 0)
+		return bad(x, k, "\"%s\" is not a valid domain name", s);
+	if (hostname) {
+		for (const char *p = s; *p; p++)
+			if (*p == '_')
+				return bad(x, k, "\"%s\" is not a valid domain name", s);
+		for (const char *p = s; (p = strchr(p, '-')); p++)
+			if (p[1] == '.' || p[1] == '\0')
+				return bad(x, k, "\"%s\": a label ends with '-'", s);
+	}
+	return 0;
+}
+
+static int
+zone_resolvers(struct ctx *x, const json_t *v)
+{
+	const char *zone;
+	const json_t *list;
+	struct config *c = x->c;
+
+	if (!json_is_object(v))
+		return bad(x, K_ZONE_RESOLVERS, "must be an object of zone: [resolvers]");
+	c->zones = calloc(json_object_size(v) + 1, sizeof(*c->zones));
+	if (!c->zones)
+		return bad(x, K_ZONE_RESOLVERS, "out of memory");
+	json_object_foreach((json_t *)v, zone, list) {
+		struct config_zone *z = &c->zones[c->nzones];
+		char **addrs = NULL;
+		size_t n = 0;
+		int r;
+
+		z->zone = xstrdup(zone);
+		c->nzones++;
+		if (norm_domain(x, K_ZONE_RESOLVERS, z->zone, false) < 0)
+			return -1;
+		for (size_t i = 0; i + 1 < c->nzones; i++)
+			if (strcmp(c->zones[i].zone, z->zone) == 0)
+				return bad(x, K_ZONE_RESOLVERS, "zone \"%s\" twice", z->zone);
+		if (get_strv(x, K_ZONE_RESOLVERS, list, &addrs, &n) < 0)
+			return -1;
+		if (n == 0) {
+			free_strv(addrs, n);
+			return bad(x, K_ZONE_RESOLVERS, "zone \"%s\" has no resolvers",
+			    z->zone);
+		}
+		r = upstream_list(x, K_ZONE_RESOLVERS, addrs, n, &z->resolvers,
+		    &z->nresolvers);
+		free_strv(addrs, n);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+cmp_zone(const void *a, const void *b)
+{
+	/* Longest zone first, so the first match is the closest. */
+	size_t la = strlen(((const struct config_zone *)a)->zone);
+	size_t lb = strlen(((const struct config_zone *)b)->zone);
+
+	return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
+static int
+ip_sources(struct ctx *x, const json_t *v)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (get_strv(x, K_IPSOURCES, v, &names, &n) < 0)
+		return -1;
+	if (n == 0)
+		r = bad(x, K_IPSOURCES, "must name at least one source");
+	if (n > sizeof(x->c->ip_sources))
+		r = bad(x, K_IPSOURCES, "too many sources");
+	x->c->nip_sources = 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		size_t s;
+		for (s = 0; s < sizeof(ip_source_names) / sizeof(ip_source_names[0]); s++)
+			if (strcmp(names[i], ip_source_names[s]) == 0)
+				break;
+		if (s == sizeof(ip_source_names) / sizeof(ip_source_names[0])) {
+			r = bad(x, K_IPSOURCES, "unknown source \"%s\" (host, netinfo, "
+			    "mesos, docker, autoip)", names[i]);
+			break;
+		}
+		for (size_t j = 0; j < x->c->nip_sources; j++)
+			if (x->c->ip_sources[j] == s)
+				r = bad(x, K_IPSOURCES, "source \"%s\" twice", names[i]);
+		x->c->ip_sources[x->c->nip_sources++] = (uint8_t)s;
+	}
+	free_strv(names, n);
+	return r;
+}
+
+static int
+apply(struct ctx *x, enum key k, const json_t *v)
+{
+	struct config *c = x->c;
+	int tmp;
+
+	switch (k) {
+	case K_ZK: return get_str(x, k, v, &c->zk);
+	case K_MASTERS: return get_strv(x, k, v, &c->masters, &c->nmasters);
+	case K_REFRESH: return get_int(x, k, v, 1, 86400, &c->refresh_seconds);
+	case K_STATE_TIMEOUT: return get_int(x, k, v, 1, 86400, &c->state_timeout_seconds);
+	case K_TTL:
+		if (get_int(x, k, v, 0, 0x7fffffffLL, &tmp) < 0)
+			return -1;
+		c->ttl = (uint32_t)tmp;
+		return 0;
+	case K_DOMAIN: return get_str(x, k, v, &c->domain);
+	case K_PORT: return get_int(x, k, v, 1, 65535, &c->port);
+	case K_RESOLVERS: {
+		char **names = NULL;
+		size_t n = 0;
+		int r;
+		if (get_strv(x, k, v, &names, &n) < 0)
+			return -1;
+		for (size_t i = 0; i < c->nresolvers; i++)
+			free(c->resolvers[i].text);
+		free(c->resolvers);
+		c->resolvers = NULL;
+		r = upstream_list(x, k, names, n, &c->resolvers, &c->nresolvers);
+		free_strv(names, n);
+		return r;
+	}
+	case K_ZONE_RESOLVERS:
+		if (c->zones)
+			return bad(x, k, "given twice");
+		return zone_resolvers(x, v);
+	case K_TIMEOUT: return get_int(x, k, v, 0, 3600, &c->timeout);
+	case K_LISTENER: return get_str(x, k, v, &c->listener);
+	case K_DNSON: return get_bool(x, k, v, &c->dns_on);
+	case K_HTTPON: return get_bool(x, k, v, &c->http_on);
+	case K_HTTPPORT: return get_int(x, k, v, 1, 65535, &c->http_port);
+	case K_EXTERNALON: return get_bool(x, k, v, &c->external_on);
+	case K_RECURSEON: return get_bool(x, k, v, &c->recurse_on);
+	case K_SOAMNAME: return get_str(x, k, v, &c->soa_mname);
+	case K_SOARNAME: return get_str(x, k, v, &c->soa_rname);
+	case K_SOAREFRESH: return get_u32(x, k, v, &c->soa_refresh);
+	case K_SOARETRY: return get_u32(x, k, v, &c->soa_retry);
+	case K_SOAEXPIRE: return get_u32(x, k, v, &c->soa_expire);
+	case K_SOAMINTTL: return get_u32(x, k, v, &c->soa_minttl);
+	case K_SOASERIAL: {
+		uint32_t ignored;
+		return get_u32(x, k, v, &ignored);
+	}
+	case K_IPSOURCES: return ip_sources(x, v);
+	case K_RFC952: return get_bool(x, k, v, &c->enforce_rfc952);
+	case K_SRVWEIGHT:
+		if (get_int(x, k, v, 0, 65535, &tmp) < 0)
+			return -1;
+		c->srv_weight = (uint16_t)tmp;
+		return 0;
+	case K_MESOSAUTH: return get_str(x, k, v, &c->mesos_authentication);
+	case K_MESOSCREDS: {
+		const json_t *p = NULL, *s = NULL;
+		const char *key;
+		const json_t *e;
+		if (!json_is_object(v))
+			return bad(x, k, "must be an object {\"principal\": ..., \"secret\": ...}");
+		json_object_foreach((json_t *)v, key, e) {
+			if (strcasecmp(key, "principal") == 0)
+				p = e;
+			else if (strcasecmp(key, "secret") == 0)
+				s = e;
+		}
+		if ((p && !json_is_string(p)) || (s && !json_is_string(s)))
+			return bad(x, k, "principal and secret must be strings");
+		set_str(&c->mesos_principal, p ? json_string_value(p) : "");
+		set_str(&c->mesos_secret, s ? json_string_value(s) : "");
+		return 0;
+	}
+	case K_ENUMERATION: return get_bool(x, k, v, &c->enumeration_on);
+	case K_ZKTIMEOUT: return get_int(x, k, v, 0, 86400, &c->zk_detection_timeout);
+	case K_HTTPS: return get_bool(x, k, v, &c->mesos_https_on);
+	case K_CACERT: return get_str(x, k, v, &c->ca_cert_file);
+	case K_IAMCONFIG: {
+		char *ignored = NULL;
+		int r = get_str(x, k, v, &ignored);
+		free(ignored);
+		return r;
+	}
+	case K_HTTPLISTENER: return get_str(x, k, v, &c->http_listener);
+	case K_FILE: {
+		char *ignored = NULL;
+		int r = get_str(x, k, v, &ignored);
+		free(ignored);
+		return r;
+	}
+	case K_SETTRUNCATE: {
+		bool ignored;
+		return get_bool(x, k, v, &ignored);
+	}
+	case K_STATEFILE: return get_str(x, k, v, &c->state_file);
+	case K_EDNSSIZE:
+		if (get_int(x, k, v, 512, 65535, &tmp) < 0)
+			return -1;
+		c->edns_udp_size = (uint16_t)tmp;
+		return 0;
+	case K_TCPIDLE: return get_int(x, k, v, 1, 3600, &c->tcp_idle_seconds);
+	case K_TCPMAX: return get_int(x, k, v, 1, 1000000, &c->tcp_max_connections);
+	case K_FWDMAX: return get_int(x, k, v, 1, 1000000, &c->forward_max_pending);
+	case K_STATEMAX:
+		if (get_int(x, k, v, 1, 65536, &tmp) < 0)
+			return -1;
+		c->state_max_bytes = (size_t)tmp << 20;
+		return 0;
+	case K_COUNT:
+		break;
+	}
+	return 0;
+}
+
+static void
+defaults(struct config *c)
+{
+	/* Mesos-DNS's defaults (records/config.go NewConfig). */
+	c->zk = xstrdup("");
+	c->zk_detection_timeout = 30;
+	c->refresh_seconds = 60;
+	c->state_timeout_seconds = 300;
+	c->ttl = 60;
+	c->domain = xstrdup("mesos");
+	c->port = 53;
+	c->timeout = 5;
+	c->soa_mname = xstrdup("ns1.mesos");
+	c->soa_rname = xstrdup("root.ns1.mesos");
+	c->soa_refresh = 60;
+	c->soa_retry = 600;
+	c->soa_expire = 86400;
+	c->soa_minttl = 60;
+	c->listener = xstrdup("0.0.0.0");
+	c->http_listener = xstrdup("0.0.0.0");
+	c->http_port = 8123;
+	c->dns_on = c->http_on = c->external_on = c->recurse_on = true;
+	c->enumeration_on = true;
+	c->ip_sources[0] = RECORDS_SRC_NETINFO;
+	c->ip_sources[1] = RECORDS_SRC_MESOS;
+	c->ip_sources[2] = RECORDS_SRC_HOST;
+	c->nip_sources = 3;
+	c->srv_weight = 1;
+	c->mesos_authentication = xstrdup("");
+	c->mesos_principal = xstrdup("");
+	c->mesos_secret = xstrdup("");
+	c->ca_cert_file = xstrdup("");
+	c->state_file = xstrdup("");
+	c->resolvers = calloc(1, sizeof(*c->resolvers));
+	if (c->resolvers) {
+		c->resolvers[0].text = xstrdup("8.8.8.8");
+		addr_parse_ip("8.8.8.8", 7, &c->resolvers[0].ip);
+		c->resolvers[0].port = 53;
+		c->nresolvers = 1;
+	}
+	/* taskdns's own. */
+	c->state_max_bytes = (size_t)1024 << 20;
+	c->edns_udp_size = 1232;	/* DNS flag day 2020: no fragmentation */
+	c->tcp_idle_seconds = 10;
+	c->tcp_max_connections = 1024;
+	c->forward_max_pending = 4096;
+}
+
+/*
+ * With "resolvers": [] Mesos-DNS falls back to the nameservers of
+ * /etc/resolv.conf that are not addresses of this host (so it never
+ * forwards to itself).
+ */
+static int
+resolvers_from_resolv_conf(struct ctx *x)
+{
+	struct addr_ip local[64];
+	size_t nlocal = addr_local_ips(local, 64, true);
+	FILE *f = fopen("/etc/resolv.conf", "r");
+	char line[512];
+	struct config *c = x->c;
+
+	if (!f)
+		return bad(x, K_RESOLVERS, "empty, and /etc/resolv.conf: %s",
+		    strerror(errno));
+	free(c->resolvers);
+	c->resolvers = calloc(8, sizeof(*c->resolvers));
+	c->nresolvers = 0;
+	while (c->resolvers && c->nresolvers < 8 && fgets(line, sizeof(line), f)) {
+		char addr[256];
+		struct config_upstream u = { 0 };
+		bool mine = false;
+
+		if (sscanf(line, " nameserver %255s", addr) != 1 ||
+		    !addr_parse_ip(addr, strlen(addr), &u.ip))
+			continue;
+		for (size_t i = 0; i < nlocal; i++)
+			mine = mine || addr_ip_equal(&local[i], &u.ip);
+		if (mine)
+			continue;
+		u.text = xstrdup(addr);
+		u.port = 53;
+		c->resolvers[c->nresolvers++] = u;
+	}
+	fclose(f);
+	if (c->nresolvers == 0)
+		return bad(x, K_RESOLVERS, "empty, and /etc/resolv.conf names no "
+		    "nameserver other than this host");
+	return 0;
+}
+
+static int
+validate(struct ctx *x)
+{
+	struct config *c = x->c;
+	struct addr_ip ip;
+	uint8_t wire[NAMES_WIRE_MAX];
+	size_t len;
+
+	if (norm_domain(x, K_DOMAIN, c->domain, true) < 0)
+		return -1;
+	/* SOAMname and SOARname become fully qualified (Mesos-DNS initSOA). */
+	for (char *p = c->soa_rname; *p; p++)
+		if (*p == '@')
+			*p = '.';
+	char **soa[2] = { &c->soa_mname, &c->soa_rname };
+	for (int i = 0; i < 2; i++) {
+		char *s = *soa[i];
+		len = strlen(s);
+		while (len > 0 && s[len - 1] == '.')
+			s[--len] = '\0';
+		if (len == 0 || names_text_to_wire(s, len, false, wire) < 0)
+			return bad(x, i ? K_SOARNAME : K_SOAMNAME,
+			    "\"%s\" is not a valid domain name", s);
+		char *fq = malloc(len + 2);
+		if (!fq)
+			return bad(x, K_SOAMNAME, "out of memory");
+		memcpy(fq, s, len);
+		memcpy(fq + len, ".", 2);
+		free(s);
+		*soa[i] = fq;
+	}
+	if (c->timeout == 0)
+		c->timeout = 5;		/* as Mesos-DNS: 0 means the default */
+
+	if (!c->dns_on)
+		return bad(x, K_DNSON, "false leaves nothing to serve (the HTTP "
+		    "API is not supported yet)");
+	if (!addr_parse_ip(c->listener, strlen(c->listener), &ip))
+		return bad(x, K_LISTENER, "\"%s\" is not an IP address", c->listener);
+
+	for (size_t i = 0; i < c->nmasters; i++) {
+		char host[256];
+		uint16_t port;
+		if (!addr_split_hostport(c->masters[i], host, sizeof(host), &port, 0))
+			return bad(x, K_MASTERS, "\"%s\" is not host:port", c->masters[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(c->masters[i], c->masters[j]) == 0)
+				return bad(x, K_MASTERS, "duplicate master \"%s\"",
+				    c->masters[i]);
+	}
+	if (*c->state_file && c->state_file[0] != '/' && strchr(c->file, '/')) {
+		/* A relative stateFile is relative to the config file. */
+		size_t dl = (size_t)(strrchr(c->file, '/') - c->file);
+		size_t n = dl + 1 + strlen(c->state_file) + 1;
+		char *p = malloc(n);
+		if (!p)
+			return bad(x, K_STATEFILE, "out of memory");
+		snprintf(p, n, "%.*s/%s", (int)dl, c->file, c->state_file);
+		free(c->state_file);
+		c->state_file = p;
+	}
+	if (*c->state_file && c->nmasters > 0)
+		return bad(x, K_STATEFILE, "set either stateFile or masters, not both");
+	if (!*c->state_file && c->nmasters == 0) {
+		if (*c->zk)
+			return bad(x, K_ZK, "ZooKeeper leader detection is not "
+			    "supported yet; list the masters in \"masters\"");
+		return bad(x, K_MASTERS, "no masters (and no stateFile): nothing "
+		    "to read the cluster state from");
+	}
+	if (strcmp(c->mesos_authentication, "") != 0 &&
+	    strcmp(c->mesos_authentication, "basic") != 0) {
+		if (strcmp(c->mesos_authentication, "iam") == 0)
+			return bad(x, K_MESOSAUTH, "\"iam\" is not supported; use "
+			    "\"basic\" with mesosCredentials");
+		return bad(x, K_MESOSAUTH, "must be \"\" or \"basic\"");
+	}
+	if (strcmp(c->mesos_authentication, "basic") == 0 && !*c->mesos_principal)
+		return bad(x, K_MESOSCREDS, "\"basic\" authentication needs a "
+		    "principal and a secret");
+
+	if (c->external_on && c->nresolvers == 0 &&
+	    resolvers_from_resolv_conf(x) < 0)
+		return -1;
+	for (size_t i = 0; i < c->nzones; i++) {
+		uint8_t zw[NAMES_WIRE_MAX], dw[NAMES_WIRE_MAX];
+		int zl = names_text_to_wire(c->zones[i].zone,
+		    strlen(c->zones[i].zone), false, zw);
+		int dl = names_text_to_wire(c->domain, strlen(c->domain), false, dw);
+		if (names_wire_in_zone(zw, (size_t)zl, dw, (size_t)dl))
+			return bad(x, K_ZONE_RESOLVERS, "zone \"%s\" is inside domain "
+			    "\"%s\", which taskdns answers itself", c->zones[i].zone,
+			    c->domain);
+	}
+	if (c->nzones > 1)
+		qsort(c->zones, c->nzones, sizeof(*c->zones), cmp_zone);
+	return 0;
+}
+
+static void
+warn_unsupported(struct ctx *x)
+{
+	static const struct {
+		enum key k;
+		const char *what;
+	} notes[] = {
+		{ K_ZK, "ZooKeeper leader detection is not supported yet; the masters list is used" },
+		{ K_ZKTIMEOUT, "ZooKeeper leader detection is not supported yet" },
+		{ K_HTTPON, "the HTTP API is not supported yet" },
+		{ K_HTTPPORT, "the HTTP API is not supported yet" },
+		{ K_HTTPLISTENER, "the HTTP API is not supported yet" },
+		{ K_ENUMERATION, "the HTTP API is not supported yet" },
+		{ K_IAMCONFIG, "IAM authentication is not supported" },
+		{ K_SOASERIAL, "ignored: the serial follows the records" },
+		{ K_FILE, "ignored" },
+		{ K_SETTRUNCATE, "ignored: TC is always set when an answer is cut (RFC 2181 9)" },
+	};
+
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		if (!x->present[notes[i].k])
+			continue;
+		if (notes[i].k == K_ZK && !*x->c->zk)
+			continue;
+		if (notes[i].k == K_HTTPON && !x->c->http_on)
+			continue;
+		log_msg(LOG_WARN, "config: %s: key \"%s\": %s", x->c->file,
+		    key_names[notes[i].k], notes[i].what);
+	}
+}
+
+int
+config_load(const char *path, struct config *c, char *err)
+{
+	struct ctx x;
+	json_error_t jerr;
+	json_t *root;
+	const char *key;
+	json_t *v;
+	const char *home = getenv("HOME");
+
+	memset(c, 0, sizeof(*c));
+	memset(&x, 0, sizeof(x));
+	x.c = c;
+	x.err = err;
+	/* "~/" is the home directory, as Mesos-DNS expands it. */
+	if (strncmp(path, "~/", 2) == 0 && home) {
+		size_t n = strlen(home) + strlen(path);
+		c->file = malloc(n);
+		if (c->file)
+			snprintf(c->file, n, "%s/%s", home, path + 2);
+	} else {
+		c->file = strdup(path);
+	}
+	if (!c->file) {
+		snprintf(err, CONFIG_ERR_MAX, "%s: out of memory", path);
+		return -1;
+	}
+	defaults(c);
+	root = json_load_file(c->file, 0, &jerr);
+	if (!root) {
+		FILE *f = fopen(c->file, "r");
+		if (!f)
+			snprintf(err, CONFIG_ERR_MAX, "%s: cannot read: %s", c->file,
+			    strerror(errno));
+		else {
+			fclose(f);
+			snprintf(err, CONFIG_ERR_MAX, "%s: line %d column %d: %s",
+			    c->file, jerr.line, jerr.column, jerr.text);
+		}
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, CONFIG_ERR_MAX, "%s: must hold a JSON object", c->file);
+		json_decref(root);
+		return -1;
+	}
+	/*
+	 * Keys match regardless of case and the last of duplicates wins, as
+	 * with Go's encoding/json; JSON null leaves the default in place.
+	 */
+	json_object_foreach(root, key, v) {
+		int k;
+		for (k = 0; k < K_COUNT; k++)
+			if (strcasecmp(key, key_names[k]) == 0)
+				break;
+		if (k == K_COUNT) {
+			log_msg(LOG_WARN, "config: %s: unknown key \"%s\" ignored",
+			    c->file, key);
+			continue;
+		}
+		x.present[k] = true;
+		if (json_is_null(v))
+			continue;
+		if (apply(&x, (enum key)k, v) < 0) {
+			json_decref(root);
+			return -1;
+		}
+	}
+	json_decref(root);
+	if (validate(&x) < 0)
+		return -1;
+	warn_unsupported(&x);
+	return 0;
+}
+
+void
+config_clear(struct config *c)
+{
+	free(c->file);
+	free_strv(c->masters, c->nmasters);
+	free(c->zk);
+	free(c->state_file);
+	free(c->ca_cert_file);
+	free(c->mesos_authentication);
+	free(c->mesos_principal);
+	free(c->mesos_secret);
+	free(c->domain);
+	free(c->soa_mname);
+	free(c->soa_rname);
+	free(c->listener);
+	free(c->http_listener);
+	for (size_t i = 0; i < c->nresolvers; i++)
+		free(c->resolvers[i].text);
+	free(c->resolvers);
+	for (size_t i = 0; i < c->nzones; i++) {
+		for (size_t j = 0; j < c->zones[i].nresolvers; j++)
+			free(c->zones[i].resolvers[j].text);
+		free(c->zones[i].resolvers);
+		free(c->zones[i].zone);
+	}
+	free(c->zones);
+	memset(c, 0, sizeof(*c));
+}
+
+static json_t *
+upstreams_json(const struct config_upstream *u, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(u[i].text));
+	return a;
+}
+
+int
+config_print(const struct config *c)
+{
+	json_t *o = json_object(), *m = json_array(), *z = json_object();
+	json_t *src = json_array(), *cred = json_object();
+	int r;
+
+	for (size_t i = 0; i < c->nmasters; i++)
+		json_array_append_new(m, json_string(c->masters[i]));
+	for (size_t i = 0; i < c->nzones; i++)
+		json_object_set_new(z, c->zones[i].zone,
+		    upstreams_json(c->zones[i].resolvers, c->zones[i].nresolvers));
+	for (size_t i = 0; i < c->nip_sources; i++)
+		json_array_append_new(src, json_string(ip_source_names[c->ip_sources[i]]));
+	json_object_set_new(cred, "principal", json_string(c->mesos_principal));
+	json_object_set_new(cred, "secret", json_string(*c->mesos_secret ? "******" : ""));
+
+	json_object_set_new(o, key_names[K_ZK], json_string(c->zk));
+	json_object_set_new(o, key_names[K_MASTERS], m);
+	json_object_set_new(o, key_names[K_STATEFILE], json_string(c->state_file));
+	json_object_set_new(o, key_names[K_REFRESH], json_integer(c->refresh_seconds));
+	json_object_set_new(o, key_names[K_STATE_TIMEOUT], json_integer(c->state_timeout_seconds));
+	json_object_set_new(o, key_names[K_STATEMAX], json_integer((json_int_t)(c->state_max_bytes >> 20)));
+	json_object_set_new(o, key_names[K_ZKTIMEOUT], json_integer(c->zk_detection_timeout));
+	json_object_set_new(o, key_names[K_MESOSAUTH], json_string(c->mesos_authentication));
+	json_object_set_new(o, key_names[K_MESOSCREDS], cred);
+	json_object_set_new(o, key_names[K_HTTPS], json_boolean(c->mesos_https_on));
+	json_object_set_new(o, key_names[K_CACERT], json_string(c->ca_cert_file));
+	json_object_set_new(o, key_names[K_DOMAIN], json_string(c->domain));
+	json_object_set_new(o, key_names[K_TTL], json_integer(c->ttl));
+	json_object_set_new(o, key_names[K_SOAMNAME], json_string(c->soa_mname));
+	json_object_set_new(o, key_names[K_SOARNAME], json_string(c->soa_rname));
+	json_object_set_new(o, key_names[K_SOAREFRESH], json_integer(c->soa_refresh));
+	json_object_set_new(o, key_names[K_SOARETRY], json_integer(c->soa_retry));
+	json_object_set_new(o, key_names[K_SOAEXPIRE], json_integer(c->soa_expire));
+	json_object_set_new(o, key_names[K_SOAMINTTL], json_integer(c->soa_minttl));
+	json_object_set_new(o, key_names[K_IPSOURCES], src);
+	json_object_set_new(o, key_names[K_RFC952], json_boolean(c->enforce_rfc952));
+	json_object_set_new(o, key_names[K_SRVWEIGHT], json_integer(c->srv_weight));
+	json_object_set_new(o, key_names[K_LISTENER], json_string(c->listener));
+	json_object_set_new(o, key_names[K_PORT], json_integer(c->port));
+	json_object_set_new(o, key_names[K_DNSON], json_boolean(c->dns_on));
+	json_object_set_new(o, key_names[K_HTTPON], json_boolean(c->http_on));
+	json_object_set_new(o, key_names[K_HTTPLISTENER], json_string(c->http_listener));
+	json_object_set_new(o, key_names[K_HTTPPORT], json_integer(c->http_port));
+	json_object_set_new(o, key_names[K_ENUMERATION], json_boolean(c->enumeration_on));
+	json_object_set_new(o, key_names[K_EXTERNALON], json_boolean(c->external_on));
+	json_object_set_new(o, key_names[K_RECURSEON], json_boolean(c->recurse_on));
+	json_object_set_new(o, key_names[K_RESOLVERS], upstreams_json(c->resolvers, c->nresolvers));
+	json_object_set_new(o, key_names[K_ZONE_RESOLVERS], z);
+	json_object_set_new(o, key_names[K_TIMEOUT], json_integer(c->timeout));
+	json_object_set_new(o, key_names[K_EDNSSIZE], json_integer(c->edns_udp_size));
+	json_object_set_new(o, key_names[K_TCPIDLE], json_integer(c->tcp_idle_seconds));
+	json_object_set_new(o, key_names[K_TCPMAX], json_integer(c->tcp_max_connections));
+	json_object_set_new(o, key_names[K_FWDMAX], json_integer(c->forward_max_pending));
+	r = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(o);
+	return r;
+}
+
+void
+config_records_params(const struct config *c, struct records_params *p,
+    const struct addr_ip *ns_addrs, size_t nns_addrs)
+{
+	memset(p, 0, sizeof(*p));
+	p->zone.apex = c->domain;
+	p->zone.soa_mname = c->soa_mname;
+	p->zone.soa_rname = c->soa_rname;
+	p->zone.ttl = c->ttl;
+	p->zone.soa_refresh = c->soa_refresh;
+	p->zone.soa_retry = c->soa_retry;
+	p->zone.soa_expire = c->soa_expire;
+	p->zone.soa_minimum = c->soa_minttl;
+	p->zone.srv_weight = c->srv_weight;
+	p->spec = c->enforce_rfc952 ? NAMES_RFC952 : NAMES_RFC1123;
+	p->ip_sources = c->ip_sources;
+	p->nip_sources = c->nip_sources;
+	p->masters = (const char *const *)c->masters;
+	p->nmasters = c->nmasters;
+	p->ns_addrs = ns_addrs;
+	p->nns_addrs = nns_addrs;
+}

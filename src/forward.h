@@ -1,0 +1,58 @@
+/* forward.h -- asynchronous forwarding of names outside the domain to upstream resolvers. */
+#ifndef TASKDNS_FORWARD_H
+#define TASKDNS_FORWARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct event_base;
+struct query_info;
+struct query_opts;
+struct stats_block;
+
+/** Largest request taskdns forwards (a named limit); larger get SERVFAIL. */
+#define FWD_MAX_QUERY 1500
+/** Largest client handle fwd_start() copies. */
+#define FWD_CLIENT_MAX 256
+
+/**
+ * Called exactly once per accepted fwd_start() with the message for the
+ * client: the upstream answer (client id restored, cut for UDP) or a
+ * SERVFAIL. @client is the forwarder's copy of the handle given to
+ * fwd_start(), valid during the call.
+ */
+typedef void (*fwd_reply_fn)(void *ctx, void *client, const uint8_t *msg,
+    size_t len);
+
+struct fwd;
+
+/**
+ * A forwarder on event loop @base (one per responder thread; everything it
+ * does runs on that loop). @c, @qo and @stats must outlive it.
+ * @return NULL when out of memory.
+ */
+struct fwd *fwd_new(struct event_base *base, const struct config *c,
+    const struct query_opts *qo, struct stats_block *stats,
+    fwd_reply_fn reply, void *ctx);
+
+/**
+ * Forward request @req (parsed into @qi by query_answer()) for @client.
+ * Tries each resolver of the closest zoneResolvers zone, or of resolvers,
+ * in order: UDP with a fresh random id and source port, TCP when the answer
+ * is truncated, the next resolver after `timeout` seconds or an error.
+ * @client (@clientlen <= FWD_CLIENT_MAX octets) is copied; no allocation.
+ * @return 0 when accepted (reply will be called), -1 when the request is
+ * too large or forwardMaxPending queries are in flight.
+ */
+int fwd_start(struct fwd *f, const struct query_info *qi, const uint8_t *req,
+    size_t reqlen, bool client_tcp, const void *client, size_t clientlen);
+
+/** Queries in flight. */
+unsigned fwd_pending(const struct fwd *f);
+
+/** Free the forwarder, answering every pending query with SERVFAIL first. */
+void fwd_free(struct fwd *f);
+
+#endif

@@ -1,0 +1,260 @@
+/* main.c -- command line, wiring of config, poller, listeners and signals. */
+#include "autoconf.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "log.h"
+#include "names.h"
+#include "query.h"
+#include "rcu.h"
+#include "records.h"
+#include "refresh.h"
+#include "server.h"
+#include "stats.h"
+#include "table.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: taskdns [-config=FILE] [-v=N] [--check-config | --dump-zone]\n"
+	    "       taskdns -version | --help\n"
+	    "\n"
+	    "Authoritative DNS for the tasks of an Apache Mesos cluster, a drop-in\n"
+	    "replacement for Mesos-DNS that reads the same config.json.\n"
+	    "\n"
+	    "  -config=FILE, --config FILE  configuration (default ./config.json)\n"
+	    "  -v=N, --verbose=N            0: info (default), 1 or more: debug\n"
+	    "  --check-config               validate, print the effective configuration, exit\n"
+	    "  --dump-zone                  load the state once, print the zone, exit\n"
+	    "  -version, --version          print the version and exit\n"
+	    "  -h, --help                   this text\n"
+	    "\n"
+	    "Signals: SIGHUP refreshes now, SIGUSR1 logs the counters,\n"
+	    "SIGINT and SIGTERM stop. See taskdns(8) and taskdns.json(5).\n");
+}
+
+/*
+ * Go's flag package accepts -name, --name, -name=value, --name=value and
+ * "-name value"; Mesos-DNS units use -config=FILE, so all of them work.
+ * @return the flag name without dashes, with @value set if one was given.
+ */
+static const char *
+flag(char *arg, char **value)
+{
+	char *eq;
+
+	*value = NULL;
+	if (arg[0] != '-')
+		return NULL;
+	arg += arg[1] == '-' ? 2 : 1;
+	if ((eq = strchr(arg, '='))) {
+		*eq = '\0';
+		*value = eq + 1;
+	}
+	return arg;
+}
+
+/* Raise the descriptor limit; shrink the pools that need more than we get. */
+static void
+fit_descriptors(struct config *c)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)c->forward_max_pending + (rlim_t)c->tcp_max_connections + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ?
+		    need : rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < need) {
+		rlim_t avail = rl.rlim_cur > 128 ? rl.rlim_cur - 64 : 64;
+		c->forward_max_pending = (int)(avail / 2 > 0 ? avail / 2 : 1);
+		c->tcp_max_connections = (int)(avail - avail / 2 > 0 ? avail - avail / 2 : 1);
+		log_msg(LOG_WARN, "main: only %llu file descriptors: forwardMaxPending "
+		    "lowered to %d and tcpMaxConnections to %d",
+		    (unsigned long long)rl.rlim_cur, c->forward_max_pending,
+		    c->tcp_max_connections);
+	}
+}
+
+struct loop {
+	struct event_base *base;
+	struct refresh *refresh;
+};
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct loop *l = arg;
+
+	(void)what;
+	switch (sig) {
+	case SIGHUP:
+		log_msg(LOG_INFO, "main: SIGHUP: refreshing now");
+		refresh_trigger(l->refresh);
+		break;
+	case SIGUSR1:
+		stats_log();
+		break;
+	default:
+		log_msg(LOG_INFO, "main: signal %d: stopping", (int)sig);
+		event_base_loopbreak(l->base);
+		break;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = "config.json";
+	bool check = false, dump = false;
+	struct config c;
+	char err[CONFIG_ERR_MAX];
+	struct addr_ip ns_addrs[64];
+	size_t nns = 0;
+	struct records_params params;
+	struct query_opts qo;
+	static struct rcu rcu;
+	struct refresh *refresh;
+	struct event_base *base;
+	struct server *srv;
+	struct event *sigs[5];
+	static const int signums[5] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGQUIT };
+	struct loop loop;
+	int wire_len;
+
+	for (int i = 1; i < argc; i++) {
+		char *value;
+		const char *name = flag(argv[i], &value);
+
+		if (!name) {
+			fprintf(stderr, "taskdns: unexpected argument \"%s\"\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+		if (strcmp(name, "config") == 0) {
+			if (!value && i + 1 < argc)
+				value = argv[++i];
+			if (!value) {
+				fprintf(stderr, "taskdns: -config needs a file\n");
+				return 2;
+			}
+			path = value;
+		} else if (strcmp(name, "v") == 0 || strcmp(name, "verbose") == 0) {
+			if (!value && i + 1 < argc && argv[i + 1][0] >= '0' &&
+			    argv[i + 1][0] <= '9')
+				value = argv[++i];
+			log_set_level(value && atoi(value) == 0 ? LOG_INFO : LOG_DEBUG);
+		} else if (strcmp(name, "version") == 0) {
+			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return 0;
+		} else if (strcmp(name, "help") == 0 || strcmp(name, "h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(name, "check-config") == 0) {
+			check = true;
+		} else if (strcmp(name, "dump-zone") == 0) {
+			dump = true;
+		} else {
+			fprintf(stderr, "taskdns: unknown flag \"%s\"\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+
+	if (config_load(path, &c, err) < 0) {
+		fprintf(stderr, "taskdns: %s\n", err);
+		return 2;
+	}
+	if (check) {
+		int r = config_print(&c);
+		config_clear(&c);
+		return r == 0 ? 0 : 1;
+	}
+
+	/* The name server's own addresses: the listener, or every interface. */
+	addr_parse_ip(c.listener, strlen(c.listener), &ns_addrs[0]);
+	if (strcmp(c.listener, "0.0.0.0") == 0 || strcmp(c.listener, "::") == 0)
+		nns = addr_local_ips(ns_addrs, 64, false);
+	else
+		nns = 1;
+	config_records_params(&c, &params, ns_addrs, nns);
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rcu_init(&rcu);
+	refresh = refresh_new(&c, &params, &rcu);
+	if (!refresh) {
+		log_msg(LOG_ERR, "main: out of memory");
+		return 1;
+	}
+	if (dump) {
+		int r = refresh_once(refresh);
+		if (r == 0)
+			r = table_dump(rcu_current(&rcu), stdout);
+		refresh_free(refresh);
+		config_clear(&c);
+		curl_global_cleanup();
+		return r == 0 ? 0 : 1;
+	}
+
+	fit_descriptors(&c);
+	memset(&qo, 0, sizeof(qo));
+	wire_len = names_text_to_wire(c.domain, strlen(c.domain), false, qo.apex);
+	qo.apex_len = (size_t)wire_len;
+	qo.recurse_on = c.recurse_on;
+	qo.external_on = c.external_on;
+	qo.udp_max = c.edns_udp_size;
+
+	signal(SIGPIPE, SIG_IGN);
+	base = event_base_new();
+	if (!base) {
+		log_msg(LOG_ERR, "main: cannot create the event loop");
+		return 1;
+	}
+	srv = server_new(base, &c, &qo, &rcu, err);
+	if (!srv) {
+		log_msg(LOG_ERR, "main: cannot listen: %s", err);
+		event_base_free(base);
+		refresh_free(refresh);
+		config_clear(&c);
+		return 1;
+	}
+	loop.base = base;
+	loop.refresh = refresh;
+	for (int i = 0; i < 5; i++) {
+		sigs[i] = evsignal_new(base, signums[i], on_signal, &loop);
+		evsignal_add(sigs[i], NULL);
+	}
+	if (refresh_start(refresh) < 0) {
+		log_msg(LOG_ERR, "main: cannot start the state poller");
+		return 1;
+	}
+	log_msg(LOG_INFO, "main: %s %s serving %s. on %s port %d (udp, tcp), %s",
+	    PACKAGE_NAME, PACKAGE_VERSION, c.domain, c.listener, c.port,
+	    *c.state_file ? "state from a file" : "polling the masters");
+
+	event_base_dispatch(base);
+
+	refresh_stop(refresh);
+	stats_log();
+	server_free(srv);
+	for (int i = 0; i < 5; i++)
+		event_free(sigs[i]);
+	event_base_free(base);
+	refresh_free(refresh);
+	config_clear(&c);
+	curl_global_cleanup();
+	return 0;
+}

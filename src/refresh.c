@@ -1,0 +1,352 @@
+/* refresh.c -- leader following over the masters list, fetch, parse, build and publish. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "config.h"
+#include "fetch.h"
+#include "log.h"
+#include "rcu.h"
+#include "records.h"
+#include "refresh.h"
+#include "state.h"
+#include "stats.h"
+#include "table.h"
+
+/* Connecting to a master takes at most this long (a named limit). */
+#define CONNECT_TIMEOUT_MS 10000L
+
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+struct refresh {
+	const struct config *c;
+	const struct records_params *p;
+	struct rcu *rcu;
+	struct stats_block *stats;
+	size_t last_master;		/* try the master that answered last first */
+	pthread_t thread;
+	bool running;
+	atomic_bool stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool triggered;
+};
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+struct refresh *
+refresh_new(const struct config *c, const struct records_params *p,
+    struct rcu *rcu)
+{
+	struct refresh *r = calloc(1, sizeof(*r));
+	pthread_condattr_t ca;
+
+	if (!r)
+		return NULL;
+	r->c = c;
+	r->p = p;
+	r->rcu = rcu;
+	atomic_store(&r->stop, false);
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	return r;
+}
+
+static void
+fetch_options(const struct refresh *r, struct fetch_opts *o)
+{
+	const struct config *c = r->c;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout_ms = (long)c->state_timeout_seconds * 1000L;
+	o->connect_timeout_ms = o->timeout_ms < CONNECT_TIMEOUT_MS ?
+	    o->timeout_ms : CONNECT_TIMEOUT_MS;
+	if (strcmp(c->mesos_authentication, "basic") == 0) {
+		o->user = c->mesos_principal;
+		o->password = c->mesos_secret;
+	}
+	o->ca_file = c->ca_cert_file;
+	o->max_bytes = c->state_max_bytes;
+	o->cancel = (atomic_bool *)&r->stop;
+}
+
+/*
+ * GET /master/state from @hostport and parse it; masters before 1.0 only
+ * know /master/state.json, so a 404 tries that.
+ */
+static struct state *
+load_from(struct refresh *r, const char *hostport, char *why, size_t whysize)
+{
+	const char *scheme = r->c->mesos_https_on ? "https" : "http";
+	static const char *const paths[] = { "/master/state", "/master/state.json" };
+	struct fetch_opts o;
+	struct fetch_result res = { 0 };
+	char url[400], err[STATE_ERR_MAX];
+	struct state *st = NULL;
+
+	fetch_options(r, &o);
+	for (int i = 0; i < 2; i++) {
+		snprintf(url, sizeof(url), "%s://%s%s", scheme, hostport, paths[i]);
+		if (fetch_get(url, &o, &res) == 0)
+			break;
+		if (res.status != 404 || i == 1) {
+			snprintf(why, whysize, "GET %s: %s", url, res.err);
+			fetch_clear(&res);
+			return NULL;
+		}
+	}
+	st = state_parse(res.body, res.len, err);
+	if (!st)
+		snprintf(why, whysize, "GET %s: %s", url, err);
+	fetch_clear(&res);
+	return st;
+}
+
+/*
+ * Mesos-DNS's findMaster: ask each configured master in turn; a follower
+ * answers with its own view and names the leader in "leader", so then ask
+ * the leader itself.
+ */
+static struct state *
+load_from_masters(struct refresh *r, char *source, size_t sourcesize,
+    char *why, size_t whysize)
+{
+	const struct config *c = r->c;
+	char last[1024] = "";
+
+	for (size_t k = 0; k < c->nmasters; k++) {
+		size_t i = (r->last_master + k) % c->nmasters;
+		const char *m = c->masters[i];
+		struct state *st = load_from(r, m, last, sizeof(last));
+		const char *leader;
+
+		if (atomic_load(&r->stop)) {
+			state_free(st);
+			break;
+		}
+		if (!st) {
+			log_msg(LOG_DEBUG, "refresh: %s", last);
+			continue;
+		}
+		leader = strchr(st->leader, '@') + 1;
+		if (strcasecmp(leader, m) != 0) {
+			char lhp[300];
+			snprintf(lhp, sizeof(lhp), "%s", leader);
+			state_free(st);
+			log_msg(LOG_DEBUG, "refresh: %s is not the leader, %s is", m, lhp);
+			st = load_from(r, lhp, last, sizeof(last));
+			if (!st) {
+				log_msg(LOG_DEBUG, "refresh: %s", last);
+				continue;
+			}
+			snprintf(source, sourcesize, "%s (leader, via %s)", lhp, m);
+		} else {
+			snprintf(source, sourcesize, "%s", m);
+		}
+		r->last_master = i;
+		return st;
+	}
+	snprintf(why, whysize, "no master answered with a state (last: %s)",
+	    *last ? last : "stopped");
+	return NULL;
+}
+
+static struct state *
+load_from_file(struct refresh *r, char *why, size_t whysize)
+{
+	const char *path = r->c->state_file;
+	char err[STATE_ERR_MAX];
+	struct state *st;
+	struct stat sb;
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (!f) {
+		snprintf(why, whysize, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &sb) < 0 || (size_t)sb.st_size > r->c->state_max_bytes) {
+		snprintf(why, whysize, "%s: unreadable or larger than %zu MB (stateMaxMB)",
+		    path, r->c->state_max_bytes >> 20);
+		fclose(f);
+		return NULL;
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (!buf) {
+		fclose(f);
+		snprintf(why, whysize, "%s: out of memory", path);
+		return NULL;
+	}
+	n = fread(buf, 1, (size_t)sb.st_size, f);
+	fclose(f);
+	st = state_parse(buf, n, err);
+	free(buf);
+	if (!st)
+		snprintf(why, whysize, "%s: %s", path, err);
+	return st;
+}
+
+/* One warning line naming only what was skipped, if anything was. */
+static void
+log_skips(const char *source, const struct state *st,
+    const struct records_stats *rs, const struct table *t)
+{
+	const struct {
+		uint32_t n;
+		const char *what;
+	} items[] = {
+		{ rs->tasks_no_agent, "running tasks on unknown agents" },
+		{ rs->tasks_bad_name, "tasks whose name cleans to nothing" },
+		{ t->stats.skipped_names, "unaskable names" },
+		{ st->skips.tasks, "malformed tasks" },
+		{ st->skips.agents, "malformed agents" },
+		{ st->skips.frameworks, "malformed frameworks" },
+		{ st->skips.bad_ports, "malformed port ranges" },
+		{ st->skips.bad_ips, "malformed IP addresses" },
+		{ st->skips.bad_di_ports, "malformed discovery ports" },
+		{ rs->ports_capped, "tasks with over " XSTR(RECORDS_MAX_TASK_PORTS)
+		    " ports (capped)" },
+	};
+	char line[1024];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+		if (items[i].n && n < sizeof(line) - 100)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%u %s",
+			    n ? ", " : "", items[i].n, items[i].what);
+	if (n)
+		log_msg(LOG_WARN, "refresh: %s: skipped %s", source, line);
+}
+
+int
+refresh_once(struct refresh *r)
+{
+	char source[600] = "", why[1200] = "";
+	struct records_stats rs;
+	struct state *st;
+	struct table *t, *prev, *old;
+	double t0 = now_ms(), t1;
+
+	if (*r->c->state_file) {
+		snprintf(source, sizeof(source), "%s", r->c->state_file);
+		st = load_from_file(r, why, sizeof(why));
+	} else {
+		st = load_from_masters(r, source, sizeof(source), why, sizeof(why));
+	}
+	if (!st) {
+		if (r->stats)
+			stats_inc(r->stats, ST_REFRESH_FAILED);
+		log_msg(LOG_WARN, "refresh: %s; keeping the records in service", why);
+		return -1;
+	}
+	t1 = now_ms();
+	prev = rcu_current(r->rcu);
+	t = records_build(st, r->p, prev, time(NULL), &rs);
+	if (!t) {
+		if (r->stats)
+			stats_inc(r->stats, ST_REFRESH_FAILED);
+		log_msg(LOG_ERR, "refresh: %s: out of memory building the table; "
+		    "keeping the records in service", source);
+		state_free(st);
+		return -1;
+	}
+	old = rcu_publish(r->rcu, t);
+	log_msg(LOG_INFO, "refresh: %s: %u frameworks, %u agents, %u tasks "
+	    "(%u running, %u served); %u names, %u A, %u AAAA, %u SRV; serial %u%s; "
+	    "fetch+parse %.0f ms, build %.0f ms", source, st->nframeworks,
+	    st->nagents, st->ntasks, rs.tasks_running, rs.tasks_served,
+	    t->stats.nodes, t->stats.rrs[TABLE_A], t->stats.rrs[TABLE_AAAA],
+	    t->stats.rrs[TABLE_SRV], t->serial,
+	    old && old->serial == t->serial ? " (unchanged)" : "", t1 - t0,
+	    now_ms() - t1);
+	log_skips(source, st, &rs, t);
+	table_free(old);
+	state_free(st);
+	if (r->stats)
+		stats_inc(r->stats, ST_REFRESH_OK);
+	return 0;
+}
+
+static void *
+run(void *arg)
+{
+	struct refresh *r = arg;
+
+	r->stats = stats_block_new();
+	while (!atomic_load(&r->stop)) {
+		struct timespec until;
+
+		(void)refresh_once(r);
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += r->c->refresh_seconds;
+		pthread_mutex_lock(&r->lock);
+		while (!r->triggered && !atomic_load(&r->stop))
+			if (pthread_cond_timedwait(&r->cond, &r->lock, &until) == ETIMEDOUT)
+				break;
+		r->triggered = false;
+		pthread_mutex_unlock(&r->lock);
+	}
+	return NULL;
+}
+
+int
+refresh_start(struct refresh *r)
+{
+	if (pthread_create(&r->thread, NULL, run, r) != 0)
+		return -1;
+	r->running = true;
+	return 0;
+}
+
+void
+refresh_trigger(struct refresh *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->triggered = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void
+refresh_stop(struct refresh *r)
+{
+	if (!r || !r->running)
+		return;
+	atomic_store(&r->stop, true);
+	pthread_mutex_lock(&r->lock);
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	r->running = false;
+}
+
+void
+refresh_free(struct refresh *r)
+{
+	if (!r)
+		return;
+	refresh_stop(r);
+	table_free(rcu_publish(r->rcu, NULL));
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+}

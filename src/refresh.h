@@ -1,0 +1,40 @@
+/* refresh.h -- the state poller: find the leader, fetch, parse, build, publish. */
+#ifndef TASKDNS_REFRESH_H
+#define TASKDNS_REFRESH_H
+
+#include <stdbool.h>
+
+struct config;
+struct rcu;
+struct records_params;
+struct table;
+
+struct refresh;
+
+/**
+ * A poller for @c that publishes tables through @rcu. @c and @p must
+ * outlive it (process lifetime). @return NULL when out of memory.
+ */
+struct refresh *refresh_new(const struct config *c,
+    const struct records_params *p, struct rcu *rcu);
+
+/**
+ * Load the state once (leader detection, fetch or state file, parse,
+ * build) and publish the table. Logs one line either way.
+ * @return 0 when a new table is in service, -1 when the old one was kept.
+ */
+int refresh_once(struct refresh *r);
+
+/** Start the poller thread: refresh_once() every refreshSeconds. @return 0 or -1. */
+int refresh_start(struct refresh *r);
+
+/** Ask the poller thread to refresh now (async-signal-unsafe: call from the loop). */
+void refresh_trigger(struct refresh *r);
+
+/** Stop and join the poller thread (aborting a fetch in progress). */
+void refresh_stop(struct refresh *r);
+
+/** Free the poller and the table in service; NULL is a no-op. */
+void refresh_free(struct refresh *r);
+
+#endif
