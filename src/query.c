@@ -76,12 +76,32 @@ order_rrset(uint32_t n, uint64_t *rng, uint32_t *ord)
 	return ORDER_MAX;
 }
 
-static void
-comp_add(struct pkt *p, const uint8_t *name, size_t len, size_t off)
+/* @return where @name (@len octets) is in the response, or -1 if it is not. */
+static int
+comp_find(const struct pkt *p, const uint8_t *name, size_t len)
 {
-	/* Add every suffix of a name written literally at @off. */
-	for (size_t i = 0; i + 1 < len; i += (size_t)name[i] + 1) {
+	for (unsigned c = 0; c < p->ncomp; c++)
+		if (p->comp[c].len == len && memcmp(p->comp[c].name, name, len) == 0)
+			return p->comp[c].off;
+	return -1;
+}
+
+/*
+ * Remember the suffixes of @name (@len octets, root included) that begin
+ * before offset @stop in it, the name being written at @off: all of them
+ * for a name written literally (@stop = @len), only those of the labels
+ * written out when the rest is a pointer (@stop = where the pointer is).
+ */
+static void
+comp_add(struct pkt *p, const uint8_t *name, size_t len, size_t stop,
+    size_t off)
+{
+	for (size_t i = 0; i < stop && i + 1 < len; i += (size_t)name[i] + 1) {
 		if (p->ncomp == COMP_MAX || off + i >= 0x4000)
+			return;
+		/* Known already, and so are its suffixes: keep the slots for
+		 * new names (many SRV targets share "<app>.<fw>.mesos"). */
+		if (comp_find(p, name + i, len - i) >= 0)
 			return;
 		p->comp[p->ncomp].name = name + i;
 		p->comp[p->ncomp].len = (uint16_t)(len - i);
@@ -98,23 +118,22 @@ static bool
 put_name(struct pkt *p, const uint8_t *name, size_t len)
 {
 	for (size_t i = 0; i + 1 < len; i += (size_t)name[i] + 1) {
-		for (unsigned c = 0; c < p->ncomp; c++) {
-			if (p->comp[c].len != len - i ||
-			    memcmp(p->comp[c].name, name + i, len - i) != 0)
-				continue;
-			if (p->len + i + 2 > p->limit)
-				return false;
-			memcpy(p->buf + p->len, name, i);
-			wire_put16(p->buf + p->len + i, (uint16_t)(0xc000 | p->comp[c].off));
-			comp_add(p, name, i + 1, p->len);
-			p->len += i + 2;
-			return true;
-		}
+		int off = comp_find(p, name + i, len - i);
+
+		if (off < 0)
+			continue;
+		if (p->len + i + 2 > p->limit)
+			return false;
+		memcpy(p->buf + p->len, name, i);
+		wire_put16(p->buf + p->len + i, (uint16_t)(0xc000 | off));
+		comp_add(p, name, len, i, p->len);
+		p->len += i + 2;
+		return true;
 	}
 	if (p->len + len > p->limit)
 		return false;
 	memcpy(p->buf + p->len, name, len);
-	comp_add(p, name, len, p->len);
+	comp_add(p, name, len, len, p->len);
 	p->len += len;
 	return true;
 }
@@ -205,7 +224,7 @@ put_srv(struct pkt *p, const struct table *t, const struct table_srv *s)
 	if (p->len + s->target_len > p->limit)
 		return rollback(p, m);
 	memcpy(p->buf + p->len, s->target, s->target_len);
-	comp_add(p, s->target, s->target_len, p->len);
+	comp_add(p, s->target, s->target_len, s->target_len, p->len);
 	p->len += s->target_len;
 	put_rr_end(p, rd, 0);
 	return true;
@@ -472,7 +491,7 @@ query_answer(const struct table *t, const struct query_opts *o,
 	const struct table_node *node;
 	struct pkt p;
 	uint8_t version = 0, opcode;
-	bool ok = true;
+	bool ok = true, rest_ok;
 
 	/* lname is last and filled as the question is parsed. */
 	memset(qi, 0, offsetof(struct query_info, lname));
@@ -492,14 +511,22 @@ query_answer(const struct table *t, const struct query_opts *o,
 		return reply_error(o, qi, req, opcode ? WIRE_NOTIMP : WIRE_FORMERR,
 		    opcode ? QUERY_NOTIMP : QUERY_FORMERR, resp, respmax);
 	}
+	/*
+	 * Find the OPT before judging the opcode: a responder MUST include
+	 * an OPT in every response to a request that had one (RFC 6891 7),
+	 * NOTIMP included.
+	 */
+	rest_ok = parse_rest(req, reqlen, qi, &version);
+	if (!rest_ok) {
+		qi->edns = qi->edns_do = false;
+		qi->udp_limit = 512;
+	}
 	if (opcode != 0)	/* only QUERY (RFC 1035 4.1.1) */
 		return reply_error(o, qi, req, WIRE_NOTIMP, QUERY_NOTIMP, resp,
 		    respmax);
-	if (!parse_rest(req, reqlen, qi, &version)) {
-		qi->edns = false;
+	if (!rest_ok)
 		return reply_error(o, qi, req, WIRE_FORMERR, QUERY_FORMERR, resp,
 		    respmax);
-	}
 	if (qi->edns && version != 0)
 		return reply_error(o, qi, req, WIRE_BADVERS, QUERY_BADVERS, resp,
 		    respmax);
@@ -515,14 +542,14 @@ query_answer(const struct table *t, const struct query_opts *o,
 		qi->outcome = QUERY_FORWARDED;
 		return 0;
 	}
-	if (!t)		/* no state loaded yet: do not let anyone cache a miss */
-		return reply_error(o, qi, req, WIRE_SERVFAIL, QUERY_SERVFAIL, resp,
-		    respmax);
 	if (qi->qclass != WIRE_CLASS_IN && qi->qclass != WIRE_CLASS_ANY)
 		return reply_error(o, qi, req, WIRE_REFUSED, QUERY_REFUSED, resp,
 		    respmax);
 	if (qi->qtype == WIRE_TYPE_AXFR || qi->qtype == WIRE_TYPE_IXFR)
 		return reply_error(o, qi, req, WIRE_REFUSED, QUERY_REFUSED, resp,
+		    respmax);
+	if (!t)		/* no state loaded yet: do not let anyone cache a miss */
+		return reply_error(o, qi, req, WIRE_SERVFAIL, QUERY_SERVFAIL, resp,
 		    respmax);
 
 	/* The response: header, the question as asked, then the sections. */
@@ -539,7 +566,14 @@ query_answer(const struct table *t, const struct query_opts *o,
 	put_header(resp, qi, o, true, WIRE_NOERROR);
 	memcpy(resp + WIRE_HEADER, req + WIRE_HEADER, qi->qend - WIRE_HEADER);
 	wire_put16(resp + 4, 1);
-	comp_add(&p, qi->lname, qi->qname_len, WIRE_HEADER);
+	/*
+	 * Owners that are the qname point to it and so keep the client's case
+	 * (RFC 4343 4.1; 0x20 resolvers check it). Other names may share its
+	 * suffixes only where the octets are the same, so our data keeps its
+	 * own case: the qname as received goes into the table, compared with
+	 * memcmp against our lower-case names.
+	 */
+	comp_add(&p, qi->qname, qi->qname_len, qi->qname_len, WIRE_HEADER);
 
 	node = table_lookup(t, qi->lname, qi->qname_len,
 	    table_hash(qi->lname, qi->qname_len));
@@ -619,20 +653,71 @@ query_matches(const struct query_info *qi, const uint8_t *up, size_t uplen,
 	    wire_get16(up + pos + 2) == qi->qclass;
 }
 
+/*
+ * Find the OPT record in the additional section of message @m (@len
+ * octets). @return its offset, with its length in @*rrlen, or 0 when there
+ * is none or the message cannot be walked.
+ */
+static size_t
+find_opt(const uint8_t *m, size_t len, size_t *rrlen)
+{
+	size_t pos = WIRE_HEADER;
+	unsigned qd = wire_get16(m + 4);
+	unsigned before = (unsigned)wire_get16(m + 6) + wire_get16(m + 8);
+	unsigned total = before + wire_get16(m + 10);
+
+	for (unsigned i = 0; i < qd; i++) {
+		if (!wire_skip_name(m, len, &pos) || pos + 4 > len)
+			return 0;
+		pos += 4;
+	}
+	for (unsigned i = 0; i < total; i++) {
+		size_t start = pos, rdlen;
+
+		if (!wire_skip_name(m, len, &pos) || pos + 10 > len)
+			return 0;
+		rdlen = wire_get16(m + pos + 8);
+		if (pos + 10 + rdlen > len)
+			return 0;
+		pos += 10 + rdlen;
+		if (i >= before && m[start] == 0 &&
+		    wire_get16(m + start + 1) == WIRE_TYPE_OPT) {
+			*rrlen = pos - start;
+			return start;
+		}
+	}
+	return 0;
+}
+
 size_t
 query_relay(const struct query_info *qi, uint8_t *up, size_t uplen, bool tcp)
 {
+	size_t opt = 0, optlen = 0, len;
+
 	wire_put16(up, qi->id);
 	if (tcp || uplen <= qi->udp_limit)
 		return uplen;
 	/* Too large for the client's UDP: TC and the question (RFC 2181 9). */
 	wire_put16(up + 2, (uint16_t)(wire_get16(up + 2) | WIRE_TC));
-	if (wire_get16(up + 4) == 1 && qi->qend && qi->qend <= uplen) {
-		memset(up + 6, 0, 6);
-		return qi->qend;
+	if (wire_get16(up + 4) != 1 || !qi->qend || qi->qend > uplen) {
+		memset(up + 4, 0, 8);
+		return WIRE_HEADER;
 	}
-	memset(up + 4, 0, 8);
-	return WIRE_HEADER;
+	/*
+	 * Keep the upstream's OPT for an EDNS client: every response to a
+	 * request with an OPT carries one (RFC 6891 7), and it holds the
+	 * upper bits of the rcode.
+	 */
+	if (qi->edns)
+		opt = find_opt(up, uplen, &optlen);
+	memset(up + 6, 0, 6);
+	len = qi->qend;
+	if (opt && len + optlen <= qi->udp_limit) {
+		memmove(up + len, up + opt, optlen);
+		wire_put16(up + 10, 1);
+		len += optlen;
+	}
+	return len;
 }
 
 const char *

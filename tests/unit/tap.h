@@ -1,0 +1,65 @@
+/* tap.h -- a few Test Anything Protocol helpers for the C unit tests. */
+#ifndef TASKDNS_TAP_H
+#define TASKDNS_TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int tap_n, tap_failed;
+
+static void tap_vok(int cond, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static int ok(int cond, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), unused));
+
+static void
+tap_vok(int cond, const char *fmt, va_list ap)
+{
+	printf("%sok %d - ", cond ? "" : "not ", ++tap_n);
+	vprintf(fmt, ap);
+	printf("\n");
+	if (!cond)
+		tap_failed++;
+	fflush(stdout);
+}
+
+/** One test: passes when @cond is true. @return @cond. */
+static int
+ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tap_vok(cond, fmt, ap);
+	va_end(ap);
+	return cond;
+}
+
+/** Compare strings; on failure print both as TAP diagnostics. */
+#define is_str(got, want, ...) do { \
+	const char *g_ = (got), *w_ = (want); \
+	if (!ok(g_ && w_ && strcmp(g_, w_) == 0, __VA_ARGS__)) \
+		printf("#   got:  \"%s\"\n#   want: \"%s\"\n", g_ ? g_ : "(null)", \
+		    w_ ? w_ : "(null)"); \
+} while (0)
+
+/** Compare integers; on failure print both as TAP diagnostics. */
+#define is_int(got, want, ...) do { \
+	long long g_ = (long long)(got), w_ = (long long)(want); \
+	if (!ok(g_ == w_, __VA_ARGS__)) \
+		printf("#   got:  %lld\n#   want: %lld\n", g_, w_); \
+} while (0)
+
+/** Print a diagnostic line. */
+#define diag(...) do { printf("# "); printf(__VA_ARGS__); printf("\n"); } while (0)
+
+/** Print the plan at the end; @return the exit status. */
+static int __attribute__((unused))
+done_testing(void)
+{
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+
+#endif
