@@ -1,0 +1,455 @@
+/* test_records.c -- the Mesos-DNS namespace generated from master states (records.c). */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+#include "records.h"
+#include "state.h"
+#include "table.h"
+#include "tap.h"
+
+static char *
+slurp(const char *rel, size_t *len)
+{
+	const char *top = getenv("top_srcdir");
+	char path[1024];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/%s", top ? top : "..", rel);
+	f = fopen(path, "rb");
+	if (!f) {
+		printf("Bail out! cannot open %s\n", path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		printf("Bail out! cannot read %s\n", path);
+		exit(1);
+	}
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static struct state *
+load(const char *rel)
+{
+	char err[STATE_ERR_MAX];
+	size_t len;
+	char *json = slurp(rel, &len);
+	struct state *st = state_parse(json, len, err);
+
+	free(json);
+	if (!st) {
+		printf("Bail out! %s: %s\n", rel, err);
+		exit(1);
+	}
+	return st;
+}
+
+static void
+params_init(struct records_params *p, const char *domain, enum names_spec spec,
+    const uint8_t *sources, size_t nsources, const char *const *masters,
+    size_t nmasters)
+{
+	memset(p, 0, sizeof(*p));
+	p->zone.apex = domain;
+	p->zone.soa_mname = "ns1.mesos.";
+	p->zone.soa_rname = "root.ns1.mesos.";
+	p->zone.ttl = 60;
+	p->zone.soa_refresh = 60;
+	p->zone.soa_retry = 600;
+	p->zone.soa_expire = 86400;
+	p->zone.soa_minimum = 60;
+	p->zone.srv_weight = 1;
+	p->spec = spec;
+	p->ip_sources = sources;
+	p->nip_sources = nsources;
+	p->masters = masters;
+	p->nmasters = nmasters;
+}
+
+static const struct table_node *
+node(const struct table *t, const char *name)
+{
+	uint8_t wire[NAMES_WIRE_MAX];
+	int n = names_text_to_wire(name, strlen(name), false, wire);
+
+	if (n < 0)
+		return NULL;
+	return table_lookup(t, wire, (size_t)n, table_hash(wire, (size_t)n));
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The RRset of @type at @name as sorted "a,b,c" ("" when none). */
+static const char *
+rrset(const struct table *t, const char *name, enum table_type type)
+{
+	static char out[65536];
+	const struct table_node *n = node(t, name);
+	char *items[4096];
+	uint32_t count, k;
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (!n || !(count = n->count[type]))
+		return out;
+	if (count > 4096)
+		count = 4096;
+	for (k = 0; k < count; k++) {
+		char buf[NAMES_TEXT_MAX * 4 + 16];
+		uint32_t i = n->first[type] + k;
+		struct addr_ip ip;
+
+		memset(&ip, 0, sizeof(ip));
+		if (type == TABLE_A) {
+			ip.family = 4;
+			memcpy(ip.bytes, t->a[i], 4);
+			addr_ip_to_text(&ip, buf, sizeof(buf));
+		} else if (type == TABLE_AAAA) {
+			ip.family = 6;
+			memcpy(ip.bytes, t->aaaa[i], 16);
+			addr_ip_to_text(&ip, buf, sizeof(buf));
+		} else {
+			size_t l = names_wire_to_text(t->srv[i].target, buf);
+			snprintf(buf + l, sizeof(buf) - l, ":%u", t->srv[i].port);
+		}
+		items[k] = strdup(buf);
+	}
+	qsort(items, count, sizeof(items[0]), cmp_str);
+	for (k = 0; k < count; k++) {
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+		    k ? "," : "", items[k]);
+		free(items[k]);
+	}
+	return out;
+}
+
+struct expect {
+	enum table_type type;
+	const char *name;
+	const char *want;	/* sorted, comma-separated; "" for no RRset */
+};
+
+static void
+check(const struct table *t, const char *label, const struct expect *e, size_t n)
+{
+	static const char *const tn[] = { "A", "AAAA", "SRV" };
+
+	for (size_t i = 0; i < n; i++)
+		is_str(rrset(t, e[i].name, e[i].type), e[i].want, "%s: %s %s", label,
+		    e[i].name, tn[e[i].type]);
+}
+
+static struct table *
+build(const struct state *st, const struct records_params *p,
+    struct records_stats *rs)
+{
+	struct table *t = records_build(st, p, NULL, 1700000000, rs);
+
+	if (!t) {
+		printf("Bail out! records_build failed\n");
+		exit(1);
+	}
+	return t;
+}
+
+/*
+ * The scenario of Mesos-DNS's own generator tests (records/generator_test.go
+ * TestInsertState), with the same expectations, RFC 952 labels.
+ */
+static void
+test_mesosdns_scenario(void)
+{
+	static const uint8_t docker_mesos_host[] = { RECORDS_SRC_DOCKER,
+		RECORDS_SRC_MESOS, RECORDS_SRC_HOST };
+	static const char *const masters[] = { "144.76.157.37:5050" };
+	static const struct expect e[] = {
+		{ TABLE_A, "liquor-store.marathon.mesos", "10.3.0.1,10.3.0.2" },
+		{ TABLE_A, "liquor-store.marathon.slave.mesos", "1.2.3.11,1.2.3.12" },
+		{ TABLE_A, "car-store.marathon.slave.mesos", "1.2.3.11" },
+		{ TABLE_A, "nginx.marathon.mesos", "10.3.0.3" },
+		{ TABLE_A, "poseidon.marathon.mesos", "" },
+		{ TABLE_A, "poseidon.marathon.slave.mesos", "" },
+		{ TABLE_A, "master.mesos", "144.76.157.37" },
+		{ TABLE_A, "master0.mesos", "144.76.157.37" },
+		{ TABLE_A, "leader.mesos", "144.76.157.37" },
+		{ TABLE_A, "slave.mesos", "1.2.3.10,1.2.3.11,1.2.3.12" },
+		{ TABLE_AAAA, "slave.mesos", "2001:db8::1" },
+		{ TABLE_A, "some-box.chronoswithaspaceandmixe.mesos", "1.2.3.11" },
+		{ TABLE_A, "marathon.mesos", "1.2.3.11" },
+		/* Not a netinfo source here: the agent's address. */
+		{ TABLE_AAAA, "toy-store.ipv6-framework.mesos", "2001:db8::1" },
+		{ TABLE_AAAA, "toy-store.ipv6-framework.slave.mesos", "2001:db8::1" },
+		{ TABLE_AAAA, "ipv6-framework.mesos", "2001:db8::1" },
+		{ TABLE_SRV, "_poseidon._tcp.marathon.mesos", "" },
+		{ TABLE_SRV, "_leader._tcp.mesos", "leader.mesos.:5050" },
+		{ TABLE_SRV, "_leader._udp.mesos", "leader.mesos.:5050" },
+		{ TABLE_SRV, "_liquor-store._tcp.marathon.mesos",
+		  "liquor-store-4dfjd-0.marathon.mesos.:443,"
+		  "liquor-store-4dfjd-0.marathon.mesos.:80,"
+		  "liquor-store-zasmd-1.marathon.mesos.:443,"
+		  "liquor-store-zasmd-1.marathon.mesos.:80" },
+		{ TABLE_SRV, "_liquor-store._udp.marathon.mesos", "" },
+		{ TABLE_SRV, "_liquor-store.marathon.mesos", "" },
+		{ TABLE_SRV, "_https._liquor-store._tcp.marathon.mesos",
+		  "liquor-store-4dfjd-0.marathon.mesos.:443,"
+		  "liquor-store-zasmd-1.marathon.mesos.:443" },
+		{ TABLE_SRV, "_http._liquor-store._tcp.marathon.mesos",
+		  "liquor-store-4dfjd-0.marathon.mesos.:80,"
+		  "liquor-store-zasmd-1.marathon.mesos.:80" },
+		/* With DiscoveryInfo the resource ports are only under .slave. */
+		{ TABLE_SRV, "_liquor-store._tcp.marathon.slave.mesos",
+		  "liquor-store-4dfjd-0.marathon.slave.mesos.:31354,"
+		  "liquor-store-4dfjd-0.marathon.slave.mesos.:31355,"
+		  "liquor-store-zasmd-1.marathon.slave.mesos.:31737,"
+		  "liquor-store-zasmd-1.marathon.slave.mesos.:31738" },
+		{ TABLE_SRV, "_car-store._tcp.marathon.mesos",
+		  "car-store-zinaz-0.marathon.slave.mesos.:31364,"
+		  "car-store-zinaz-0.marathon.slave.mesos.:31365" },
+		{ TABLE_SRV, "_car-store._udp.marathon.mesos",
+		  "car-store-zinaz-0.marathon.slave.mesos.:31364,"
+		  "car-store-zinaz-0.marathon.slave.mesos.:31365" },
+		{ TABLE_SRV, "_car-store._udp.marathon.slave.mesos",
+		  "car-store-zinaz-0.marathon.slave.mesos.:31364,"
+		  "car-store-zinaz-0.marathon.slave.mesos.:31365" },
+		{ TABLE_A, "car-store-zinaz-0.marathon.slave.mesos", "1.2.3.11" },
+		{ TABLE_A, "car-store-zinaz-0.marathon.mesos", "1.2.3.11" },
+		{ TABLE_A, "liquor-store-4dfjd-0.marathon.mesos", "10.3.0.1" },
+		{ TABLE_AAAA, "toy-store-rkeqj-s3.ipv6-framework.mesos", "2001:db8::1" },
+		{ TABLE_SRV, "_slave._tcp.mesos", "slave.mesos.:5051" },
+		{ TABLE_SRV, "_framework._tcp.marathon.mesos", "marathon.mesos.:25501" },
+		{ TABLE_A, "no-pid.mesos", "" },
+		{ TABLE_A, "ns1.mesos", "" },
+	};
+	struct state *st = load("records/mesosdns.json");
+	struct records_params p;
+	struct records_stats rs;
+	struct table *t;
+
+	params_init(&p, "mesos", NAMES_RFC952, docker_mesos_host, 3, masters, 1);
+	t = build(st, &p, &rs);
+	check(t, "docker,mesos,host", e, sizeof(e) / sizeof(e[0]));
+	is_int(rs.tasks_running, 6, "six running tasks");
+	is_int(rs.tasks_served, 6, "all six served");
+	ok(node(t, "_tcp.marathon.mesos") != NULL, "empty non-terminal _tcp.marathon.mesos exists");
+	ok(node(t, "marathon.slave.mesos") != NULL, "empty non-terminal marathon.slave.mesos exists");
+	ok(node(t, "poseidon.marathon.mesos") == NULL, "a killed task has no name");
+	table_free(t);
+	state_free(st);
+}
+
+/* IPSources select the task address (Mesos-DNS TestInsertState variants). */
+static void
+test_ip_sources(void)
+{
+	static const struct {
+		const char *label;
+		uint8_t src[3];
+		size_t n;
+		const char *liquor, *nginx, *toy4, *toy6;
+	} cases[] = {
+		{ "host", { RECORDS_SRC_HOST }, 1, "1.2.3.11,1.2.3.12", "1.2.3.11",
+		  "", "2001:db8::1" },
+		{ "mesos,host", { RECORDS_SRC_MESOS, RECORDS_SRC_HOST }, 2,
+		  "1.2.3.11,1.2.3.12", "10.3.0.3", "", "2001:db8::1" },
+		{ "docker,host", { RECORDS_SRC_DOCKER, RECORDS_SRC_HOST }, 2,
+		  "10.3.0.1,10.3.0.2", "1.2.3.11", "", "2001:db8::1" },
+		{ "netinfo", { RECORDS_SRC_NETINFO }, 1, "", "", "", "fd01:b::1:8000:2" },
+		/* First IPv4 and first IPv6 over all sources, in priority order. */
+		{ "netinfo,host", { RECORDS_SRC_NETINFO, RECORDS_SRC_HOST }, 2,
+		  "1.2.3.11,1.2.3.12", "1.2.3.11", "", "fd01:b::1:8000:2" },
+	};
+	struct state *st = load("records/mesosdns.json");
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct records_params p;
+		struct records_stats rs;
+		struct table *t;
+
+		params_init(&p, "mesos", NAMES_RFC952, cases[i].src, cases[i].n, NULL, 0);
+		t = build(st, &p, &rs);
+		is_str(rrset(t, "liquor-store.marathon.mesos", TABLE_A), cases[i].liquor,
+		    "IPSources %s: liquor-store", cases[i].label);
+		is_str(rrset(t, "nginx.marathon.mesos", TABLE_A), cases[i].nginx,
+		    "IPSources %s: nginx", cases[i].label);
+		is_str(rrset(t, "toy-store.ipv6-framework.mesos", TABLE_A), cases[i].toy4,
+		    "IPSources %s: toy-store A", cases[i].label);
+		is_str(rrset(t, "toy-store.ipv6-framework.mesos", TABLE_AAAA),
+		    cases[i].toy6, "IPSources %s: toy-store AAAA", cases[i].label);
+		/* .slave names always hold the agent's address. */
+		is_str(rrset(t, "liquor-store.marathon.slave.mesos", TABLE_A),
+		    "1.2.3.11,1.2.3.12", "IPSources %s: .slave unaffected", cases[i].label);
+		table_free(t);
+	}
+	state_free(st);
+}
+
+/* Mesos-DNS masterRecord (generator_test.go TestMasterRecord). */
+static void
+test_masters(void)
+{
+	static const struct {
+		const char *leader;
+		const char *masters[4];
+		size_t n;
+		const char *all, *m0, *m1, *m2;
+	} cases[] = {
+		{ "5@6.0.0.6:7", { NULL }, 0, "6.0.0.6", "6.0.0.6", "", "" },
+		{ "5@6.0.0.6:7", { "6.0.0.6:7" }, 1, "6.0.0.6", "6.0.0.6", "", "" },
+		{ "5@6.0.0.6:7", { "8.0.0.8:9" }, 1, "6.0.0.6,8.0.0.8", "8.0.0.8", "6.0.0.6", "" },
+		{ "5@6.0.0.6:7", { "8.0.0.8:9", "8.0.0.8:9" }, 2, "6.0.0.6,8.0.0.8",
+		  "8.0.0.8", "6.0.0.6", "" },
+		{ "5@6.0.0.6:7", { "8.0.0.8:9", "6.0.0.6:7" }, 2, "6.0.0.6,8.0.0.8",
+		  "8.0.0.8", "6.0.0.6", "" },
+		{ "5@6.0.0.6:7", { "8.0.0.8:9", "6.0.0.6:7", "6.0.0.6:7" }, 3,
+		  "6.0.0.6,8.0.0.8", "8.0.0.8", "6.0.0.6", "" },
+		{ "5@6.0.0.6:7", { "8.0.0.8:9", "6.0.0.6:7", "9.0.0.9:5050" }, 3,
+		  "6.0.0.6,8.0.0.8,9.0.0.9", "8.0.0.8", "6.0.0.6", "9.0.0.9" },
+		/* A host name in the list is polled but has no address to publish. */
+		{ "5@6.0.0.6:7", { "master-a:5050", "6.0.0.6:7" }, 2, "6.0.0.6",
+		  "6.0.0.6", "", "" },
+	};
+	static const uint8_t host[] = { RECORDS_SRC_HOST };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char json[256], err[STATE_ERR_MAX];
+		struct records_params p;
+		struct records_stats rs;
+		struct state *st;
+		struct table *t;
+
+		snprintf(json, sizeof(json), "{\"leader\": \"%s\"}", cases[i].leader);
+		st = state_parse(json, strlen(json), err);
+		params_init(&p, "foo.com", NAMES_RFC1123, host, 1, cases[i].masters,
+		    cases[i].n);
+		t = build(st, &p, &rs);
+		is_str(rrset(t, "leader.foo.com", TABLE_A), "6.0.0.6", "masters %zu: leader", i);
+		is_str(rrset(t, "master.foo.com", TABLE_A), cases[i].all, "masters %zu: master", i);
+		is_str(rrset(t, "master0.foo.com", TABLE_A), cases[i].m0, "masters %zu: master0", i);
+		is_str(rrset(t, "master1.foo.com", TABLE_A), cases[i].m1, "masters %zu: master1", i);
+		is_str(rrset(t, "master2.foo.com", TABLE_A), cases[i].m2, "masters %zu: master2", i);
+		is_str(rrset(t, "_leader._tcp.foo.com", TABLE_SRV), "leader.foo.com.:7",
+		    "masters %zu: _leader._tcp", i);
+		table_free(t);
+		state_free(st);
+	}
+}
+
+/* Where Mesos-DNS publishes unaskable names or loses answers, taskdns does not. */
+static void
+test_edges(void)
+{
+	static const uint8_t sources[] = { RECORDS_SRC_AUTOIP, RECORDS_SRC_HOST };
+	static const struct expect e[] = {
+		/* 63-octet task label; canonical label shortened to 63 octets. */
+		{ TABLE_A, "a-very-long-task-name-that-goes-on-and-on-beyond-what-fits-in-a.fw.mesos",
+		  "10.1.0.1" },
+		{ TABLE_A, "a-very-long-task-name-that-goes-on-and-on-beyond-what-xfsn7-s1.fw.mesos",
+		  "10.1.0.1" },
+		{ TABLE_SRV, "_a-very-long-task-name-that-goes-on-and-on-beyond-what-fits-in-a._tcp.fw.mesos",
+		  "" },
+		/* A DiscoveryInfo name is served cleaned, and as given when askable. */
+		{ TABLE_A, "my-app.fw.mesos", "10.1.0.1" },
+		{ TABLE_A, "my.app.fw.mesos", "10.1.0.1" },
+		{ TABLE_SRV, "_my-app._tcp.fw.mesos", "my-app-qjdgy-s1.fw.mesos.:8080" },
+		{ TABLE_SRV, "_web._my-app._tcp.fw.mesos", "my-app-qjdgy-s1.fw.mesos.:8080" },
+		{ TABLE_SRV, "_my-app._udp.fw.mesos", "" },
+		/* "my app" is not a host name; cleaned, it is "myapp". */
+		{ TABLE_A, "myapp.fw.mesos", "10.1.0.1" },
+		/* An empty DiscoveryInfo protocol means both. */
+		{ TABLE_SRV, "_myapp._udp.fw.mesos", "myapp-HASH" },
+		/* autoip: the first discovery port's network-scope/name choose netinfo "red". */
+		{ TABLE_A, "autoip.fw.mesos", "172.17.0.1" },
+		/* An agent whose pid is a host name: no .slave address, host source empty. */
+		{ TABLE_A, "named.fw.slave.mesos", "" },
+		{ TABLE_A, "named.fw.mesos", "" },
+		{ TABLE_SRV, "_named._tcp.fw.mesos", "named-HASH" },
+		{ TABLE_A, "slave.mesos", "10.1.0.1" },
+		{ TABLE_A, "orphan.fw.mesos", "" },
+	};
+	struct state *st = load("records/edge.json"), *other;
+	struct records_params p;
+	struct records_stats rs;
+	struct table *t, *t2, *t3;
+	const struct table_node *big;
+	char hash[NAMES_HASH_LEN + 1];
+	struct expect fixed[sizeof(e) / sizeof(e[0])];
+	char space_srv[128], named_srv[128];
+
+	memcpy(fixed, e, sizeof(e));
+	names_task_hash("space.1", hash);
+	snprintf(space_srv, sizeof(space_srv), "myapp-%s-s1.fw.mesos.:8081", hash);
+	names_task_hash("hostagent.1", hash);
+	snprintf(named_srv, sizeof(named_srv), "named-%s-s2.fw.slave.mesos.:31001", hash);
+	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+		if (strncmp(e[i].want, "myapp-", 6) == 0)
+			fixed[i].want = space_srv;
+		if (strncmp(e[i].want, "named-", 6) == 0)
+			fixed[i].want = named_srv;
+	}
+	params_init(&p, "mesos", NAMES_RFC1123, sources, 2, NULL, 0);
+	t = build(st, &p, &rs);
+	check(t, "edges", fixed, sizeof(fixed) / sizeof(fixed[0]));
+	is_int(rs.tasks_no_agent, 1, "a task on an unknown agent is counted");
+	is_int(rs.tasks_bad_name, 1, "a task whose name cleans to nothing is counted");
+	is_int(rs.ports_capped, 1, "a task with 2000 ports is capped");
+	big = node(t, "_big._tcp.fw.mesos");
+	ok(big && big->count[TABLE_SRV] == RECORDS_MAX_TASK_PORTS,
+	    "the capped task serves %d ports", RECORDS_MAX_TASK_PORTS);
+	ok(t->stats.skipped_names >= 4, "unaskable names are refused and counted (%u)",
+	    t->stats.skipped_names);
+	for (uint32_t i = 0; i < t->stats.nodes; i++) {
+		const uint8_t *w = t->nodes[i].name;
+		bool fine = true;
+		for (; *w; w += *w + 1)
+			fine = fine && *w <= NAMES_LABEL_MAX && w[1] != '-';
+		if (!fine) {
+			ok(0, "node %u is an askable name", i);
+			break;
+		}
+		if (i + 1 == t->stats.nodes)
+			ok(1, "every one of %u names is askable", t->stats.nodes);
+	}
+
+	/* The serial follows the records: same records, same serial. */
+	t2 = records_build(st, &p, t, 1700000100, &rs);
+	is_int(t2->serial, t->serial, "same records keep the serial");
+	is_int(t->serial, 1700000000, "first serial is the build time");
+	other = load("records/mesosdns.json");
+	t3 = records_build(other, &p, t2, 1600000000, &rs);
+	is_int(t3->serial, t2->serial + 1,
+	    "changed records with a clock behind the serial: serial + 1");
+	table_free(t3);
+	t3 = records_build(st, &p, t2, 1800000000, &rs);
+	is_int(t3->serial, t2->serial, "back to the same records: serial kept");
+	table_free(t3);
+	state_free(other);
+	table_free(t2);
+	table_free(t);
+	state_free(st);
+}
+
+int
+main(void)
+{
+	test_mesosdns_scenario();
+	test_ip_sources();
+	test_masters();
+	test_edges();
+	return done_testing();
+}
