@@ -1,0 +1,88 @@
+#!/bin/bash
+# cli.sh -- command line, config.json validation, signals.
+. "$(dirname "$0")/lib.sh"
+need dig python3
+
+out=$("$TASKDNS" -version); ok $? "-version exits 0"
+like "$out" "^taskdns [0-9]+\.[0-9]+" "-version prints the version"
+like "$("$TASKDNS" --help)" "-config=FILE" "--help lists the flags"
+"$TASKDNS" --no-such-flag >/dev/null 2>&1
+is "$?" "2" "an unknown flag exits 2"
+
+# Bad configurations: one line naming the file and the key, exit 2.
+bad() { # bad DESCRIPTION JSON REGEX
+	local f="$T/bad.json" out rc
+	printf '%s' "$2" >"$f"
+	out=$("$TASKDNS" -config="$f" 2>&1 >/dev/null)
+	rc=$?
+	is "$rc" "2" "bad config exits 2: $1"
+	like "$out" "$3" "bad config says why: $1"
+}
+bad "ttl not a number" '{"masters": ["127.0.0.1:5050"], "ttl": "60"}' \
+	"^taskdns: $T/bad.json: key \"ttl\": must be an integer"
+bad "port out of range" '{"masters": ["127.0.0.1:5050"], "Port": 70000}' 'key "port": must be an integer from 1 to 65535'
+bad "domain" '{"masters": ["127.0.0.1:5050"], "domain": "-bad.example"}' 'key "domain": .*not a valid domain name'
+bad "IPSources" '{"masters": ["127.0.0.1:5050"], "IPSources": ["host", "dhcp"]}' 'key "IPSources": unknown source "dhcp"'
+bad "masters" '{"masters": ["10.0.0.1"]}' 'key "masters": "10.0.0.1" is not host:port'
+bad "resolvers" '{"masters": ["127.0.0.1:5050"], "resolvers": ["dns.example"]}' 'key "resolvers": "dns.example" is not an IP address'
+bad "zk only" '{"zk": "zk://127.0.0.1:2181/mesos"}' 'key "zk": ZooKeeper leader detection is not supported yet'
+bad "no source" '{}' 'key "masters": no masters'
+bad "zoneResolvers in the domain" '{"masters": ["127.0.0.1:5050"], "zoneResolvers": {"x.mesos": ["127.0.0.1"]}}' \
+	'key "zoneResolvers": zone "x.mesos" is inside domain "mesos"'
+bad "not JSON" '{"masters": ["127.0.0.1:5050"],' "bad.json: line [0-9]+ column [0-9]+"
+out=$("$TASKDNS" -config="$T/missing.json" 2>&1); rc=$?
+is "$rc" "2" "a missing config file exits 2"
+like "$out" "missing.json: cannot read: No such file" "a missing config file is named"
+
+# --check-config prints the effective configuration; keys match in any case.
+cat >"$T/good.json" <<'JSON'
+{"Masters": ["127.0.0.1:5050"], "TTL": 30, "soamname": "dns.mesos", "SOARname": "admin@example.com",
+ "EnforceRFC952": true, "refreshseconds": 5, "someFutureKey": 1, "zk": "zk://127.0.0.1:2181/mesos"}
+JSON
+out=$("$TASKDNS" -config "$T/good.json" --check-config 2>"$T/check.err"); rc=$?
+is "$rc" "0" "--check-config exits 0 on a good file"
+is "$(echo "$out" | python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["ttl"], c["SOAMname"], c["SOARname"], c["EnforceRFC952"], c["refreshSeconds"], c["port"], c["resolvers"])')" \
+	"30 dns.mesos. admin.example.com. True 5 53 ['8.8.8.8']" "--check-config: keys in any case, defaults, FQDN SOA names"
+like "$(cat "$T/check.err")" 'unknown key "someFutureKey" ignored' "an unknown key is a warning"
+like "$(cat "$T/check.err")" 'key "zk": ZooKeeper leader detection is not supported yet' "zk is reported as not supported yet"
+
+# ./config.json is the default, as for Mesos-DNS; --config=FILE works too.
+mkdir -p "$T/cwd"
+cp "$T/good.json" "$T/cwd/config.json"
+(cd "$T/cwd" && "$TASKDNS" --check-config >/dev/null 2>&1); ok $? "./config.json is read by default"
+"$TASKDNS" --config="$T/good.json" --check-config >/dev/null 2>&1; ok $? "--config=FILE"
+
+# --dump-zone prints the table as a master file NSD accepts.
+PORT=$(free_port)
+cat >"$T/sample.json" <<JSON
+{"stateFile": "$top_srcdir/contrib/sample/state.json", "listener": "127.0.0.1", "port": $PORT,
+ "SOAMinttl": 30, "httpon": false}
+JSON
+"$TASKDNS" -config="$T/sample.json" --dump-zone >"$T/dump.zone" 2>/dev/null
+ok $? "--dump-zone exits 0"
+if command -v nsd-checkzone >/dev/null; then
+	nsd-checkzone mesos "$T/dump.zone" >/dev/null; ok $? "the dump is a valid zone (nsd-checkzone)"
+else
+	skip "the dump is a valid zone" "nsd-checkzone missing"
+fi
+is "$(grep -v '^;' "$T/dump.zone" | sed -E 's/(SOA\t[^ ]+ [^ ]+ )[0-9]+/\11/')" \
+	"$(grep -v '^;' "$top_srcdir/zones/sample.zone")" "the dump equals zones/sample.zone"
+
+# Signals: SIGHUP refreshes now, SIGTERM stops cleanly.
+"$TASKDNS" -config="$T/sample.json" >"$T/run.log" 2>&1 &
+pid=$!
+PIDS+=($pid)
+wait_for 5 sh -c "dig @127.0.0.1 -p $PORT +short nimbus.storm.mesos | grep -q 10.0.1.1"
+ok $? "serves the sample cluster"
+n=$(grep -c "refresh: " "$T/run.log")
+kill -HUP "$pid"
+wait_for 5 sh -c "[ \$(grep -c 'refresh: ' $T/run.log) -gt $n ]"
+ok $? "SIGHUP refreshes at once"
+"$TASKDNS" -config="$T/sample.json" >"$T/second.log" 2>&1
+is "$?" "1" "a second instance on the same port exits 1"
+like "$(cat "$T/second.log")" "cannot listen: .*Address already in use" "and says why"
+kill -TERM "$pid"
+wait "$pid"
+is "$?" "0" "SIGTERM: exit 0"
+like "$(tail -3 "$T/run.log")" "stats: .*queries_udp=" "the counters are logged on the way out"
+done_testing

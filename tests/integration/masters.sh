@@ -1,0 +1,129 @@
+#!/bin/bash
+# masters.sh -- leader detection over the masters list, refreshes, and a
+# master that goes away, misbehaves, or comes back with a changed state.
+. "$(dirname "$0")/lib.sh"
+need dig python3
+
+# The leader and a follower that names it in its "leader" field.
+start_master leader
+LEADER_PORT=$MASTER_PORT LEADER_DIR=$MASTER_DIR
+sample_state "127.0.0.1:$LEADER_PORT" "$T/state.json"
+set_state "$LEADER_DIR" "$T/state.json"
+start_master follower --follower-of "127.0.0.1:$LEADER_PORT"
+FOLLOWER_PORT=$MASTER_PORT
+start_master redirector --follower-of "127.0.0.1:$LEADER_PORT" --redirect
+REDIRECT_PORT=$MASTER_PORT
+DEAD_PORT=$(free_port)
+
+# Only the follower is configured: taskdns asks the leader it names.
+start_taskdns "{\"masters\": [\"127.0.0.1:$FOLLOWER_PORT\"], \"refreshSeconds\": 1,
+	\"resolvers\": [\"127.0.0.1:9\"]}" || bail "taskdns did not start"
+is "$(rdata nimbus.storm.mesos)" "10.0.1.1" "a follower's view names the leader; its state is served"
+like "$(cat "$TASKDNS_LOG")" "127.0.0.1:$LEADER_PORT \\(leader, via 127.0.0.1:$FOLLOWER_PORT\\)" \
+	"the log says which master answered"
+is "$(rdata leader.mesos)" "127.0.0.1" "leader.mesos from the state"
+is "$(rdata _leader._tcp.mesos SRV)" "0 1 $LEADER_PORT leader.mesos." "leader port from the state"
+
+# A follower that answers 307 with a protocol-relative Location.
+start_taskdns "{\"masters\": [\"127.0.0.1:$REDIRECT_PORT\"], \"refreshSeconds\": 1,
+	\"resolvers\": [\"127.0.0.1:9\"]}" || bail "taskdns did not start"
+is "$(rdata nimbus.storm.mesos)" "10.0.1.1" "a 307 redirect to the leader is followed"
+
+# A dead master first in the list: the next one is asked.
+start_taskdns "{\"masters\": [\"127.0.0.1:$DEAD_PORT\", \"127.0.0.1:$LEADER_PORT\"],
+	\"refreshSeconds\": 1, \"stateTimeoutSeconds\": 2, \"resolvers\": [\"127.0.0.1:9\"]}" ||
+	bail "taskdns did not start"
+is "$(rdata nimbus.storm.mesos)" "10.0.1.1" "a dead master is skipped"
+is "$(rdata master.mesos)" "127.0.0.1" "master.mesos lists the configured masters"
+# Both masters share 127.0.0.1: as in Mesos-DNS an address already under
+# master.mesos gets no number of its own, so only the leader is master0.
+is "$(rdata master0.mesos)" "127.0.0.1" "masterN numbers the masters with distinct addresses"
+is "$(status master1.mesos)" "NXDOMAIN" "a master whose address is already listed gets no number"
+
+# This instance polls the leader every second from here on.
+wait_for 5 sh -c "[ \$(cat $LEADER_DIR/requests) -ge 3 ]"
+ok $? "the leader is polled every refreshSeconds"
+
+# A new task appears within one refresh.
+python3 - "$T/state.json" "$T/state2.json" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+fw = st["frameworks"][0]
+t = json.loads(json.dumps(fw["tasks"][0]))
+t["id"], t["name"], t["slave_id"] = "fresh.1", "fresh", st["slaves"][1]["id"]
+fw["tasks"].append(t)
+fw["tasks"] = [x for x in fw["tasks"] if x["name"] != "db"]
+json.dump(st, open(sys.argv[2], "w"))
+PY
+serial1=$(rdata mesos SOA | awk '{print $3}')
+t0=$(date +%s%N)
+set_state "$LEADER_DIR" "$T/state2.json"
+wait_for 5 sh -c "dig @127.0.0.1 -p $DNS_PORT +short fresh.marathon.mesos | grep -q 10.0.1.2"
+ok $? "a task that starts resolves within a refresh ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
+is "$(status db.marathon.mesos)" "NXDOMAIN" "a task that stopped is gone"
+serial2=$(rdata mesos SOA | awk '{print $3}')
+ok $([ "$serial2" -gt "$serial1" ]; echo $?) "the SOA serial moved ($serial1 -> $serial2)"
+sleep 1.5
+is "$(rdata mesos SOA | awk '{print $3}')" "$serial2" "the serial stays while nothing changes"
+
+# The master misbehaves: the records in service stay.
+for mode in garbage 500 close; do
+	echo "$mode" >"$LEADER_DIR/mode"
+	n=$(cat "$LEADER_DIR/requests")
+	wait_for 5 sh -c "[ \$(cat $LEADER_DIR/requests) -ge $((n + 2)) ]"
+	is "$(rdata fresh.marathon.mesos)" "10.0.1.2" "master answers '$mode': old records stay"
+done
+like "$(cat "$TASKDNS_LOG")" "keeping the records in service" "each failed refresh logs one line"
+
+# A master that hangs: refreshes time out (stateTimeoutSeconds) while DNS
+# answers at once.
+echo hang >"$LEADER_DIR/mode"
+sleep 1.5
+t0=$(date +%s%N)
+for i in $(seq 1 20); do rdata nimbus.storm.mesos >/dev/null; done
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+is "$(rdata nimbus.storm.mesos)" "10.0.1.1" "answers while the master hangs"
+ok $([ "$ms" -lt 2000 ]; echo $?) "20 queries during a hung fetch take $ms ms (no blocking)"
+
+# The master goes away, then comes back with a changed cluster.
+kill "$MASTER_PID_leader"; wait "$MASTER_PID_leader" 2>/dev/null
+sleep 2.5
+is "$(rdata fresh.marathon.mesos)" "10.0.1.2" "master gone: the last good records are served"
+rm -f "$LEADER_DIR/mode"
+python3 - "$T/state2.json" "$T/state3.json" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+st["frameworks"][1]["tasks"][0]["slave_id"] = st["slaves"][2]["id"]
+json.dump(st, open(sys.argv[2], "w"))
+PY
+set_state "$LEADER_DIR" "$T/state3.json"
+python3 "$FAKE_MASTER" --port "$LEADER_PORT" --dir "$LEADER_DIR" 2>>"$T/master-leader.log" &
+PIDS+=($!)
+wait_for 8 sh -c "dig @127.0.0.1 -p $DNS_PORT +short nimbus.storm.mesos | grep -q 10.0.1.3"
+ok $? "master back with a changed state: new answers within a refresh"
+ok $(still_running; echo $?) "taskdns is still running"
+
+# HTTP basic authentication (mesosAuthentication "basic").
+start_master secure --auth "taskdns:s3cret"
+sample_state "127.0.0.1:$MASTER_PORT" "$T/state-secure.json"
+set_state "$MASTER_DIR" "$T/state-secure.json"
+start_taskdns "{\"masters\": [\"127.0.0.1:$MASTER_PORT\"], \"refreshSeconds\": 1,
+	\"mesosAuthentication\": \"basic\",
+	\"mesosCredentials\": {\"principal\": \"taskdns\", \"secret\": \"s3cret\"},
+	\"resolvers\": [\"127.0.0.1:9\"]}" || bail "taskdns did not start"
+is "$(rdata nimbus.storm.mesos)" "10.0.1.1" "basic authentication with mesosCredentials"
+
+# Before any state has been loaded, names in the domain are SERVFAIL (a
+# resolver must not cache an NXDOMAIN for them), the rest still forwards.
+PORT=$(free_port)
+cat >"$T/nostate.json" <<JSON
+{"masters": ["127.0.0.1:$MASTER_PORT"], "refreshSeconds": 1, "listener": "127.0.0.1",
+ "port": $PORT, "resolvers": ["127.0.0.1:9"], "httpon": false}
+JSON
+"$TASKDNS" -config="$T/nostate.json" >>"$T/nostate.log" 2>&1 &
+PIDS+=($!)
+wait_for 5 sh -c "dig @127.0.0.1 -p $PORT +time=1 +tries=1 nimbus.storm.mesos | grep -q status:"
+like "$(dig @127.0.0.1 -p "$PORT" +time=1 +tries=1 nimbus.storm.mesos)" "status: SERVFAIL" \
+	"no state yet (401 from the master): SERVFAIL, not NXDOMAIN"
+like "$(cat "$T/nostate.log")" "HTTP status 401" "the failed fetch says why"
+done_testing
