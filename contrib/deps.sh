@@ -1,0 +1,30 @@
+#!/bin/bash
+# deps.sh -- install the Debian 12 packages taskdns builds and tests with,
+# only those that are missing. Needs root (or sudo) when something is.
+set -eu
+pkgs="build-essential autoconf automake pkg-config libldns-dev libevent-dev
+libcurl4-openssl-dev libjansson-dev"
+if [ "${1:-}" = "--test" ]; then
+	pkgs="$pkgs dnsutils ldnsutils python3 nsd unbound iproute2 valgrind"
+fi
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Debian starts nsd and unbound as services on install; the tests start
+# their own instances on free ports, so keep the packaged ones from
+# grabbing port 53.
+if [ -d /usr/sbin ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod +x /usr/sbin/policy-rc.d
+	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
