@@ -17,7 +17,8 @@ addr_parse_ip(const char *s, size_t len, struct addr_ip *out)
 	char buf[INET6_ADDRSTRLEN + 1];
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-	if (len == 0 || len >= sizeof(buf))
+	/* A NUL inside would end the text early: "10.0.0.1\0junk" is no address. */
+	if (len == 0 || len >= sizeof(buf) || memchr(s, '\0', len))
 		return false;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
@@ -82,7 +83,12 @@ addr_split_hostport(const char *s, char *host, size_t hostsize, uint16_t *port,
 		} else if (hend[1] != ':' || !parse_port(hend + 2, port)) {
 			return false;
 		}
-		if (!addr_parse_ip(s, hlen, &ip) || ip.family != 6)
+		/*
+		 * Brackets hold IPv6 text only (RFC 3986 3.2.2), but an
+		 * IPv4-mapped one ("[::ffff:10.0.0.8]") parses as IPv4: test
+		 * the text, not the family.
+		 */
+		if (!memchr(s, ':', hlen) || !addr_parse_ip(s, hlen, &ip))
 			return false;
 	} else {
 		colon = strrchr(s, ':');

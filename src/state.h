@@ -75,12 +75,12 @@ struct state_agent {
 
 /** What a parse skipped, so the caller can log and count it once. */
 struct state_skips {
-	uint32_t agents;		/**< agents without a usable id */
-	uint32_t frameworks;		/**< frameworks that were not objects */
-	uint32_t tasks;			/**< tasks without id/name/agent */
+	uint32_t agents;		/**< agents without a usable id or with a mistyped field */
+	uint32_t frameworks;		/**< frameworks that were not objects or had a mistyped field */
+	uint32_t tasks;			/**< tasks without id/name/agent, mistyped, or with a malformed status */
 	uint32_t bad_ports;		/**< unparsable resources.ports entries */
-	uint32_t bad_ips;		/**< IP strings that are not addresses */
-	uint32_t bad_di_ports;		/**< DiscoveryInfo ports out of range */
+	uint32_t bad_ips;		/**< task IPs that are not addresses (or not strings) */
+	uint32_t bad_di_ports;		/**< malformed or out-of-range DiscoveryInfo ports */
 };
 
 /**
@@ -118,7 +118,7 @@ struct state *state_parse(const char *json, size_t len, char *err);
 /** Free a state; NULL is a no-op. */
 void state_free(struct state *st);
 
-/** Find an agent by id (linear index built by state_parse), or NULL. */
+/** Find an agent by id (hash index built by state_parse), or NULL. */
 const struct state_agent *state_agent(const struct state *st, const char *id);
 
 #endif
