@@ -232,6 +232,20 @@ norm_domain(struct ctx *x, enum key k, char *s, bool hostname)
 	return 0;
 }
 
+static void
+free_zones(struct config *c)
+{
+	for (size_t i = 0; i < c->nzones; i++) {
+		for (size_t j = 0; j < c->zones[i].nresolvers; j++)
+			free(c->zones[i].resolvers[j].text);
+		free(c->zones[i].resolvers);
+		free(c->zones[i].zone);
+	}
+	free(c->zones);
+	c->zones = NULL;
+	c->nzones = 0;
+}
+
 static int
 zone_resolvers(struct ctx *x, const json_t *v)
 {
@@ -349,8 +363,8 @@ apply(struct ctx *x, enum key k, const json_t *v)
 		return r;
 	}
 	case K_ZONE_RESOLVERS:
-		if (c->zones)
-			return bad(x, k, "given twice");
+		/* As for every key, the last of "zoneResolvers", "ZoneResolvers" wins. */
+		free_zones(c);
 		return zone_resolvers(x, v);
 	case K_TIMEOUT: return get_int(x, k, v, 0, 3600, &c->timeout);
 	case K_LISTENER: return get_str(x, k, v, &c->listener);
@@ -657,12 +671,60 @@ warn_unsupported(struct ctx *x)
 	}
 }
 
-int
-config_load(const char *path, struct config *c, char *err)
+/* Larger than any sensible config.json: a device or a mistake. */
+#define CONFIG_FILE_MAX (16u << 20)
+
+/*
+ * The whole file, or NULL with errno set. Reading it here rather than with
+ * json_load_file() tells "cannot read" (a directory, EACCES, EIO) apart
+ * from a syntax error: jansson reports a directory as an empty document.
+ */
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	int e = 0;
+
+	if (!f)
+		return NULL;
+	while (!feof(f) && !ferror(f)) {
+		if (n == cap) {
+			char *nb;
+			if (cap >= CONFIG_FILE_MAX) {
+				e = EFBIG;
+				break;
+			}
+			cap = cap ? cap * 2 : 4096;
+			if (!(nb = realloc(buf, cap))) {
+				e = ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		n += fread(buf + n, 1, cap - n, f);
+	}
+	if (!e && ferror(f))
+		e = errno ? errno : EIO;
+	fclose(f);
+	if (e) {
+		free(buf);
+		errno = e;
+		return NULL;
+	}
+	*len = n;
+	return buf ? buf : calloc(1, 1);
+}
+
+static int
+load(const char *path, struct config *c, char *err)
 {
 	struct ctx x;
 	json_error_t jerr;
 	json_t *root;
+	char *text;
+	size_t textlen = 0;
 	const char *key;
 	json_t *v;
 	const char *home = getenv("HOME");
@@ -685,17 +747,17 @@ config_load(const char *path, struct config *c, char *err)
 		return -1;
 	}
 	defaults(c);
-	root = json_load_file(c->file, 0, &jerr);
+	text = read_file(c->file, &textlen);
+	if (!text) {
+		snprintf(err, CONFIG_ERR_MAX, "%s: cannot read: %s", c->file,
+		    strerror(errno));
+		return -1;
+	}
+	root = json_loadb(text, textlen, 0, &jerr);
+	free(text);
 	if (!root) {
-		FILE *f = fopen(c->file, "r");
-		if (!f)
-			snprintf(err, CONFIG_ERR_MAX, "%s: cannot read: %s", c->file,
-			    strerror(errno));
-		else {
-			fclose(f);
-			snprintf(err, CONFIG_ERR_MAX, "%s: line %d column %d: %s",
-			    c->file, jerr.line, jerr.column, jerr.text);
-		}
+		snprintf(err, CONFIG_ERR_MAX, "%s: line %d column %d: %s",
+		    c->file, jerr.line, jerr.column, jerr.text);
 		return -1;
 	}
 	if (!json_is_object(root)) {
@@ -732,6 +794,20 @@ config_load(const char *path, struct config *c, char *err)
 	return 0;
 }
 
+int
+config_load(const char *path, struct config *c, char *err)
+{
+	/*
+	 * A failed load leaves nothing allocated (and @c zeroed), so a caller
+	 * that reports @err and exits leaks nothing, even under LeakSanitizer.
+	 */
+	if (load(path, c, err) < 0) {
+		config_clear(c);
+		return -1;
+	}
+	return 0;
+}
+
 void
 config_clear(struct config *c)
 {
@@ -751,13 +827,7 @@ config_clear(struct config *c)
 	for (size_t i = 0; i < c->nresolvers; i++)
 		free(c->resolvers[i].text);
 	free(c->resolvers);
-	for (size_t i = 0; i < c->nzones; i++) {
-		for (size_t j = 0; j < c->zones[i].nresolvers; j++)
-			free(c->zones[i].resolvers[j].text);
-		free(c->zones[i].resolvers);
-		free(c->zones[i].zone);
-	}
-	free(c->zones);
+	free_zones(c);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -75,7 +75,7 @@ struct config {
  * Read and validate @path into @c (which this fills entirely). Warnings
  * (unknown keys, keys not supported yet) go to the log, one line each.
  * @return 0, or -1 with one line "FILE: key \"K\": what is wrong" in @err
- * (CONFIG_ERR_MAX octets).
+ * (CONFIG_ERR_MAX octets); then nothing stays allocated and @c is zeroed.
  */
 int config_load(const char *path, struct config *c, char *err);
 
