@@ -44,15 +44,16 @@ start_taskdns "$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c[
 	bail "taskdns did not start"
 
 # The answer of a server, normalised: rcode, aa, answer and authority,
-# records sorted, the SOA serial replaced, owner names lower-cased (both
-# may echo the question's case), additional data left out.
+# records sorted, the SOA serial replaced, lower-cased (names compare
+# without regard to case, and a server may compress names in its data
+# against the question's spelling), additional data left out.
 answer() { # answer PORT NAME TYPE
 	dig @127.0.0.1 -p "$1" +time=2 +tries=1 +norec +noall +comments +answer +authority "$2" "$3" |
 		awk '
 		/->>HEADER<<-/ { match($0, /status: [A-Z]+/); print substr($0, RSTART, RLENGTH); next }
 		/^;; flags:/ { aa = ($0 ~ / aa[ ;]/) ? "aa" : "-"; print "flags " aa; next }
 		/^;/ || /^$/ { next }
-		{ $1 = tolower($1); if ($4 == "SOA") $7 = "SERIAL"; print }' |
+		{ if ($4 == "SOA") $7 = "SERIAL"; print tolower($0) }' |
 		sort
 }
 
