@@ -32,7 +32,7 @@ fmt(char *buf, const char *f, ...)
 	n = vsnprintf(buf, NAME_BUF, f, ap);
 	va_end(ap);
 	if (n < 0 || n >= NAME_BUF)
-		return NAME_BUF;	/* longer than any name: refused */
+		return NAME_BUF;	/* longer than any name: the table refuses it */
 	return (size_t)n;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -146,8 +147,21 @@ load_from_masters(struct refresh *r, char *source, size_t sourcesize,
 			log_msg(LOG_DEBUG, "refresh: %s", last);
 			continue;
 		}
-		leader = strchr(st->leader, '@') + 1;
-		if (strcasecmp(leader, m) != 0) {
+		/*
+		 * The leader if it says so (its pid is the leader's), or if it
+		 * is the address the leader field names; else ask that one.
+		 */
+		leader = strchr(st->leader, '@');
+		if (!leader) {
+			snprintf(last, sizeof(last), "%s: leader \"%.200s\" is not a "
+			    "pid (name@host:port)", m, st->leader);
+			log_msg(LOG_DEBUG, "refresh: %s", last);
+			state_free(st);
+			continue;
+		}
+		leader++;
+		if ((!st->self || strcmp(st->self, st->leader) != 0) &&
+		    strcasecmp(leader, m) != 0) {
 			char lhp[300];
 			snprintf(lhp, sizeof(lhp), "%s", leader);
 			state_free(st);

@@ -572,6 +572,8 @@ state_parse(const char *json, size_t len, char *err)
 		return fail(st, root, err, "out of memory");
 	if (addr_parse_upid(st->leader, host, sizeof(host), &st->leader_port))
 		st->has_leader_ip = ip_from_host(host, &st->leader_ip);
+	if (str_field(root, "pid"))
+		st->self = dup_field(st, root, "pid", NULL);
 
 	/*
 	 * A list of the wrong type counts as one skipped entity: an empty

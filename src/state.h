@@ -90,6 +90,7 @@ struct state_skips {
 struct state {
 	struct region *region;
 	const char *leader;		/**< "master@10.0.0.1:5050" */
+	const char *self;		/**< the answering master's pid, or NULL */
 	bool has_leader_ip;
 	struct addr_ip leader_ip;	/**< from leader, if an IP */
 	uint16_t leader_port;

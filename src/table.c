@@ -204,7 +204,9 @@ static uint32_t
 intern_text(struct table_builder *b, const char *text, size_t len, bool in_zone)
 {
 	uint8_t wire[NAMES_WIRE_MAX];
-	int n = names_text_to_wire(text, len, true, wire);
+	/* Longer text cannot be a name (records.c passes such on overflow). */
+	int n = len > NAMES_TEXT_MAX + 1 ? -1 :
+	    names_text_to_wire(text, len, true, wire);
 
 	if (n < 0 || (in_zone && !names_wire_in_zone(wire, (size_t)n,
 	    b->t->apex, b->t->apex_len))) {

@@ -73,6 +73,15 @@ for mode in garbage 500 close; do
 	wait_for 5 sh -c "[ \$(cat $LEADER_DIR/requests) -ge $((n + 2)) ]"
 	is "$(rdata fresh.marathon.mesos)" "10.0.1.2" "master answers '$mode': old records stay"
 done
+rm -f "$LEADER_DIR/mode"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); s["leader"]="garbage"; json.dump(s, open(sys.argv[2],"w"))' \
+	"$T/state2.json" "$T/badleader.json"
+set_state "$LEADER_DIR" "$T/badleader.json"
+n=$(cat "$LEADER_DIR/requests")
+wait_for 5 sh -c "[ \$(cat $LEADER_DIR/requests) -ge $((n + 2)) ]"
+is "$(rdata fresh.marathon.mesos)" "10.0.1.2" "a leader field that is not a pid: old records stay"
+like "$(cat "$TASKDNS_LOG")" 'leader "garbage" is not a pid' "and the log says why"
+set_state "$LEADER_DIR" "$T/state2.json"
 like "$(cat "$TASKDNS_LOG")" "keeping the records in service" "each failed refresh logs one line"
 
 # A master that hangs: refreshes time out (stateTimeoutSeconds) while DNS
