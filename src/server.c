@@ -166,11 +166,13 @@ on_forwarded(void *ctx, void *client, const uint8_t *msg, size_t len)
 			tcp_close(c);
 		return;
 	}
+	/*
+	 * A paused connection resumes in on_tcp_write() once this answer is
+	 * written: enabling reading here would leave the queries already in
+	 * the input buffer unread until the client sent more, which a client
+	 * that pipelined everything at once (RFC 7766 6.2.1.1) never does.
+	 */
 	tcp_send(c, msg, len);
-	if (c->paused && c->pending < TCP_MAX_PENDING) {
-		c->paused = false;
-		bufferevent_enable(c->bev, EV_READ);
-	}
 }
 
 /*
