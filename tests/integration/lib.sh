@@ -15,6 +15,8 @@ FIXTURES="$top_srcdir/tests/fixtures"
 T=$(mktemp -d "${TMPDIR:-/tmp}/taskdns-test.XXXXXX")
 PIDS=()
 NETNS=()
+TASKDNS_PIDS=()		# every taskdns started, stopped gracefully at the end
+TASKDNS_LOGS=()		# and its log, scanned for sanitizer reports
 TAP_N=0
 TAP_FAILED=0
 
@@ -71,7 +73,53 @@ like() { # like GOT REGEX DESCRIPTION
 	fi
 }
 
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# stop_pid PID: SIGTERM, wait at most 5 s, then SIGKILL (so a sanitizer
+# build gets to run its exit-time checks before the logs are read).
+stop_pid() {
+	local i
+	kill "$1" 2>/dev/null || return 0
+	for i in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# counter NAME: the current value of taskdns's counter NAME (SIGUSR1 makes
+# it log them all on one line).
+counter() {
+	local before after
+	before=$(grep -c 'stats:' "$TASKDNS_LOG")
+	kill -USR1 "$TASKDNS_PID"
+	wait_for 5 sh -c "[ \$(grep -c 'stats:' '$TASKDNS_LOG') -gt $before ]" || {
+		echo -1
+		return
+	}
+	after=$(grep 'stats:' "$TASKDNS_LOG" | tail -n 1 | tr ' ' '\n' |
+		sed -n "s/^$1=//p")
+	echo "${after:-0}"
+}
+
+# One more test: stop every taskdns this test started and check that no
+# log holds an AddressSanitizer, LeakSanitizer or UBSan report.
+no_sanitizer_reports() {
+	local p bad
+	for p in "${TASKDNS_PIDS[@]}"; do
+		stop_pid "$p"
+	done
+	bad=$(grep -l 'runtime error\|AddressSanitizer\|LeakSanitizer' "${TASKDNS_LOGS[@]}" 2>/dev/null)
+	is "$bad" "" "no sanitizer report in the ${#TASKDNS_LOGS[@]} taskdns logs"
+	for p in $bad; do
+		grep -A20 'runtime error\|Sanitizer' "$p" | head -n 60 | sed 's/^/#   /'
+	done
+}
+
 done_testing() {
+	[ ${#TASKDNS_LOGS[@]} -gt 0 ] && no_sanitizer_reports
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]
 }
@@ -143,6 +191,8 @@ PY
 	${TASKDNS_WRAPPER:-} "$TASKDNS" -config="$CONFIG" -v=1 >>"$TASKDNS_LOG" 2>&1 &
 	TASKDNS_PID=$!
 	PIDS+=($TASKDNS_PID)
+	TASKDNS_PIDS+=($TASKDNS_PID)
+	TASKDNS_LOGS+=("$TASKDNS_LOG")
 	local domain
 	domain=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('domain','mesos'))" "$CONFIG")
 	if ! wait_for 20 sh -c "dig @127.0.0.1 -p $DNS_PORT +time=1 +tries=1 $domain SOA | grep -q 'status: NOERROR'"; then
