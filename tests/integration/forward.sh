@@ -296,44 +296,17 @@ UB_DIR="$T/unbound"
 mkdir -p "$UB_DIR"
 {
 	cat <<EOF
-server:
-	interface: 127.0.0.1@$UB_PORT
-	port: $UB_PORT
-	do-ip6: no
-	do-not-query-localhost: no
-	username: ""
-	chroot: ""
-	directory: "$UB_DIR"
-	pidfile: "$UB_DIR/unbound.pid"
-	use-syslog: no
-	logfile: "$UB_DIR/unbound.log"
-	verbosity: 1
-	num-threads: 1
-	module-config: "iterator"
-	access-control: 127.0.0.0/8 allow
-	local-zone: "." static
-	local-zone: "example.test." static
-	local-data: "example.test. 300 IN SOA ns.example.test. host.example.test. 1 3600 900 86400 300"
 	local-data: "www.example.test. 300 IN A 192.0.2.10"
 	local-data: 'txt.example.test. 300 IN TXT "forwarded by taskdns" "second string"'
 	local-zone: "corp.test." static
 	local-data: "app.corp.test. 300 IN A 192.0.2.99"
 EOF
-	# 40 addresses: a 674-octet answer, more than the 512 of UDP without
-	# EDNS (RFC 1035 4.2.1).
-	for i in $(seq 1 40); do
-		echo "	local-data: \"big.example.test. 300 IN A 198.51.100.$i\""
-	done
 	i=0
 	while [ $i -lt $NFLOOD ]; do
 		echo "	local-data: \"n$i.example.test. 300 IN A 10.77.$((i >> 8)).$((i & 255))\""
 		i=$((i + 1))
 	done
-	cat <<EOF
-remote-control:
-	control-enable: no
-EOF
-} >"$UB_DIR/unbound.conf"
+} | unbound_conf "127.0.0.1@$UB_PORT" "$UB_DIR" >"$UB_DIR/unbound.conf"
 unbound -d -c "$UB_DIR/unbound.conf" >>"$UB_DIR/stderr" 2>&1 &
 PIDS+=($!)
 ub() { dig @127.0.0.1 -p "$UB_PORT" +time=2 +tries=1 "$@"; }

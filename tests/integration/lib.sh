@@ -238,6 +238,37 @@ need() {
 
 still_running() { kill -0 "$TASKDNS_PID" 2>/dev/null; }
 
+# unbound_conf INTERFACE DIR <EXTRA: an Unbound configuration serving only
+# local data ("." is static: it never asks the Internet): example.test with
+# its SOA, big.example.test with 40 addresses (a 674-octet answer, over the
+# 512 of UDP without EDNS), and the server: lines on standard input.
+unbound_conf() {
+	cat <<CONF
+server:
+	interface: $1
+	do-ip6: no
+	do-not-query-localhost: no
+	username: ""
+	chroot: ""
+	directory: "$2"
+	pidfile: "$2/unbound.pid"
+	use-syslog: no
+	logfile: "$2/unbound.log"
+	verbosity: 1
+	num-threads: 1
+	module-config: "iterator"
+	access-control: 127.0.0.0/8 allow
+	local-zone: "." static
+	local-zone: "example.test." static
+	local-data: "example.test. 300 IN SOA ns.example.test. host.example.test. 1 3600 900 86400 300"
+CONF
+	for i in $(seq 1 40); do
+		echo "	local-data: \"big.example.test. 300 IN A 198.51.100.$i\""
+	done
+	cat
+	printf 'remote-control:\n\tcontrol-enable: no\n'
+}
+
 # sample_state LEADER_HOSTPORT OUT: the sample cluster led by a fake master
 # (so taskdns never leaves loopback to follow the leader field).
 sample_state() {

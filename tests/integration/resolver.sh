@@ -67,34 +67,9 @@ fi
 # Unbound on 127.0.0.2 port 53 in the namespace: the "outside world".
 UB_DIR="$T/unbound"
 mkdir -p "$UB_DIR"
-cat >"$UB_DIR/unbound.conf" <<EOF
-server:
-	interface: 127.0.0.2@53
-	do-ip6: no
-	do-not-query-localhost: no
-	username: ""
-	chroot: ""
-	directory: "$UB_DIR"
-	pidfile: "$UB_DIR/unbound.pid"
-	use-syslog: no
-	logfile: "$UB_DIR/unbound.log"
-	verbosity: 1
-	num-threads: 1
-	module-config: "iterator"
-	access-control: 127.0.0.0/8 allow
-	local-zone: "." static
-	local-zone: "example.test." static
-	local-data: "example.test. 300 IN SOA ns.example.test. host.example.test. 1 3600 900 86400 300"
+unbound_conf "127.0.0.2@53" "$UB_DIR" >"$UB_DIR/unbound.conf" <<EOF
 	local-data: "svc.example.test. 300 IN A 192.0.2.20"
 	local-data: "svc6.example.test. 300 IN AAAA 2001:db8::20"
-EOF
-# 40 addresses: more than 512 octets, so UDP answers without EDNS have TC.
-for i in $(seq 1 40); do
-	echo "	local-data: \"big.example.test. 300 IN A 198.51.100.$i\""
-done >>"$UB_DIR/unbound.conf"
-cat >>"$UB_DIR/unbound.conf" <<EOF
-remote-control:
-	control-enable: no
 EOF
 # Not through nsx: "ip netns exec" execs the program, so $! is its pid.
 ip netns exec "$NS" unbound -d -c "$UB_DIR/unbound.conf" >>"$UB_DIR/stderr" 2>&1 &

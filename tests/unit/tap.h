@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
@@ -53,6 +54,22 @@ ok(int cond, const char *fmt, ...)
 
 /** Print a diagnostic line. */
 #define diag(...) do { printf("# "); printf(__VA_ARGS__); printf("\n"); } while (0)
+
+/**
+ * Path of fixture @name in tests/fixtures/@dir of the source tree
+ * (automake exports top_srcdir; by hand, run from a build directory).
+ * Static storage: valid until the next call.
+ */
+static const char * __attribute__((unused))
+tap_fixture(const char *dir, const char *name)
+{
+	static char path[4096];
+	const char *top = getenv("top_srcdir");
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/%s/%s",
+	    top && *top ? top : "..", dir, name);
+	return path;
+}
 
 /** Print the plan at the end; @return the exit status. */
 static int __attribute__((unused))

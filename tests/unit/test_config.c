@@ -20,12 +20,7 @@ static int ncase;
 static const char *
 fixture(const char *name)
 {
-	static char path[4096];
-	const char *top = getenv("top_srcdir");
-
-	snprintf(path, sizeof(path), "%s/tests/fixtures/config/%s",
-	    top && *top ? top : "..", name);
-	return path;
+	return tap_fixture("config", name);
 }
 
 /*

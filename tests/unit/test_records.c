@@ -14,13 +14,11 @@
 static char *
 slurp(const char *rel, size_t *len)
 {
-	const char *top = getenv("top_srcdir");
-	char path[1024];
+	const char *path = tap_fixture("records", rel);
 	FILE *f;
 	char *buf;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/tests/fixtures/%s", top ? top : "..", rel);
 	f = fopen(path, "rb");
 	if (!f) {
 		printf("Bail out! cannot open %s\n", path);
@@ -236,7 +234,7 @@ test_mesosdns_scenario(void)
 		{ TABLE_A, "no-pid.mesos", "" },
 		{ TABLE_A, "ns1.mesos", "" },
 	};
-	struct state *st = load("records/mesosdns.json");
+	struct state *st = load("mesosdns.json");
 	struct records_params p;
 	struct records_stats rs;
 	struct table *t;
@@ -274,7 +272,7 @@ test_ip_sources(void)
 		{ "netinfo,host", { RECORDS_SRC_NETINFO, RECORDS_SRC_HOST }, 2,
 		  "1.2.3.11,1.2.3.12", "1.2.3.11", "", "fd01:b::1:8000:2" },
 	};
-	struct state *st = load("records/mesosdns.json");
+	struct state *st = load("mesosdns.json");
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct records_params p;
@@ -382,7 +380,7 @@ test_edges(void)
 		{ TABLE_A, "slave.mesos", "10.1.0.1" },
 		{ TABLE_A, "orphan.fw.mesos", "" },
 	};
-	struct state *st = load("records/edge.json"), *other;
+	struct state *st = load("edge.json"), *other;
 	struct records_params p;
 	struct records_stats rs;
 	struct table *t, *t2, *t3;
@@ -430,7 +428,7 @@ test_edges(void)
 	t2 = records_build(st, &p, t, 1700000100, &rs);
 	is_int(t2->serial, t->serial, "same records keep the serial");
 	is_int(t->serial, 1700000000, "first serial is the build time");
-	other = load("records/mesosdns.json");
+	other = load("mesosdns.json");
 	t3 = records_build(other, &p, t2, 1600000000, &rs);
 	is_int(t3->serial, t2->serial + 1,
 	    "changed records with a clock behind the serial: serial + 1");

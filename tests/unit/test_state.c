@@ -13,12 +13,7 @@
 static const char *
 fixture(const char *name)
 {
-	static char path[4096];
-	const char *top = getenv("top_srcdir");
-
-	snprintf(path, sizeof(path), "%s/tests/fixtures/state/%s",
-	    top && *top ? top : "..", name);
-	return path;
+	return tap_fixture("state", name);
 }
 
 /*
