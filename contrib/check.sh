@@ -34,7 +34,7 @@ build_and_check() { # build_and_check DIR CONFIGURE_ARGS...
 	mkdir -p "$dir"
 	(cd "$dir" && "$top/configure" -q "$@" && make -s -j"$(nproc)") ||
 		{ echo "build failed in $dir"; failed=$((failed + 1)); return; }
-	(cd "$dir" && make -s -j2 check) || {
+	(cd "$dir" && make -s -j2 check >check.out 2>&1) || {
 		echo "test failures in $dir:"
 		grep -E '^(FAIL|ERROR|XPASS)' "$dir/test-suite.log" | head -40
 		for l in "$dir"/tests/*/*.log; do
@@ -43,6 +43,7 @@ build_and_check() { # build_and_check DIR CONFIGURE_ARGS...
 			grep -E '^(not ok|#)' "$l" | head -30
 		done
 	}
+	sed -n '/^# TOTAL/,/^# ERROR/p' "$dir/test-suite.log" 2>/dev/null
 	count "$dir"
 }
 
@@ -60,6 +61,19 @@ for t in _build-check/tests/unit/test_*; do
 		passed=$((passed + 1))
 	else
 		echo "valgrind: $t"; head -30 "$t.valgrind"
+		failed=$((failed + 1))
+	fi
+done
+
+echo "== taskdns under valgrind"
+for t in records protocol nsd_compare; do
+	log="_build-check/tests/integration/$t.valgrind.log"
+	if (cd _build-check && top_srcdir=$top top_builddir=$PWD \
+		TASKDNS_WRAPPER="valgrind -q --leak-check=full --errors-for-leak-kinds=definite" \
+		bash "$top/tests/integration/$t.sh") >"$log" 2>&1; then
+		passed=$((passed + 1))
+	else
+		echo "valgrind: tests/integration/$t.sh"; grep -E '^(not ok|#)' "$log" | head -30
 		failed=$((failed + 1))
 	fi
 done

@@ -105,16 +105,17 @@ counter() {
 }
 
 # One more test: stop every taskdns this test started and check that no
-# log holds an AddressSanitizer, LeakSanitizer or UBSan report.
+# log holds an AddressSanitizer, LeakSanitizer or UBSan report, or a
+# valgrind one (TASKDNS_WRAPPER="valgrind -q ..." prints only errors).
 no_sanitizer_reports() {
-	local p bad
+	local p bad pat='runtime error\|AddressSanitizer\|LeakSanitizer\|^==[0-9]*== '
 	for p in "${TASKDNS_PIDS[@]}"; do
 		stop_pid "$p"
 	done
-	bad=$(grep -l 'runtime error\|AddressSanitizer\|LeakSanitizer' "${TASKDNS_LOGS[@]}" 2>/dev/null)
-	is "$bad" "" "no sanitizer report in the ${#TASKDNS_LOGS[@]} taskdns logs"
+	bad=$(grep -l "$pat" "${TASKDNS_LOGS[@]}" 2>/dev/null)
+	is "$bad" "" "no sanitizer or valgrind report in the ${#TASKDNS_LOGS[@]} taskdns logs"
 	for p in $bad; do
-		grep -A20 'runtime error\|Sanitizer' "$p" | head -n 60 | sed 's/^/#   /'
+		grep -A20 "$pat" "$p" | head -n 60 | sed 's/^/#   /'
 	done
 }
 

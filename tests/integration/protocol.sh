@@ -88,6 +88,25 @@ out=$(dig @127.0.0.1 -p "$DNS_PORT" +ignore +bufsize=4096 big.marathon.mesos)
 like "$out" "flags: qr aa rd ra;" "ednsUdpSize 4096: 150 A records fit in UDP"
 like "$out" "udp: 4096" "ednsUdpSize is advertised"
 
+# listener 0.0.0.0: every IPv4 and IPv6 address, and each answer leaves from
+# the address its query went to (dig ignores a reply from another source).
+start_taskdns "{\"stateFile\": \"$T/state.json\", \"masters\": [], \"listener\": \"0.0.0.0\",
+	\"resolvers\": [\"127.0.0.1:9\"]}" || bail "taskdns did not start"
+for addr in 127.0.0.1 127.0.0.2 127.1.2.3; do
+	is "$(dig @$addr -p "$DNS_PORT" +time=2 +tries=1 +short nimbus.storm.mesos)" "10.0.1.1" \
+		"listener 0.0.0.0: UDP to $addr is answered from $addr"
+done
+is "$(dig @127.0.0.2 -p "$DNS_PORT" +time=2 +tries=1 +tcp +short nimbus.storm.mesos)" "10.0.1.1" \
+	"listener 0.0.0.0: TCP to 127.0.0.2"
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
+	is "$(dig @::1 -p "$DNS_PORT" +time=2 +tries=1 +short nimbus.storm.mesos)" "10.0.1.1" \
+		"listener 0.0.0.0: IPv6 too (::1)"
+else
+	skip "listener 0.0.0.0: IPv6 too (::1)" "no IPv6 loopback"
+fi
+is "$(rdata ns1.mesos A)" "$(ip -o -4 addr show up | awk '$2 != "lo" {sub("/.*", "", $4); print $4}' | sort -u)" \
+	"listener 0.0.0.0: ns1.mesos has this host's IPv4 addresses but loopback"
+
 # externalon false: REFUSED outside the domain; recurseon false: no RA.
 start_taskdns "{\"stateFile\": \"$T/state.json\", \"masters\": [], \"externalon\": false,
 	\"recurseon\": false}" || bail "taskdns did not start"
