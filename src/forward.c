@@ -443,12 +443,6 @@ fwd_start(struct fwd *f, const struct query_info *qi, const uint8_t *req,
 	return 0;
 }
 
-unsigned
-fwd_pending(const struct fwd *f)
-{
-	return f->pending;
-}
-
 void
 fwd_free(struct fwd *f)
 {

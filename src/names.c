@@ -200,28 +200,6 @@ names_wire_to_text(const uint8_t *wire, char *out)
 	return o;
 }
 
-size_t
-names_wire_len(const uint8_t *wire)
-{
-	size_t n = 0;
-
-	while (wire[n])
-		n += (size_t)wire[n] + 1;
-	return n + 1;
-}
-
-unsigned
-names_wire_labels(const uint8_t *wire)
-{
-	unsigned n = 0;
-
-	while (*wire) {
-		wire += *wire + 1;
-		n++;
-	}
-	return n;
-}
-
 bool
 names_wire_in_zone(const uint8_t *name, size_t namelen, const uint8_t *zone,
     size_t zonelen)

@@ -71,12 +71,6 @@ int names_text_to_wire(const char *text, size_t textlen, bool hostname_only,
  */
 size_t names_wire_to_text(const uint8_t *wire, char *out);
 
-/** Length of a well-formed, uncompressed wire name (up to and with the root). */
-size_t names_wire_len(const uint8_t *wire);
-
-/** Number of labels in a well-formed wire name, not counting the root. */
-unsigned names_wire_labels(const uint8_t *wire);
-
 /**
  * True if @name (wire, lower-case) equals @zone or lies below it; both are
  * well-formed lower-case wire names of the given lengths.

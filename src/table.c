@@ -273,26 +273,6 @@ table_add_srv(struct table_builder *b, const char *name, size_t namelen,
 	return 0;
 }
 
-bool
-table_builder_has(struct table_builder *b, const char *name)
-{
-	uint8_t wire[NAMES_WIRE_MAX];
-	int n = names_text_to_wire(name, strlen(name), false, wire);
-	uint64_t hash;
-	uint32_t h;
-
-	if (n < 0)
-		return false;
-	hash = table_hash(wire, (size_t)n);
-	for (h = (uint32_t)hash & b->nindex_mask; b->nindex[h] != UINT32_MAX;
-	    h = (h + 1) & b->nindex_mask) {
-		struct bname *bn = &b->names[b->nindex[h]];
-		if (bn->len == n && memcmp(bn->wire, wire, (size_t)n) == 0)
-			return (bn->flags & NAME_OWNER) != 0;
-	}
-	return false;
-}
-
 /* Make every ancestor of an owner (up to the apex) exist (RFC 4592 2.2.2). */
 static int
 add_empty_non_terminals(struct table_builder *b)

@@ -131,9 +131,6 @@ int table_add_addr(struct table_builder *b, const char *name, size_t namelen,
 int table_add_srv(struct table_builder *b, const char *name, size_t namelen,
     const char *target, size_t targetlen, uint16_t port);
 
-/** True if @b holds any record at @name (for tests and generation rules). */
-bool table_builder_has(struct table_builder *b, const char *name);
-
 /**
  * Finish: add empty non-terminals, merge duplicates, index. The SOA serial
  * stays that of @prev when the records are the same, otherwise it becomes

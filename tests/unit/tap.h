@@ -60,7 +60,7 @@ ok(int cond, const char *fmt, ...)
  * (automake exports top_srcdir; by hand, run from a build directory).
  * Static storage: valid until the next call.
  */
-static const char * __attribute__((unused))
+__attribute__((unused)) static const char *
 tap_fixture(const char *dir, const char *name)
 {
 	static char path[4096];

@@ -405,8 +405,6 @@ test_text_to_wire_limits(void)
 	is_int(strlen(s), 253, "longest text name is 253 octets");
 	is_int(names_text_to_wire(s, strlen(s), true, wire), 255, "255-octet name");
 	is_int(wire[254], 0, "... ends with the root label");
-	is_int(names_wire_len(wire), 255, "names_wire_len of it");
-	is_int(names_wire_labels(wire), 4, "names_wire_labels of it");
 	{
 		char *t = malloc(NAMES_TEXT_MAX * 4 + 2);
 		if (!t)
