@@ -3,7 +3,7 @@
 # only those that are missing. Needs root (or sudo) when something is.
 set -eu
 pkgs="build-essential autoconf automake pkg-config libldns-dev libevent-dev
-libcurl4-openssl-dev libjansson-dev"
+libcurl4-openssl-dev libjansson-dev libyajl-dev"
 if [ "${1:-}" = "--test" ]; then
 	pkgs="$pkgs dnsutils ldnsutils python3 nsd unbound iproute2 valgrind"
 fi

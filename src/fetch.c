@@ -1,4 +1,4 @@
-/* fetch.c -- blocking libcurl GET into a growing buffer, with size and time limits. */
+/* fetch.c -- blocking libcurl GET streamed to a sink, with size and time limits. */
 #include "autoconf.h"
 
 #include <stdint.h>
@@ -11,10 +11,12 @@
 #include "fetch.h"
 
 struct sink {
+	CURL *h;
 	struct fetch_result *r;
-	size_t cap;
 	size_t max;
 	bool too_big;
+	fetch_sink_fn fn;
+	void *ctx;
 };
 
 static size_t
@@ -22,24 +24,21 @@ on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct sink *s = arg;
 	size_t n = size * nmemb;
+	long status = 0;
 
 	if (n > s->max - s->r->len) {
 		s->too_big = true;
 		return 0;	/* aborts the transfer */
 	}
-	if (s->r->len + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 1 << 16;
-		char *b;
-		while (cap < s->r->len + n + 1)
-			cap *= 2;
-		if (!(b = realloc(s->r->body, cap)))
-			return 0;
-		s->r->body = b;
-		s->cap = cap;
-	}
-	memcpy(s->r->body + s->r->len, ptr, n);
 	s->r->len += n;
-	s->r->body[s->r->len] = '\0';
+	/* Only a 2xx body is the document; an error page is not. */
+	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status > 299)
+		return n;
+	if (s->fn(s->ctx, ptr, n) < 0) {
+		s->r->sink_failed = true;
+		return 0;
+	}
 	return n;
 }
 
@@ -53,15 +52,16 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 }
 
 int
-fetch_get(const char *url, const struct fetch_opts *o, struct fetch_result *r)
+fetch_get(const char *url, const struct fetch_opts *o, fetch_sink_fn fn,
+    void *ctx, struct fetch_result *r)
 {
-	struct sink s = { r, 0, o->max_bytes, false };
+	struct sink s = { NULL, r, o->max_bytes, false, fn, ctx };
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
 	CURL *h;
 
-	fetch_clear(r);
-	h = curl_easy_init();
+	memset(r, 0, sizeof(*r));
+	h = s.h = curl_easy_init();
 	if (!h) {
 		snprintf(r->err, sizeof(r->err), "cannot create a curl handle");
 		return -1;
@@ -94,6 +94,10 @@ fetch_get(const char *url, const struct fetch_opts *o, struct fetch_result *r)
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_easy_cleanup(h);
+	if (r->sink_failed) {
+		snprintf(r->err, sizeof(r->err), "the body was refused");
+		return -1;
+	}
 	if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(r->err, sizeof(r->err), "larger than %zu MB (stateMaxMB)",
 		    o->max_bytes >> 20);
@@ -108,19 +112,5 @@ fetch_get(const char *url, const struct fetch_opts *o, struct fetch_result *r)
 		snprintf(r->err, sizeof(r->err), "HTTP status %ld", r->status);
 		return -1;
 	}
-	if (!r->body) {
-		snprintf(r->err, sizeof(r->err), "empty body");
-		return -1;
-	}
 	return 0;
-}
-
-void
-fetch_clear(struct fetch_result *r)
-{
-	free(r->body);
-	r->body = NULL;
-	r->len = 0;
-	r->status = 0;
-	r->err[0] = '\0';
 }

@@ -16,22 +16,29 @@ struct fetch_opts {
 	atomic_bool *cancel;		/**< when it becomes true, abort; or NULL */
 };
 
-/** A fetched body. Heap memory owned by the result until fetch_clear(). */
+/** How a fetch went. */
 struct fetch_result {
-	char *body;
-	size_t len;
+	size_t len;			/**< body octets received */
 	long status;			/**< HTTP status, 0 if none arrived */
+	bool sink_failed;		/**< the sink refused the body */
 	char err[256];			/**< why it failed, when fetch_get() < 0 */
 };
 
 /**
- * GET @url, following up to 3 redirects (a non-leading master may answer
- * 307). Blocks the calling thread (never a DNS thread) for at most
- * timeout_ms. @return 0 on a 2xx answer, -1 otherwise with r->err set.
+ * Receives the body of a 2xx answer piece by piece as it arrives.
+ * @return 0 to go on, -1 to abort the transfer.
  */
-int fetch_get(const char *url, const struct fetch_opts *o, struct fetch_result *r);
+typedef int (*fetch_sink_fn)(void *ctx, const void *data, size_t len);
 
-/** Free the body; the result can be reused. */
-void fetch_clear(struct fetch_result *r);
+/**
+ * GET @url, following up to 3 redirects (a non-leading master may answer
+ * 307), and hand the body of a 2xx answer to @sink as it arrives, so
+ * nothing holds a whole body. Blocks the calling thread (never a DNS
+ * thread) for at most timeout_ms.
+ * @return 0 on a 2xx answer the sink took whole, -1 otherwise with r->err
+ * set (and r->sink_failed when the sink aborted).
+ */
+int fetch_get(const char *url, const struct fetch_opts *o, fetch_sink_fn sink,
+    void *ctx, struct fetch_result *r);
 
 #endif

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "config.h"
@@ -89,9 +88,15 @@ fetch_options(const struct refresh *r, struct fetch_opts *o)
 	o->cancel = (atomic_bool *)&r->stop;
 }
 
+static int
+feed(void *ctx, const void *data, size_t len)
+{
+	return state_parser_feed(ctx, data, len);
+}
+
 /*
- * GET /master/state from @hostport and parse it; masters before 1.0 only
- * know /master/state.json, so a 404 tries that.
+ * GET /master/state from @hostport, parsed as it arrives; masters before
+ * 1.0 only know /master/state.json, so a 404 tries that.
  */
 static struct state *
 load_from(struct refresh *r, const char *hostport, char *why, size_t whysize)
@@ -99,26 +104,39 @@ load_from(struct refresh *r, const char *hostport, char *why, size_t whysize)
 	const char *scheme = r->c->mesos_https_on ? "https" : "http";
 	static const char *const paths[] = { "/master/state", "/master/state.json" };
 	struct fetch_opts o;
-	struct fetch_result res = { 0 };
+	struct fetch_result res;
 	char url[400], err[STATE_ERR_MAX];
-	struct state *st = NULL;
 
 	fetch_options(r, &o);
 	for (int i = 0; i < 2; i++) {
-		snprintf(url, sizeof(url), "%s://%s%s", scheme, hostport, paths[i]);
-		if (fetch_get(url, &o, &res) == 0)
-			break;
-		if (res.status != 404 || i == 1) {
-			snprintf(why, whysize, "GET %s: %s", url, res.err);
-			fetch_clear(&res);
+		struct state_parser *sp = state_parser_new();
+		struct state *st;
+
+		if (!sp) {
+			snprintf(why, whysize, "out of memory");
 			return NULL;
 		}
+		snprintf(url, sizeof(url), "%s://%s%s", scheme, hostport, paths[i]);
+		if (fetch_get(url, &o, feed, sp, &res) < 0) {
+			if (res.sink_failed) {
+				/* The parser knows what was wrong with the body. */
+				st = state_parser_finish(sp, err);
+				snprintf(why, whysize, "GET %s: %s", url, st ? "?" : err);
+				state_free(st);
+				return NULL;
+			}
+			state_parser_free(sp);
+			if (res.status == 404 && i == 0)
+				continue;
+			snprintf(why, whysize, "GET %s: %s", url, res.err);
+			return NULL;
+		}
+		st = state_parser_finish(sp, err);
+		if (!st)
+			snprintf(why, whysize, "GET %s: %s", url, err);
+		return st;
 	}
-	st = state_parse(res.body, res.len, err);
-	if (!st)
-		snprintf(why, whysize, "GET %s: %s", url, err);
-	fetch_clear(&res);
-	return st;
+	return NULL;
 }
 
 /*
@@ -183,37 +201,46 @@ load_from_masters(struct refresh *r, char *source, size_t sourcesize,
 	return NULL;
 }
 
+/* The stateFile, read and parsed in pieces. */
 static struct state *
 load_from_file(struct refresh *r, char *why, size_t whysize)
 {
 	const char *path = r->c->state_file;
-	char err[STATE_ERR_MAX];
+	char err[STATE_ERR_MAX], buf[1 << 16];
+	struct state_parser *sp;
 	struct state *st;
-	struct stat sb;
+	size_t n, total = 0;
 	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
 
 	if (!f) {
 		snprintf(why, whysize, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fileno(f), &sb) < 0 || (size_t)sb.st_size > r->c->state_max_bytes) {
-		snprintf(why, whysize, "%s: unreadable or larger than %zu MB (stateMaxMB)",
-		    path, r->c->state_max_bytes >> 20);
-		fclose(f);
-		return NULL;
-	}
-	buf = malloc((size_t)sb.st_size + 1);
-	if (!buf) {
+	if (!(sp = state_parser_new())) {
 		fclose(f);
 		snprintf(why, whysize, "%s: out of memory", path);
 		return NULL;
 	}
-	n = fread(buf, 1, (size_t)sb.st_size, f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		total += n;
+		if (total > r->c->state_max_bytes) {
+			snprintf(why, whysize, "%s: larger than %zu MB (stateMaxMB)",
+			    path, r->c->state_max_bytes >> 20);
+			fclose(f);
+			state_parser_free(sp);
+			return NULL;
+		}
+		if (state_parser_feed(sp, buf, n) < 0)
+			break;
+	}
+	if (ferror(f)) {
+		snprintf(why, whysize, "%s: %s", path, strerror(errno));
+		fclose(f);
+		state_parser_free(sp);
+		return NULL;
+	}
 	fclose(f);
-	st = state_parse(buf, n, err);
-	free(buf);
+	st = state_parser_finish(sp, err);
 	if (!st)
 		snprintf(why, whysize, "%s: %s", path, err);
 	return st;

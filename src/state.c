@@ -1,91 +1,182 @@
-/* state.c -- jansson to plain C for /master/state; jansson objects never leave this file. */
+/* state.c -- /master/state to plain C, parsed as a stream of JSON events (yajl). */
 #include "autoconf.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
+#include <yajl/yajl_parse.h>
 
 #include "region.h"
 #include "state.h"
 
-/* Host parts of pids and hostnames longer than this are not addresses. */
-#define HOST_MAX 256
+/*
+ * Why a streaming parser: a state of 10,000 agents and 100,000 tasks is
+ * over 100 MB of JSON, and a tree of it (jansson) takes ten times that in
+ * memory and seconds to build. Here every event (a key, a string, the
+ * start of an object) goes through a small state machine that keeps only
+ * the fields DNS needs, as the bytes arrive from the master.
+ *
+ * The rules are a tolerant reader's: an entity (agent, framework, task)
+ * with a required field missing or a known field of the wrong JSON type is
+ * skipped and counted, never the whole document (Go's encoding/json, and
+ * Mesos-DNS with it, would reject it all); JSON null is the same as
+ * absent; unknown fields are ignored.
+ */
+
+/* Host parts of pids longer than this are not addresses. */
+#define PID_MAX 320
+
+/* What an object or array of the document is to us. */
+enum ctx {
+	C_ROOT = 1,
+	C_AGENTS, C_AGENT,
+	C_FRAMEWORKS, C_FRAMEWORK,
+	C_TASKS, C_TASK,
+	C_RESOURCES,
+	C_STATUSES, C_STATUS,
+	C_LABELS, C_LABEL,			/* status labels */
+	C_CSTATUS, C_NETINFOS, C_NETINFO, C_IPADDRS, C_IPADDR,
+	C_DISCOVERY, C_DIPORTS_OBJ, C_DIPORTS, C_DIPORT,
+	C_DILABELS_OBJ, C_DILABELS, C_DILABEL,	/* DiscoveryInfo port labels */
+};
+
+/* The keys we know; K_OTHER for every other. */
+enum key {
+	K_OTHER = 0, K_LEADER, K_PID, K_SLAVES, K_FRAMEWORKS, K_ID, K_HOSTNAME,
+	K_NAME, K_TASKS, K_SLAVE_ID, K_STATE, K_STATUSES, K_RESOURCES,
+	K_DISCOVERY, K_PORTS, K_TIMESTAMP, K_LABELS, K_CONTAINER_STATUS,
+	K_KEY, K_VALUE, K_NETWORK_INFOS, K_IP_ADDRESSES, K_IP_ADDRESS, K_NUMBER,
+	K_PROTOCOL,
+};
+
+static const struct {
+	const char *s;
+	uint8_t len, key;
+} known_keys[] = {
+	{ "leader", 6, K_LEADER }, { "pid", 3, K_PID }, { "slaves", 6, K_SLAVES },
+	{ "frameworks", 10, K_FRAMEWORKS }, { "id", 2, K_ID },
+	{ "hostname", 8, K_HOSTNAME }, { "name", 4, K_NAME }, { "tasks", 5, K_TASKS },
+	{ "slave_id", 8, K_SLAVE_ID }, { "state", 5, K_STATE },
+	{ "statuses", 8, K_STATUSES }, { "resources", 9, K_RESOURCES },
+	{ "discovery", 9, K_DISCOVERY }, { "ports", 5, K_PORTS },
+	{ "timestamp", 9, K_TIMESTAMP }, { "labels", 6, K_LABELS },
+	{ "container_status", 16, K_CONTAINER_STATUS }, { "key", 3, K_KEY },
+	{ "value", 5, K_VALUE }, { "network_infos", 13, K_NETWORK_INFOS },
+	{ "ip_addresses", 12, K_IP_ADDRESSES }, { "ip_address", 10, K_IP_ADDRESS },
+	{ "number", 6, K_NUMBER }, { "protocol", 8, K_PROTOCOL },
+};
+
+/* The JSON type of a value, as the callbacks see it. */
+enum vtype { V_NULL, V_SCALAR, V_STRING, V_NUMBER, V_MAP, V_ARRAY };
+
+struct frame {
+	uint8_t ctx;
+	uint8_t key;		/* in a map: the key whose value comes next */
+};
+
+/* A growable array in malloc memory, for the duration of a parse. */
+struct vec {
+	void *p;
+	size_t n, cap;
+};
+
+static void *
+vec_push(struct vec *v, size_t size)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 8;
+		void *np = realloc(v->p, cap * size);
+		if (!np)
+			return NULL;
+		v->p = np;
+		v->cap = cap;
+	}
+	return memset((char *)v->p + v->n++ * size, 0, size);
+}
+
+/* Addresses found in one status, and what was wrong with them. */
+struct ips_buf {
+	struct vec ips;			/* struct state_task_ip */
+	uint32_t bad;
+};
 
 /*
- * A string field as a C string, or NULL if absent, of another type, or
- * holding a "\u0000" (a pid or a port list cut short there would read as
- * something it is not).
+ * A small object whose fields arrive in any order ({"key", "value"}
+ * labels): the value waits for the key.
  */
-static const char *
-str_field(const json_t *obj, const char *key)
+struct pair {
+	uint8_t kind;			/* which known key, 0 for none */
+	enum vtype vtype;		/* of the value */
+	const char *value;		/* a string value, NULs dropped */
+	bool value_plain;		/* it had no NUL */
+};
+
+struct state_parser {
+	yajl_handle h;
+	struct state *st;
+	struct frame stack[24];
+	unsigned depth;
+	unsigned skip;			/* depth inside an ignored subtree */
+	bool not_object;		/* the document is not a JSON object */
+	bool failed;			/* a syntax error: nothing more is parsed */
+	size_t line, col;		/* where the bytes fed so far end */
+
+	struct vec agents;		/* struct state_agent */
+	struct vec frameworks;		/* struct state_framework */
+
+	/* The agent being read. */
+	struct state_agent agent;
+	bool agent_bad;
+	bool agent_has_id;		/* a non-empty string id */
+	char agent_pid[PID_MAX];	/* "" when absent or unusable */
+
+	/* The framework being read. */
+	struct state_framework fw;
+	struct vec fw_tasks;		/* struct state_task */
+	struct state_skips fw_skips;	/* of its tasks, counted if it is kept */
+	bool fw_bad;
+	char fw_pid[PID_MAX];
+	struct addr_ip fw_host_ip;
+	bool fw_host_is_ip;
+
+	/* The task being read. */
+	struct state_task task;
+	bool task_bad, task_status_bad;
+	bool task_has_id, task_has_name, task_has_agent;
+	struct vec ports;		/* resources.ports text, NUL-terminated */
+	bool ports_present, ports_bad;
+	struct ips_buf best, cur;	/* best TASK_RUNNING status so far, this one */
+	double best_ts;
+	bool st_running;		/* this status */
+	double st_ts;
+	struct pair label;		/* a status label */
+	/* The NetworkInfo being read: its addresses wait for its name. */
+	struct vec ni_ips;		/* struct state_task_ip */
+	uint32_t ni_naddrs;		/* elements of ip_addresses */
+	bool ni_bad;
+	const char *ni_name;
+	enum vtype ni_fallback_type;	/* Mesos 0.25's single ip_address */
+	char ni_fallback[64];
+	size_t ni_fallback_len;
+	bool ni_fallback_plain;
+	/* DiscoveryInfo. */
+	const char *di_name;
+	bool di_ports_bad;
+	uint32_t di_bad;		/* ports skipped */
+	struct vec di_ports;		/* struct state_di_port */
+	struct state_di_port port;
+	bool port_bad, port_has_number;
+	struct pair dilabel;
+};
+
+static uint8_t
+lookup_key(const unsigned char *s, size_t len)
 {
-	const json_t *v = json_object_get(obj, key);
-
-	if (!json_is_string(v) ||
-	    strlen(json_string_value(v)) != json_string_length(v))
-		return NULL;
-	return json_string_value(v);
-}
-
-/*
- * A field that is present with the wrong JSON type (a number where a string
- * belongs, an object where an array does). Go's encoding/json would reject
- * the whole document, and Mesos-DNS with it; we skip only the entity that
- * holds the field and count it. Absent and null fields are just absent.
- */
-static bool
-mistyped(const json_t *obj, const char *key, json_type want)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	return v && !json_is_null(v) && json_typeof(v) != want;
-}
-
-/* A JSON string equal to @lit, "\u0000" and all (strcmp would stop there). */
-static bool
-str_is(const json_t *v, const char *lit)
-{
-	return json_is_string(v) && json_string_length(v) == strlen(lit) &&
-	    memcmp(json_string_value(v), lit, json_string_length(v)) == 0;
-}
-
-/*
- * Copy a JSON string into the region. JSON allows "\u0000" (the parse keeps
- * it, JSON_ALLOW_NUL); Mesos-DNS keeps it in the name and its label rules
- * drop it, so dropping it here yields the same labels where truncating at
- * the NUL would not ("web\u0000x" is "webx" there).
- */
-static const char *
-dup_json(struct state *st, const json_t *v)
-{
-	const char *s = json_string_value(v);
-	size_t len = json_string_length(v), o = 0;
-	char *d;
-
-	if (!s)
-		return NULL;
-	d = region_alloc(st->region, len + 1);
-	if (!d)
-		return NULL;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] != '\0')
-			d[o++] = s[i];
-	d[o] = '\0';
-	return d;
-}
-
-/* dup_json() of @obj's string field @key, or of @dflt when there is none. */
-static const char *
-dup_field(struct state *st, const json_t *obj, const char *key, const char *dflt)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	if (json_is_string(v))
-		return dup_json(st, v);
-	return dflt ? region_strndup(st->region, dflt, strlen(dflt)) : NULL;
+	for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
+		if (known_keys[i].len == len && memcmp(known_keys[i].s, s, len) == 0)
+			return known_keys[i].key;
+	return K_OTHER;
 }
 
 static uint64_t
@@ -100,20 +191,768 @@ hash_str(const char *s)
 	return h;
 }
 
-/* The address of a pid's host part (a C string from addr_parse_upid). */
 static bool
-ip_from_host(const char *host, struct addr_ip *ip)
+has_nul(const unsigned char *s, size_t len)
 {
-	return host && addr_parse_ip(host, strlen(host), ip);
+	return memchr(s, '\0', len) != NULL;
 }
 
-/* The address in a JSON string ("\u0000" inside makes it no address). */
-static bool
-ip_from_json(const json_t *v, struct addr_ip *ip)
+/*
+ * Copy a JSON string into the region. JSON allows "\u0000"; Mesos-DNS keeps
+ * it in a name and its label rules drop it, so dropping it here yields the
+ * same labels where truncating at the NUL would not ("web\u0000x" is "webx").
+ */
+static const char *
+dup_clean(struct state_parser *p, const unsigned char *s, size_t len)
 {
-	return json_is_string(v) &&
-	    addr_parse_ip(json_string_value(v), json_string_length(v), ip);
+	char *d = region_alloc(p->st->region, len + 1);
+	size_t o = 0;
+
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != '\0')
+			d[o++] = (char)s[i];
+	d[o] = '\0';
+	return d;
 }
+
+/* A pid or an address: kept only without NULs and when it fits. */
+static void
+copy_plain(char *dst, size_t size, const unsigned char *s, size_t len)
+{
+	if (len >= size || has_nul(s, len))
+		len = 0;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
+static struct frame *
+top(struct state_parser *p)
+{
+	return &p->stack[p->depth - 1];
+}
+
+/* ---- addresses ------------------------------------------------------------ */
+
+/*
+ * A candidate address for the task. Empty is no candidate, as in Mesos-DNS;
+ * anything else that is not an address is counted.
+ */
+static void
+add_candidate(struct state_parser *p, struct vec *v, const char *s, size_t len,
+    bool plain, uint8_t src)
+{
+	struct state_task_ip *ip;
+	struct addr_ip a;
+
+	if (len == 0)
+		return;
+	if (!plain || !addr_parse_ip(s, len, &a)) {
+		p->cur.bad++;
+		return;
+	}
+	if (!(ip = vec_push(v, sizeof(*ip))))
+		return;
+	ip->ip = a;
+	ip->source = src;
+}
+
+static void
+pair_set(struct state_parser *p, struct pair *pr, enum vtype t,
+    const unsigned char *s, size_t len)
+{
+	pr->vtype = t;
+	pr->value = NULL;
+	if (t == V_STRING) {
+		pr->value = dup_clean(p, s, len);
+		pr->value_plain = !has_nul(s, len);
+	}
+}
+
+/* ---- entities begin and end ----------------------------------------------- */
+
+static void
+begin(struct state_parser *p, enum ctx c)
+{
+	switch (c) {
+	case C_AGENT:
+		memset(&p->agent, 0, sizeof(p->agent));
+		p->agent_bad = p->agent_has_id = false;
+		p->agent_pid[0] = '\0';
+		break;
+	case C_FRAMEWORK:
+		memset(&p->fw, 0, sizeof(p->fw));
+		memset(&p->fw_skips, 0, sizeof(p->fw_skips));
+		p->fw_tasks.n = 0;
+		p->fw_bad = p->fw_host_is_ip = false;
+		p->fw_pid[0] = '\0';
+		break;
+	case C_TASK:
+		memset(&p->task, 0, sizeof(p->task));
+		p->task_bad = p->task_status_bad = false;
+		p->task_has_id = p->task_has_name = p->task_has_agent = false;
+		p->ports_present = p->ports_bad = false;
+		p->best.ips.n = p->cur.ips.n = 0;
+		p->best.bad = p->cur.bad = 0;
+		p->best_ts = -1.0;
+		p->di_name = NULL;
+		p->di_ports_bad = false;
+		p->di_bad = 0;
+		p->di_ports.n = 0;
+		break;
+	case C_STATUS:
+		p->cur.ips.n = 0;
+		p->cur.bad = 0;
+		p->st_running = false;
+		p->st_ts = 0.0;
+		break;
+	case C_LABEL:
+		memset(&p->label, 0, sizeof(p->label));
+		break;
+	case C_NETINFO:
+		p->ni_ips.n = 0;
+		p->ni_naddrs = 0;
+		p->ni_bad = false;
+		p->ni_name = NULL;
+		p->ni_fallback_type = V_NULL;
+		break;
+	case C_DIPORT:
+		memset(&p->port, 0, sizeof(p->port));
+		p->port_bad = p->port_has_number = false;
+		break;
+	case C_DILABEL:
+		memset(&p->dilabel, 0, sizeof(p->dilabel));
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+parse_ports(struct state_parser *p, struct state_task *t, const char *s);
+
+static void
+end_agent(struct state_parser *p)
+{
+	struct state_agent *a;
+	char host[PID_MAX];
+
+	if (p->agent_bad || !p->agent_has_id || !p->agent.id) {
+		p->st->skips.agents++;
+		return;
+	}
+	if (!p->agent.hostname)
+		p->agent.hostname = "";
+	/* AgentInfo has no address: it is the host of the pid. */
+	if (*p->agent_pid && addr_parse_upid(p->agent_pid, host, sizeof(host),
+	    &p->agent.port))
+		p->agent.has_ip = addr_parse_ip(host, strlen(host), &p->agent.ip);
+	if ((a = vec_push(&p->agents, sizeof(*a))))
+		*a = p->agent;
+}
+
+static void
+end_task(struct state_parser *p)
+{
+	struct state_task *t = &p->task, *out;
+	struct state_skips *sk = &p->fw_skips;
+	struct state *st = p->st;
+
+	if (p->task_bad || !p->task_has_id || !p->task_has_name ||
+	    !p->task_has_agent || !t->id || !t->name || !t->agent_id) {
+		sk->tasks++;
+		return;
+	}
+	if (t->running) {
+		/* A wrong status could pick a stale address: skip the task. */
+		if (p->task_status_bad) {
+			sk->tasks++;
+			return;
+		}
+		if (p->best.ips.n) {
+			/* NetworkInfo addresses first, then labels', each in order. */
+			const struct state_task_ip *in = p->best.ips.p;
+			size_t n = p->best.ips.n, k = 0;
+
+			t->ips = region_alloc(st->region, n * sizeof(*t->ips));
+			for (int pass = 0; t->ips && pass < 2; pass++)
+				for (size_t i = 0; i < n; i++)
+					if ((in[i].source == STATE_IP_NETINFO) == (pass == 0))
+						t->ips[k++] = in[i];
+			t->nips = t->ips ? (uint32_t)n : 0;
+		}
+		sk->bad_ips += p->best.bad;
+		if (p->ports_bad)
+			sk->bad_ports++;
+		else if (p->ports_present)
+			parse_ports(p, t, p->ports.p);
+		if (p->di_name) {
+			t->di_name = p->di_name;
+			if (p->di_ports_bad) {
+				sk->bad_di_ports++;
+			} else if (p->di_ports.n) {
+				t->di_ports = region_memdup(st->region, p->di_ports.p,
+				    p->di_ports.n * sizeof(struct state_di_port));
+				t->ndi_ports = t->di_ports ? (uint32_t)p->di_ports.n : 0;
+			}
+			sk->bad_di_ports += p->di_bad;
+		}
+	} else {
+		/* Nothing else is served for it. */
+		t->ips = NULL;
+		t->nips = 0;
+	}
+	if ((out = vec_push(&p->fw_tasks, sizeof(*out))))
+		*out = *t;
+}
+
+static void
+end_framework(struct state_parser *p)
+{
+	struct state_framework *f = &p->fw, *out;
+	struct state *st = p->st;
+	char host[PID_MAX];
+	uint16_t port;
+
+	if (p->fw_bad) {
+		st->skips.frameworks++;
+		return;
+	}
+	st->skips.tasks += p->fw_skips.tasks;
+	st->skips.bad_ips += p->fw_skips.bad_ips;
+	st->skips.bad_ports += p->fw_skips.bad_ports;
+	st->skips.bad_di_ports += p->fw_skips.bad_di_ports;
+	if (!f->id)
+		f->id = "";
+	if (!f->name)
+		f->name = "";
+	/*
+	 * The scheduler address: the pid when there is one (libprocess
+	 * schedulers), else the hostname with no port (HTTP schedulers).
+	 * Host names are not resolved: only addresses are published.
+	 */
+	if (*p->fw_pid && addr_parse_upid(p->fw_pid, host, sizeof(host), &port)) {
+		f->has_ip = addr_parse_ip(host, strlen(host), &f->ip);
+		f->port = port;
+	} else if (p->fw_host_is_ip) {
+		f->has_ip = true;
+		f->ip = p->fw_host_ip;
+	}
+	if (p->fw_tasks.n) {
+		f->tasks = region_memdup(st->region, p->fw_tasks.p,
+		    p->fw_tasks.n * sizeof(struct state_task));
+		f->ntasks = f->tasks ? (uint32_t)p->fw_tasks.n : 0;
+	}
+	st->ntasks += f->ntasks;
+	if ((out = vec_push(&p->frameworks, sizeof(*out))))
+		*out = *f;
+}
+
+/*
+ * The statuses of a task are not ordered in the state: the most recent
+ * TASK_RUNNING one (by timestamp; the first of equal ones, as Mesos-DNS's
+ * statusIPs) gives the addresses.
+ */
+static void
+end_status(struct state_parser *p)
+{
+	if (p->st_running && p->st_ts > p->best_ts) {
+		struct ips_buf tmp = p->best;
+		p->best = p->cur;
+		p->cur = tmp;
+		p->best_ts = p->st_ts;
+	}
+}
+
+static void
+end_label(struct state_parser *p)
+{
+	struct pair *l = &p->label;
+
+	if (!l->kind || l->vtype == V_NULL)
+		return;
+	if (l->vtype != V_STRING) {
+		p->cur.bad++;
+		return;
+	}
+	add_candidate(p, &p->cur.ips, l->value, strlen(l->value), l->value_plain,
+	    l->kind == 1 ? STATE_IP_MESOS : STATE_IP_DOCKER);
+}
+
+/*
+ * A NetworkInfo: its ip_addresses (Mesos 0.26+), or when that list is
+ * empty the single ip_address of Mesos 0.25, with its network name.
+ */
+static void
+end_netinfo(struct state_parser *p)
+{
+	struct state_task_ip *ips;
+
+	if (p->ni_bad) {
+		p->cur.bad++;
+		return;
+	}
+	if (p->ni_naddrs == 0) {
+		if (p->ni_fallback_type == V_STRING)
+			add_candidate(p, &p->ni_ips, p->ni_fallback, p->ni_fallback_len,
+			    p->ni_fallback_plain, STATE_IP_NETINFO);
+		else if (p->ni_fallback_type != V_NULL)
+			p->cur.bad++;
+	}
+	ips = p->ni_ips.p;
+	for (size_t i = 0; i < p->ni_ips.n; i++) {
+		struct state_task_ip *ip = vec_push(&p->cur.ips, sizeof(*ip));
+		if (!ip)
+			return;
+		*ip = ips[i];
+		ip->network = p->ni_name;
+	}
+}
+
+static void
+end_diport(struct state_parser *p)
+{
+	struct state_di_port *dp;
+
+	if (p->port_bad || !p->port_has_number) {
+		p->di_bad++;
+		return;
+	}
+	if (!p->port.name)
+		p->port.name = "";
+	if (!p->port.protocol)
+		p->port.protocol = "";
+	if ((dp = vec_push(&p->di_ports, sizeof(*dp))))
+		*dp = p->port;
+}
+
+/* As Mesos-DNS's ExtractAutoIPLabels: the last of a key wins. */
+static void
+end_dilabel(struct state_parser *p)
+{
+	struct pair *l = &p->dilabel;
+
+	if (l->vtype != V_STRING)
+		return;
+	if (l->kind == 1)
+		p->port.network_scope = l->value;
+	else if (l->kind == 2)
+		p->port.network_name = l->value;
+}
+
+static void
+end(struct state_parser *p, enum ctx c)
+{
+	switch (c) {
+	case C_AGENT: end_agent(p); break;
+	case C_FRAMEWORK: end_framework(p); break;
+	case C_TASK: end_task(p); break;
+	case C_STATUS: end_status(p); break;
+	case C_LABEL: end_label(p); break;
+	case C_NETINFO: end_netinfo(p); break;
+	case C_DIPORT: end_diport(p); break;
+	case C_DILABEL: end_dilabel(p); break;
+	default: break;
+	}
+}
+
+/* ---- values ----------------------------------------------------------------- */
+
+/*
+ * An element of a list, of type @t: the object it should be opens a new
+ * context; anything else is counted the way each list counts it.
+ * @return the context to enter, or 0 to skip the element.
+ */
+static uint8_t
+element(struct state_parser *p, enum ctx list, enum vtype t)
+{
+	static const uint8_t child[] = {
+		[C_AGENTS] = C_AGENT, [C_FRAMEWORKS] = C_FRAMEWORK,
+		[C_TASKS] = C_TASK, [C_STATUSES] = C_STATUS, [C_LABELS] = C_LABEL,
+		[C_NETINFOS] = C_NETINFO, [C_IPADDRS] = C_IPADDR,
+		[C_DIPORTS] = C_DIPORT, [C_DILABELS] = C_DILABEL,
+	};
+
+	if (list == C_IPADDRS)
+		p->ni_naddrs++;
+	if (t == V_MAP)
+		return child[list];
+	switch (list) {
+	case C_AGENTS: p->st->skips.agents++; break;
+	case C_FRAMEWORKS: p->st->skips.frameworks++; break;
+	case C_TASKS: p->fw_skips.tasks++; break;
+	case C_STATUSES: p->task_status_bad = true; break;
+	case C_NETINFOS: case C_IPADDRS: p->cur.bad++; break;
+	case C_DIPORTS: p->di_bad++; break;
+	default: break;
+	}
+	return 0;
+}
+
+/*
+ * The value of key @key in object context @ctx, of type @t (strings and
+ * numbers carry their text). Fields of the wrong type are counted or make
+ * their entity skipped here. @return the context to enter for an object or
+ * array value, or 0 to skip it.
+ */
+static uint8_t
+member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
+    const unsigned char *s, size_t len)
+{
+	struct state *st = p->st;
+
+	if (key == K_OTHER || t == V_NULL)
+		return 0;
+	switch (ctx) {
+	case C_ROOT:
+		if (key == K_SLAVES || key == K_FRAMEWORKS) {
+			if (t == V_ARRAY)
+				return key == K_SLAVES ? C_AGENTS : C_FRAMEWORKS;
+			/* An empty list would look like an empty cluster. */
+			if (key == K_SLAVES)
+				st->skips.agents++;
+			else
+				st->skips.frameworks++;
+		} else if (key == K_LEADER) {
+			st->leader = t == V_STRING && len && !has_nul(s, len) ?
+			    dup_clean(p, s, len) : NULL;
+		} else if (key == K_PID) {
+			st->self = t == V_STRING && !has_nul(s, len) ?
+			    dup_clean(p, s, len) : NULL;
+		}
+		return 0;
+	case C_AGENT:
+		if (t != V_STRING) {
+			if (key == K_ID || key == K_HOSTNAME || key == K_PID)
+				p->agent_bad = true;
+		} else if (key == K_ID) {
+			p->agent.id = dup_clean(p, s, len);
+			p->agent_has_id = len > 0;
+		} else if (key == K_HOSTNAME) {
+			p->agent.hostname = dup_clean(p, s, len);
+		} else if (key == K_PID) {
+			copy_plain(p->agent_pid, sizeof(p->agent_pid), s, len);
+		}
+		return 0;
+	case C_FRAMEWORK:
+		if (key == K_TASKS) {
+			if (t == V_ARRAY)
+				return C_TASKS;
+			p->fw_bad = true;
+		} else if (key == K_ID || key == K_NAME || key == K_PID ||
+		    key == K_HOSTNAME) {
+			if (t != V_STRING)
+				p->fw_bad = true;
+			else if (key == K_ID)
+				p->fw.id = dup_clean(p, s, len);
+			else if (key == K_NAME)
+				p->fw.name = dup_clean(p, s, len);
+			else if (key == K_PID)
+				copy_plain(p->fw_pid, sizeof(p->fw_pid), s, len);
+			else
+				p->fw_host_is_ip = !has_nul(s, len) &&
+				    addr_parse_ip((const char *)s, len, &p->fw_host_ip);
+		}
+		return 0;
+	case C_TASK:
+		switch (key) {
+		case K_STATUSES:
+			if (t == V_ARRAY)
+				return C_STATUSES;
+			p->task_bad = true;
+			return 0;
+		case K_RESOURCES:
+			if (t == V_MAP)
+				return C_RESOURCES;
+			p->task_bad = true;
+			return 0;
+		case K_DISCOVERY:
+			if (t == V_MAP)
+				return C_DISCOVERY;
+			p->task_bad = true;
+			return 0;
+		case K_ID: case K_NAME: case K_SLAVE_ID: case K_STATE:
+			if (t != V_STRING) {
+				p->task_bad = true;
+			} else if (key == K_ID) {
+				p->task.id = dup_clean(p, s, len);
+				p->task_has_id = true;
+			} else if (key == K_NAME) {
+				p->task.name = dup_clean(p, s, len);
+				p->task_has_name = true;
+			} else if (key == K_SLAVE_ID) {
+				p->task.agent_id = dup_clean(p, s, len);
+				p->task_has_agent = true;
+			} else {
+				p->task.running = len == 12 &&
+				    memcmp(s, "TASK_RUNNING", 12) == 0;
+			}
+			return 0;
+		default:
+			return 0;
+		}
+	case C_RESOURCES:
+		if (key != K_PORTS)
+			return 0;
+		p->ports_present = p->ports_bad = false;
+		if (t != V_STRING) {
+			p->ports_bad = true;
+		} else if (!has_nul(s, len)) {
+			p->ports.n = 0;
+			for (size_t i = 0; i <= len; i++) {
+				char *c = vec_push(&p->ports, 1);
+				if (!c)
+					return 0;
+				*c = i < len ? (char)s[i] : '\0';
+			}
+			p->ports_present = true;
+		}
+		return 0;
+	case C_STATUS:
+		if (key == K_STATE) {
+			if (t != V_STRING)
+				p->task_status_bad = true;
+			else
+				p->st_running = len == 12 &&
+				    memcmp(s, "TASK_RUNNING", 12) == 0;
+		} else if (key == K_TIMESTAMP) {
+			if (t != V_NUMBER)
+				p->task_status_bad = true;
+			else
+				p->st_ts = strtod((const char *)s, NULL);
+		} else if (key == K_LABELS) {
+			return t == V_ARRAY ? C_LABELS : 0;
+		} else if (key == K_CONTAINER_STATUS) {
+			if (t == V_MAP)
+				return C_CSTATUS;
+			p->cur.bad++;
+		}
+		return 0;
+	case C_LABEL:
+		if (key == K_KEY) {
+			static const char mesos[] = "MesosContainerizer.NetworkSettings.IPAddress";
+			static const char docker[] = "Docker.NetworkSettings.IPAddress";
+			p->label.kind = 0;
+			if (t == V_STRING && len == sizeof(mesos) - 1 &&
+			    memcmp(s, mesos, len) == 0)
+				p->label.kind = 1;
+			else if (t == V_STRING && len == sizeof(docker) - 1 &&
+			    memcmp(s, docker, len) == 0)
+				p->label.kind = 2;
+		} else if (key == K_VALUE) {
+			pair_set(p, &p->label, t, s, len);
+		}
+		return 0;
+	case C_CSTATUS:
+		if (key == K_NETWORK_INFOS) {
+			if (t == V_ARRAY)
+				return C_NETINFOS;
+			p->cur.bad++;
+		}
+		return 0;
+	case C_NETINFO:
+		if (key == K_IP_ADDRESSES) {
+			if (t == V_ARRAY)
+				return C_IPADDRS;
+			p->ni_bad = true;
+		} else if (key == K_IP_ADDRESS) {
+			p->ni_fallback_type = t;
+			if (t == V_STRING) {
+				p->ni_fallback_plain = !has_nul(s, len) &&
+				    len < sizeof(p->ni_fallback);
+				p->ni_fallback_len = p->ni_fallback_plain ? len : 1;
+				memcpy(p->ni_fallback, s, p->ni_fallback_plain ? len : 0);
+			}
+		} else if (key == K_NAME) {
+			p->ni_name = t == V_STRING ? dup_clean(p, s, len) : NULL;
+		}
+		return 0;
+	case C_IPADDR:
+		if (key == K_IP_ADDRESS) {
+			if (t == V_STRING)
+				add_candidate(p, &p->ni_ips, (const char *)s, len,
+				    !has_nul(s, len), STATE_IP_NETINFO);
+			else
+				p->cur.bad++;
+		}
+		return 0;
+	case C_DISCOVERY:
+		if (key == K_NAME) {
+			if (t != V_STRING)
+				p->task_bad = true;
+			else
+				p->di_name = len ? dup_clean(p, s, len) : NULL;
+		} else if (key == K_PORTS) {
+			if (t == V_MAP)
+				return C_DIPORTS_OBJ;
+			p->di_ports_bad = true;
+		}
+		return 0;
+	case C_DIPORTS_OBJ:
+		if (key == K_PORTS) {
+			if (t == V_ARRAY)
+				return C_DIPORTS;
+			p->di_ports_bad = true;
+		}
+		return 0;
+	case C_DIPORT:
+		if (key == K_NUMBER) {
+			char *e;
+			long v = -1;
+			if (t == V_NUMBER && !memchr(s, '.', len) && !memchr(s, 'e', len) &&
+			    !memchr(s, 'E', len))
+				v = strtol((const char *)s, &e, 10);
+			if (v < 0 || v > 65535) {
+				p->port_bad = true;
+			} else {
+				p->port.number = (uint16_t)v;
+				p->port_has_number = true;
+			}
+		} else if (key == K_NAME || key == K_PROTOCOL) {
+			if (t != V_STRING)
+				p->port_bad = true;
+			else if (key == K_NAME)
+				p->port.name = dup_clean(p, s, len);
+			else
+				p->port.protocol = dup_clean(p, s, len);
+		} else if (key == K_LABELS) {
+			return t == V_MAP ? C_DILABELS_OBJ : 0;
+		}
+		return 0;
+	case C_DILABELS_OBJ:
+		return key == K_LABELS && t == V_ARRAY ? C_DILABELS : 0;
+	case C_DILABEL:
+		if (key == K_KEY) {
+			p->dilabel.kind = 0;
+			if (t == V_STRING && len == 13 && memcmp(s, "network-scope", 13) == 0)
+				p->dilabel.kind = 1;
+			else if (t == V_STRING && len == 12 &&
+			    memcmp(s, "network-name", 12) == 0)
+				p->dilabel.kind = 2;
+		} else if (key == K_VALUE) {
+			pair_set(p, &p->dilabel, t, s, len);
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* A value of type @t arrives: route it by where it is. */
+static int
+value(struct state_parser *p, enum vtype t, const unsigned char *s, size_t len)
+{
+	struct frame *f;
+	uint8_t child;
+
+	if (p->skip) {
+		if (t == V_MAP || t == V_ARRAY)
+			p->skip++;
+		return 1;
+	}
+	if (p->depth == 0) {
+		/* The document itself. */
+		if (t == V_MAP) {
+			p->stack[p->depth++] = (struct frame){ C_ROOT, K_OTHER };
+		} else {
+			p->not_object = true;
+			if (t == V_ARRAY)
+				p->skip = 1;
+		}
+		return 1;
+	}
+	f = top(p);
+	if (f->key == 0xff)	/* an array: f->ctx is a list */
+		child = element(p, f->ctx, t);
+	else
+		child = member(p, f->ctx, f->key, t, s, len);
+	if (t != V_MAP && t != V_ARRAY)
+		return 1;
+	if (!child || p->depth == sizeof(p->stack) / sizeof(p->stack[0])) {
+		p->skip = 1;
+		return 1;
+	}
+	begin(p, child);
+	p->stack[p->depth++] = (struct frame){ child, t == V_ARRAY ? 0xff : K_OTHER };
+	return 1;
+}
+
+static int
+on_null(void *ctx)
+{
+	return value(ctx, V_NULL, NULL, 0);
+}
+
+static int
+on_boolean(void *ctx, int b)
+{
+	(void)b;
+	return value(ctx, V_SCALAR, NULL, 0);
+}
+
+static int
+on_number(void *ctx, const char *s, size_t len)
+{
+	/* Numbers arrive as text; strtod/strtol need it NUL-terminated. */
+	char buf[64];
+
+	if (len >= sizeof(buf))
+		return value(ctx, V_SCALAR, NULL, 0);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return value(ctx, V_NUMBER, (const unsigned char *)buf, len);
+}
+
+static int
+on_string(void *ctx, const unsigned char *s, size_t len)
+{
+	return value(ctx, V_STRING, s, len);
+}
+
+static int
+on_start_map(void *ctx)
+{
+	return value(ctx, V_MAP, NULL, 0);
+}
+
+static int
+on_start_array(void *ctx)
+{
+	return value(ctx, V_ARRAY, NULL, 0);
+}
+
+static int
+on_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+	struct state_parser *p = ctx;
+
+	if (!p->skip && p->depth)
+		top(p)->key = lookup_key(s, len);
+	return 1;
+}
+
+static int
+on_end(void *ctx)
+{
+	struct state_parser *p = ctx;
+	struct frame f;
+
+	if (p->skip) {
+		p->skip--;
+		return 1;
+	}
+	if (!p->depth)
+		return 1;
+	f = p->stack[--p->depth];
+	end(p, (enum ctx)f.ctx);
+	return 1;
+}
+
+static const yajl_callbacks callbacks = {
+	on_null, on_boolean, NULL, NULL, on_number, on_string,
+	on_start_map, on_map_key, on_end, on_start_array, on_end,
+};
 
 /*
  * resources.ports is a string of ranges, "[31000-31002, 31010-31010]".
@@ -122,8 +961,9 @@ ip_from_json(const json_t *v, struct addr_ip *ip)
  * and counted without losing the others.
  */
 static void
-parse_ports(struct state *st, struct state_task *t, const char *s)
+parse_ports(struct state_parser *sp, struct state_task *t, const char *s)
 {
+	struct state *st = sp->st;
 	const char *p, *end;
 	uint32_t cap = 0;
 	struct state_range *out;
@@ -186,278 +1026,52 @@ bad:
 	t->ports = out;
 }
 
-/*
- * Add the address in @v (a JSON string) to the task's candidates. Empty or
- * absent is no candidate, as in Mesos-DNS; anything else that is not an
- * address (a number included) is counted.
- */
+/* ---- the parser ------------------------------------------------------------- */
+
+struct state_parser *
+state_parser_new(void)
+{
+	struct state_parser *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->st = calloc(1, sizeof(*p->st));
+	if (!p->st || !(p->st->region = region_new(1 << 20)) ||
+	    !(p->h = yajl_alloc(&callbacks, NULL, p))) {
+		state_parser_free(p);
+		return NULL;
+	}
+	p->line = 1;
+	p->col = 1;
+	return p;
+}
+
 static void
-add_ip(struct state *st, struct state_task *t, uint32_t *cap, const json_t *v,
-    enum state_ip_source src, const char *network)
+advance(struct state_parser *p, const unsigned char *s, size_t len)
 {
-	struct addr_ip ip;
+	const unsigned char *nl, *end = s + len;
 
-	if (!v || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
-		return;
-	if (!ip_from_json(v, &ip)) {
-		st->skips.bad_ips++;
-		return;
+	while ((nl = memchr(s, '\n', (size_t)(end - s)))) {
+		p->line++;
+		p->col = 1;
+		s = nl + 1;
 	}
-	if (t->nips == *cap) {
-		uint32_t ncap = *cap ? *cap * 2 : 4;
-		struct state_task_ip *n = region_calloc(st->region, ncap, sizeof(*n));
-		if (!n)
-			return;
-		if (t->nips)
-			memcpy(n, t->ips, t->nips * sizeof(*n));
-		t->ips = n;
-		*cap = ncap;
-	}
-	t->ips[t->nips].ip = ip;
-	t->ips[t->nips].source = (uint8_t)src;
-	t->ips[t->nips].network = network;
-	t->nips++;
+	p->col += (size_t)(end - s);
 }
 
-/*
- * The addresses of a task come from its most recent TASK_RUNNING status
- * (statuses are not ordered in the state, so compare timestamps; the first
- * of equal ones wins, as in Mesos-DNS's statusIPs), in the order that status
- * lists them: network_infos for netinfo, labels for the deprecated mesos and
- * docker sources. @return false when a status is malformed (the task is
- * then skipped: a wrong timestamp could pick a stale address).
- */
-static bool
-parse_status_ips(struct state *st, struct state_task *t, const json_t *statuses)
+int
+state_parser_feed(struct state_parser *p, const void *data, size_t len)
 {
-	const json_t *best = NULL, *s, *v;
-	double best_ts = -1.0;
-	size_t i, j;
-	uint32_t cap = 0;
-
-	json_array_foreach(statuses, i, s) {
-		const json_t *ts;
-		double tsv = 0.0;
-
-		if (!json_is_object(s) || mistyped(s, "state", JSON_STRING))
-			return false;
-		ts = json_object_get(s, "timestamp");
-		if (ts && !json_is_null(ts) && !json_is_number(ts))
-			return false;
-		if (!str_is(json_object_get(s, "state"), "TASK_RUNNING"))
-			continue;
-		if (json_is_number(ts))
-			tsv = json_number_value(ts);
-		if (tsv > best_ts) {
-			best_ts = tsv;
-			best = s;
-		}
+	if (p->failed)
+		return -1;
+	if (yajl_parse(p->h, data, len) != yajl_status_ok) {
+		/* Where it went wrong, for the error message. */
+		advance(p, data, yajl_get_bytes_consumed(p->h));
+		p->failed = true;
+		return -1;
 	}
-	if (!best)
-		return true;
-
-	v = json_object_get(best, "container_status");
-	if (v && !json_is_null(v) && !json_is_object(v))
-		st->skips.bad_ips++;
-	v = json_object_get(v, "network_infos");
-	if (v && !json_is_null(v) && !json_is_array(v))
-		st->skips.bad_ips++;
-	json_array_foreach(v, i, s) {
-		const json_t *addrs = json_object_get(s, "ip_addresses");
-		const json_t *netname = json_object_get(s, "name");
-		const char *net = json_is_string(netname) ? dup_json(st, netname) : NULL;
-		const json_t *a;
-
-		if (!json_is_object(s) || (addrs && !json_is_null(addrs) &&
-		    !json_is_array(addrs))) {
-			st->skips.bad_ips++;
-			continue;
-		}
-		if (json_array_size(addrs) > 0) {
-			json_array_foreach(addrs, j, a) {
-				if (!json_is_object(a)) {
-					st->skips.bad_ips++;
-					continue;
-				}
-				add_ip(st, t, &cap, json_object_get(a, "ip_address"),
-				    STATE_IP_NETINFO, net);
-			}
-		} else {
-			/* Mesos 0.25 had a single ip_address per NetworkInfo. */
-			add_ip(st, t, &cap, json_object_get(s, "ip_address"),
-			    STATE_IP_NETINFO, net);
-		}
-	}
-	v = json_object_get(best, "labels");
-	json_array_foreach(v, i, s) {
-		const json_t *key = json_object_get(s, "key");
-
-		if (str_is(key, "MesosContainerizer.NetworkSettings.IPAddress"))
-			add_ip(st, t, &cap, json_object_get(s, "value"),
-			    STATE_IP_MESOS, NULL);
-		else if (str_is(key, "Docker.NetworkSettings.IPAddress"))
-			add_ip(st, t, &cap, json_object_get(s, "value"),
-			    STATE_IP_DOCKER, NULL);
-	}
-	return true;
-}
-
-/*
- * DiscoveryInfo: the task's name for DNS and its named ports. A port that
- * is not an object, whose number is not an integer 0..65535 or whose name or
- * protocol is not a string is skipped and counted.
- */
-static void
-parse_discovery(struct state *st, struct state_task *t, const json_t *di)
-{
-	const json_t *name = json_object_get(di, "name");
-	const json_t *ports, *p;
-	size_t i, n;
-
-	if (!json_is_string(name) || json_string_length(name) == 0)
-		return;
-	t->di_name = dup_json(st, name);
-	ports = json_object_get(di, "ports");
-	if (ports && !json_is_null(ports) && !json_is_object(ports)) {
-		st->skips.bad_di_ports++;
-		return;
-	}
-	ports = json_object_get(ports, "ports");
-	if (ports && !json_is_null(ports) && !json_is_array(ports)) {
-		st->skips.bad_di_ports++;
-		return;
-	}
-	n = json_array_size(ports);
-	if (n == 0)
-		return;
-	t->di_ports = region_calloc(st->region, n, sizeof(*t->di_ports));
-	if (!t->di_ports)
-		return;
-	json_array_foreach(ports, i, p) {
-		const json_t *num = json_object_get(p, "number"), *l;
-		struct state_di_port *dp = &t->di_ports[t->ndi_ports];
-		json_int_t v;
-		size_t k;
-
-		if (!json_is_object(p) || !json_is_integer(num) ||
-		    (v = json_integer_value(num)) < 0 || v > 65535 ||
-		    mistyped(p, "name", JSON_STRING) ||
-		    mistyped(p, "protocol", JSON_STRING)) {
-			st->skips.bad_di_ports++;
-			continue;
-		}
-		dp->number = (uint16_t)v;
-		dp->name = dup_field(st, p, "name", "");
-		dp->protocol = dup_field(st, p, "protocol", "");
-		/* As Mesos-DNS's ExtractAutoIPLabels: the last of a key wins. */
-		json_array_foreach(json_object_get(json_object_get(p, "labels"),
-		    "labels"), k, l) {
-			const json_t *key = json_object_get(l, "key");
-			const json_t *val = json_object_get(l, "value");
-			if (!json_is_string(val))
-				continue;
-			if (str_is(key, "network-scope"))
-				dp->network_scope = dup_json(st, val);
-			else if (str_is(key, "network-name"))
-				dp->network_name = dup_json(st, val);
-		}
-		t->ndi_ports++;
-	}
-}
-
-/*
- * One task. id, name and slave_id are required strings; state, statuses,
- * resources and discovery may be absent but not of another type.
- * @return false when the task is skipped (counted here).
- */
-static bool
-parse_task(struct state *st, struct state_task *t, const json_t *jt)
-{
-	const json_t *id = json_object_get(jt, "id");
-	const json_t *name = json_object_get(jt, "name");
-	const json_t *agent = json_object_get(jt, "slave_id");
-	const json_t *res = json_object_get(jt, "resources");
-
-	if (!json_is_string(id) || !json_is_string(name) ||
-	    !json_is_string(agent) || mistyped(jt, "state", JSON_STRING) ||
-	    mistyped(jt, "statuses", JSON_ARRAY) ||
-	    mistyped(jt, "resources", JSON_OBJECT) ||
-	    mistyped(jt, "discovery", JSON_OBJECT) ||
-	    mistyped(json_object_get(jt, "discovery"), "name", JSON_STRING)) {
-		st->skips.tasks++;
-		return false;
-	}
-	memset(t, 0, sizeof(*t));
-	t->id = dup_json(st, id);
-	t->name = dup_json(st, name);
-	t->agent_id = dup_json(st, agent);
-	t->running = str_is(json_object_get(jt, "state"), "TASK_RUNNING");
-	if (!t->id || !t->name || !t->agent_id)
-		return false;
-	if (!t->running)
-		return true;	/* nothing else is served for it */
-	if (!parse_status_ips(st, t, json_object_get(jt, "statuses"))) {
-		st->skips.tasks++;
-		return false;
-	}
-	if (mistyped(res, "ports", JSON_STRING))
-		st->skips.bad_ports++;
-	else
-		parse_ports(st, t, str_field(res, "ports"));
-	parse_discovery(st, t, json_object_get(jt, "discovery"));
-	return true;
-}
-
-/*
- * One framework. Every field may be absent (HTTP frameworks have no pid);
- * one of the wrong type skips the framework. @return false when skipped.
- */
-static bool
-parse_framework(struct state *st, struct state_framework *f, const json_t *jf)
-{
-	const json_t *tasks = json_object_get(jf, "tasks"), *jt;
-	const char *pid = str_field(jf, "pid");
-	char host[HOST_MAX];
-	uint16_t port;
-	size_t i, n;
-
-	if (!json_is_object(jf) || mistyped(jf, "id", JSON_STRING) ||
-	    mistyped(jf, "name", JSON_STRING) || mistyped(jf, "pid", JSON_STRING) ||
-	    mistyped(jf, "hostname", JSON_STRING) ||
-	    mistyped(jf, "tasks", JSON_ARRAY)) {
-		st->skips.frameworks++;
-		return false;
-	}
-	memset(f, 0, sizeof(*f));
-	f->id = dup_field(st, jf, "id", "");
-	f->name = dup_field(st, jf, "name", "");
-	/*
-	 * The scheduler address: the pid when there is one (libprocess
-	 * schedulers), else the hostname with no port (HTTP schedulers).
-	 * Host names are not resolved: only addresses are published.
-	 */
-	if (pid && addr_parse_upid(pid, host, sizeof(host), &port)) {
-		f->has_ip = ip_from_host(host, &f->ip);
-		f->port = port;
-	} else {
-		f->has_ip = ip_from_json(json_object_get(jf, "hostname"), &f->ip);
-	}
-	n = json_array_size(tasks);
-	if (n == 0)
-		return true;
-	f->tasks = region_calloc(st->region, n, sizeof(*f->tasks));
-	if (!f->tasks)
-		return true;
-	json_array_foreach(tasks, i, jt) {
-		if (!json_is_object(jt)) {
-			st->skips.tasks++;
-			continue;
-		}
-		if (parse_task(st, &f->tasks[f->ntasks], jt))
-			f->ntasks++;
-	}
-	st->ntasks += f->ntasks;
-	return true;
+	advance(p, data, len);
+	return 0;
 }
 
 static bool
@@ -503,107 +1117,84 @@ state_agent(const struct state *st, const char *id)
 	return NULL;
 }
 
-static struct state *
-fail(struct state *st, json_t *root, char *err, const char *fmt, ...)
+struct state *
+state_parser_finish(struct state_parser *p, char *err)
 {
-	va_list ap;
+	struct state *st = p->st;
+	char host[PID_MAX];
 
-	va_start(ap, fmt);
-	vsnprintf(err, STATE_ERR_MAX, fmt, ap);
-	va_end(ap);
-	json_decref(root);
-	state_free(st);
-	return NULL;
+	if (p->failed || yajl_complete_parse(p->h) != yajl_status_ok) {
+		unsigned char *msg = yajl_get_error(p->h, 0, NULL, 0);
+		size_t n;
+
+		snprintf(err, STATE_ERR_MAX, "not JSON: line %zu column %zu: %s",
+		    p->line, p->col, msg ? (const char *)msg : "malformed");
+		n = strlen(err);
+		while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+			err[--n] = '\0';
+		if (msg)
+			yajl_free_error(p->h, msg);
+		state_parser_free(p);
+		return NULL;
+	}
+	if (p->not_object) {
+		snprintf(err, STATE_ERR_MAX, "not a JSON object");
+		state_parser_free(p);
+		return NULL;
+	}
+	if (!st->leader) {
+		snprintf(err, STATE_ERR_MAX, "no leader in state (no elected master)");
+		state_parser_free(p);
+		return NULL;
+	}
+	if (addr_parse_upid(st->leader, host, sizeof(host), &st->leader_port))
+		st->has_leader_ip = addr_parse_ip(host, strlen(host), &st->leader_ip);
+	st->nagents = (uint32_t)p->agents.n;
+	st->nframeworks = (uint32_t)p->frameworks.n;
+	st->agents = region_memdup(st->region, p->agents.p,
+	    p->agents.n * sizeof(struct state_agent));
+	st->frameworks = region_memdup(st->region, p->frameworks.p,
+	    p->frameworks.n * sizeof(struct state_framework));
+	if (!st->agents || !st->frameworks || !index_agents(st)) {
+		snprintf(err, STATE_ERR_MAX, "out of memory");
+		state_parser_free(p);
+		return NULL;
+	}
+	p->st = NULL;
+	state_parser_free(p);
+	return st;
 }
 
-/*
- * One agent: id is a required, non-empty string; hostname and pid may be
- * absent but not of another type. @return false when skipped (counted).
- */
-static bool
-parse_agent(struct state *st, struct state_agent *a, const json_t *v)
+void
+state_parser_free(struct state_parser *p)
 {
-	const json_t *id = json_object_get(v, "id");
-	const char *pid = str_field(v, "pid");
-	char host[HOST_MAX];
-
-	if (!json_is_string(id) || json_string_length(id) == 0 ||
-	    mistyped(v, "hostname", JSON_STRING) ||
-	    mistyped(v, "pid", JSON_STRING)) {
-		st->skips.agents++;
-		return false;
-	}
-	memset(a, 0, sizeof(*a));
-	a->id = dup_json(st, id);
-	a->hostname = dup_field(st, v, "hostname", "");
-	if (!a->id || !a->hostname)
-		return false;
-	/* AgentInfo has no address: it is the host of the pid. */
-	if (pid && addr_parse_upid(pid, host, sizeof(host), &a->port))
-		a->has_ip = ip_from_host(host, &a->ip);
-	return true;
+	if (!p)
+		return;
+	if (p->h)
+		yajl_free(p->h);
+	state_free(p->st);
+	free(p->agents.p);
+	free(p->frameworks.p);
+	free(p->fw_tasks.p);
+	free(p->ports.p);
+	free(p->best.ips.p);
+	free(p->cur.ips.p);
+	free(p->ni_ips.p);
+	free(p->di_ports.p);
+	free(p);
 }
 
 struct state *
 state_parse(const char *json, size_t len, char *err)
 {
-	json_error_t jerr;
-	json_t *root, *arr, *v;
-	struct state *st;
-	char host[HOST_MAX];
-	size_t i, n;
+	struct state_parser *p = state_parser_new();
 
-	/* Embedded NULs are accepted: one odd task name must not fail it all. */
-	root = json_loadb(json, len, JSON_ALLOW_NUL, &jerr);
-	if (!root) {
-		snprintf(err, STATE_ERR_MAX, "not JSON: line %d column %d: %s",
-		    jerr.line, jerr.column, jerr.text);
+	if (!p) {
+		snprintf(err, STATE_ERR_MAX, "out of memory");
 		return NULL;
 	}
-	st = calloc(1, sizeof(*st));
-	if (!st || !(st->region = region_new(1 << 20)))
-		return fail(st, root, err, "out of memory");
-	if (!json_is_object(root))
-		return fail(st, root, err, "not a JSON object");
-	if (!str_field(root, "leader") || !*str_field(root, "leader"))
-		return fail(st, root, err, "no leader in state (no elected master)");
-	st->leader = dup_field(st, root, "leader", NULL);
-	if (!st->leader)
-		return fail(st, root, err, "out of memory");
-	if (addr_parse_upid(st->leader, host, sizeof(host), &st->leader_port))
-		st->has_leader_ip = ip_from_host(host, &st->leader_ip);
-	if (str_field(root, "pid"))
-		st->self = dup_field(st, root, "pid", NULL);
-
-	/*
-	 * A list of the wrong type counts as one skipped entity: an empty
-	 * list would look like a cluster with nothing in it.
-	 */
-	arr = json_object_get(root, "slaves");
-	if (mistyped(root, "slaves", JSON_ARRAY))
-		st->skips.agents++;
-	n = json_array_size(arr);
-	st->agents = region_calloc(st->region, n ? n : 1, sizeof(*st->agents));
-	if (!st->agents)
-		return fail(st, root, err, "out of memory");
-	json_array_foreach(arr, i, v)
-		if (parse_agent(st, &st->agents[st->nagents], v))
-			st->nagents++;
-	if (!index_agents(st))
-		return fail(st, root, err, "out of memory");
-
-	arr = json_object_get(root, "frameworks");
-	if (mistyped(root, "frameworks", JSON_ARRAY))
-		st->skips.frameworks++;
-	n = json_array_size(arr);
-	st->frameworks = region_calloc(st->region, n ? n : 1, sizeof(*st->frameworks));
-	if (!st->frameworks)
-		return fail(st, root, err, "out of memory");
-	json_array_foreach(arr, i, v)
-		if (parse_framework(st, &st->frameworks[st->nframeworks], v))
-			st->nframeworks++;
-	json_decref(root);
-	return st;
+	(void)state_parser_feed(p, json, len);
+	return state_parser_finish(p, err);
 }
 
 void

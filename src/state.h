@@ -107,13 +107,36 @@ struct state {
 /** Longest error text state_parse() writes. */
 #define STATE_ERR_MAX 256
 
+struct state_parser;
+
 /**
- * Parse a /master/state JSON document of @len octets. Entities with missing
- * or mistyped fields are skipped and counted in skips; only a document that
- * is not JSON, not an object, or has no "leader" fails.
- * @return a new state the caller frees with state_free(), or NULL with a
- * reason in @err (STATE_ERR_MAX octets). Any thread.
+ * Start parsing a /master/state document that arrives in pieces (as curl
+ * receives it): nothing but the resulting state is kept, so a state of
+ * hundreds of MB is parsed in the memory of its plain C form.
+ * @return NULL when out of memory. One thread per parser.
  */
+struct state_parser *state_parser_new(void);
+
+/**
+ * Feed the next @len octets of the document.
+ * @return 0, or -1 when the document is already known to be malformed
+ * (state_parser_finish() then says why).
+ */
+int state_parser_feed(struct state_parser *p, const void *data, size_t len);
+
+/**
+ * End of document. Entities with missing or mistyped fields are skipped and
+ * counted in skips; only a document that is not JSON, not an object, or has
+ * no "leader" fails. Frees @p.
+ * @return a new state the caller frees with state_free(), or NULL with a
+ * reason in @err (STATE_ERR_MAX octets).
+ */
+struct state *state_parser_finish(struct state_parser *p, char *err);
+
+/** Abandon a parse; NULL is a no-op. */
+void state_parser_free(struct state_parser *p);
+
+/** state_parser_new(), _feed() and _finish() for a document in memory. */
 struct state *state_parse(const char *json, size_t len, char *err);
 
 /** Free a state; NULL is a no-op. */
