@@ -200,6 +200,55 @@ names_wire_to_text(const uint8_t *wire, char *out)
 	return o;
 }
 
+void
+names_wire_dotted(struct names_wire *w, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (!w->bad && i <= len) {
+		size_t start = i, ll;
+
+		while (i < len && s[i] != '.')
+			i++;
+		ll = i - start;
+		if (ll == 0 || ll > NAMES_LABEL_MAX || s[start] == '-' ||
+		    w->len + 1 + ll + 1 > NAMES_WIRE_MAX) {
+			w->bad = true;
+			return;
+		}
+		w->b[w->len++] = (uint8_t)ll;
+		for (size_t k = start; k < i; k++) {
+			uint8_t c = names_lower((uint8_t)s[k]);
+			if (!hostname_octet(c)) {
+				w->bad = true;
+				return;
+			}
+			w->b[w->len++] = c;
+		}
+		i++;	/* the dot, or past the end */
+	}
+}
+
+void
+names_wire_raw(struct names_wire *w, const uint8_t *frag, size_t len)
+{
+	if (w->bad || w->len + len + 1 > NAMES_WIRE_MAX) {
+		w->bad = true;
+		return;
+	}
+	memcpy(w->b + w->len, frag, len);
+	w->len += len;
+}
+
+int
+names_wire_end(struct names_wire *w, const uint8_t *suffix, size_t len)
+{
+	if (w->bad || w->len + len > NAMES_WIRE_MAX)
+		return -1;
+	memcpy(w->b + w->len, suffix, len);
+	return (int)(w->len + len);
+}
+
 bool
 names_wire_in_zone(const uint8_t *name, size_t namelen, const uint8_t *zone,
     size_t zonelen)

@@ -72,6 +72,41 @@ int names_text_to_wire(const char *text, size_t textlen, bool hostname_only,
 size_t names_wire_to_text(const uint8_t *wire, char *out);
 
 /**
+ * A name composed part by part in wire form, without allocation (the
+ * composer's storage is the caller's). Parts that are not host-name labels
+ * or a name that grows past 255 octets mark it bad.
+ */
+struct names_wire {
+	uint8_t b[NAMES_WIRE_MAX];
+	size_t len;			/**< octets so far, the root not included */
+	bool bad;
+};
+
+/** Start an empty name. */
+static inline void
+names_wire_init(struct names_wire *w)
+{
+	w->len = 0;
+	w->bad = false;
+}
+
+/**
+ * Append dotted text @s (@len octets) as labels, lower-cased. A label that
+ * is empty, over 63 octets, starts with '-' or holds other octets than
+ * letters, digits, '-' and '_' makes the name bad.
+ */
+void names_wire_dotted(struct names_wire *w, const char *s, size_t len);
+
+/** Append the labels of @frag, a wire name without its root label, unchecked. */
+void names_wire_raw(struct names_wire *w, const uint8_t *frag, size_t len);
+
+/**
+ * End the name with @suffix (a wire name with its root label, unchecked).
+ * @return its total length, or -1 when the name is bad.
+ */
+int names_wire_end(struct names_wire *w, const uint8_t *suffix, size_t len);
+
+/**
  * True if @name (wire, lower-case) equals @zone or lies below it; both are
  * well-formed lower-case wire names of the given lengths.
  */

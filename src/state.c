@@ -170,11 +170,18 @@ struct state_parser {
 	struct pair dilabel;
 };
 
+/*
+ * Most keys of a state are not ours ("cpus", "mem", "executor_id", ...):
+ * only the few known keys of the same length and first letter are compared.
+ */
 static uint8_t
 lookup_key(const unsigned char *s, size_t len)
 {
+	if (len < 2 || len > 16)
+		return K_OTHER;
 	for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
-		if (known_keys[i].len == len && memcmp(known_keys[i].s, s, len) == 0)
+		if (known_keys[i].len == len && known_keys[i].s[0] == (char)s[0] &&
+		    memcmp(known_keys[i].s, s, len) == 0)
 			return known_keys[i].key;
 	return K_OTHER;
 }

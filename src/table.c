@@ -199,21 +199,16 @@ table_builder_free(struct table_builder *b)
 	free(b);
 }
 
-/* Intern a record name or target given as text; count refusals. */
+/* Intern a wire record name or target; count refusals. */
 static uint32_t
-intern_text(struct table_builder *b, const char *text, size_t len, bool in_zone)
+intern_wire(struct table_builder *b, const uint8_t *wire, size_t len,
+    bool in_zone)
 {
-	uint8_t wire[NAMES_WIRE_MAX];
-	/* Longer text cannot be a name (records.c passes such on overflow). */
-	int n = len > NAMES_TEXT_MAX + 1 ? -1 :
-	    names_text_to_wire(text, len, true, wire);
-
-	if (n < 0 || (in_zone && !names_wire_in_zone(wire, (size_t)n,
-	    b->t->apex, b->t->apex_len))) {
+	if (in_zone && !names_wire_in_zone(wire, len, b->t->apex, b->t->apex_len)) {
 		b->skipped++;
 		return UINT32_MAX;
 	}
-	return intern(b, wire, (size_t)n, true);
+	return intern(b, wire, len, true);
 }
 
 static struct brec *
@@ -232,11 +227,17 @@ new_rec(struct table_builder *b)
 	return r;
 }
 
+void
+table_skip_name(struct table_builder *b)
+{
+	b->skipped++;
+}
+
 int
-table_add_addr(struct table_builder *b, const char *name, size_t namelen,
+table_add_addr_wire(struct table_builder *b, const uint8_t *name, size_t len,
     const struct addr_ip *ip)
 {
-	uint32_t n = intern_text(b, name, namelen, true);
+	uint32_t n = intern_wire(b, name, len, true);
 	struct brec *r;
 
 	if (n == UINT32_MAX || !(r = new_rec(b)))
@@ -254,15 +255,15 @@ table_add_addr(struct table_builder *b, const char *name, size_t namelen,
 }
 
 int
-table_add_srv(struct table_builder *b, const char *name, size_t namelen,
-    const char *target, size_t targetlen, uint16_t port)
+table_add_srv_wire(struct table_builder *b, const uint8_t *name, size_t len,
+    const uint8_t *target, size_t tlen, uint16_t port)
 {
-	uint32_t n = intern_text(b, name, namelen, true), tg;
+	uint32_t n = intern_wire(b, name, len, true), tg;
 	struct brec *r;
 
 	if (n == UINT32_MAX)
 		return -1;
-	tg = intern_text(b, target, targetlen, false);
+	tg = intern_wire(b, target, tlen, false);
 	if (tg == UINT32_MAX || !(r = new_rec(b)))
 		return -1;
 	b->names[n].flags |= NAME_OWNER;
@@ -271,6 +272,41 @@ table_add_srv(struct table_builder *b, const char *name, size_t namelen,
 	r->d.srv.port = port;
 	r->d.srv.target = tg;
 	return 0;
+}
+
+/* Text to checked wire form; over-long text cannot be a name. */
+static int
+to_wire(struct table_builder *b, const char *text, size_t len, uint8_t *wire)
+{
+	int n = len > NAMES_TEXT_MAX + 1 ? -1 :
+	    names_text_to_wire(text, len, true, wire);
+
+	if (n < 0)
+		b->skipped++;
+	return n;
+}
+
+int
+table_add_addr(struct table_builder *b, const char *name, size_t namelen,
+    const struct addr_ip *ip)
+{
+	uint8_t wire[NAMES_WIRE_MAX];
+	int n = to_wire(b, name, namelen, wire);
+
+	return n < 0 ? -1 : table_add_addr_wire(b, wire, (size_t)n, ip);
+}
+
+int
+table_add_srv(struct table_builder *b, const char *name, size_t namelen,
+    const char *target, size_t targetlen, uint16_t port)
+{
+	uint8_t nw[NAMES_WIRE_MAX], tw[NAMES_WIRE_MAX];
+	int n = to_wire(b, name, namelen, nw), t;
+
+	if (n < 0)
+		return -1;
+	t = to_wire(b, target, targetlen, tw);
+	return t < 0 ? -1 : table_add_srv_wire(b, nw, (size_t)n, tw, (size_t)t, port);
 }
 
 /* Make every ancestor of an owner (up to the apex) exist (RFC 4592 2.2.2). */
