@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "config.h"
 #include "log.h"
 #include "names.h"
+#include "rcu.h"
 
 /* Every key, as Mesos-DNS's documentation spells it (or taskdns's own). */
 enum key {
@@ -25,6 +27,7 @@ enum key {
 	K_HTTPLISTENER, K_FILE, K_SETTRUNCATE,
 	/* taskdns */
 	K_STATEFILE, K_EDNSSIZE, K_TCPIDLE, K_TCPMAX, K_FWDMAX, K_STATEMAX,
+	K_THREADS, K_UDPBATCH,
 	K_COUNT
 };
 
@@ -49,6 +52,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_STATEFILE] = "stateFile", [K_EDNSSIZE] = "ednsUdpSize",
 	[K_TCPIDLE] = "tcpIdleSeconds", [K_TCPMAX] = "tcpMaxConnections",
 	[K_FWDMAX] = "forwardMaxPending", [K_STATEMAX] = "stateMaxMB",
+	[K_THREADS] = "threads", [K_UDPBATCH] = "udpBatch",
 };
 
 static const char *const ip_source_names[] = {
@@ -444,6 +448,8 @@ apply(struct ctx *x, enum key k, const json_t *v)
 			return -1;
 		c->state_max_bytes = (size_t)tmp << 20;
 		return 0;
+	case K_THREADS: return get_int(x, k, v, 0, RCU_MAX_READERS, &c->threads);
+	case K_UDPBATCH: return get_int(x, k, v, 1, 256, &c->udp_batch);
 	case K_COUNT:
 		break;
 	}
@@ -496,6 +502,8 @@ defaults(struct config *c)
 	c->tcp_idle_seconds = 10;
 	c->tcp_max_connections = 1024;
 	c->forward_max_pending = 4096;
+	c->threads = 0;
+	c->udp_batch = 32;
 }
 
 /*
@@ -574,6 +582,11 @@ validate(struct ctx *x)
 	}
 	if (c->timeout == 0)
 		c->timeout = 5;		/* as Mesos-DNS: 0 means the default */
+	if (c->threads == 0) {
+		/* One responder per CPU, as Knot does. */
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		c->threads = n < 1 ? 1 : n > RCU_MAX_READERS ? RCU_MAX_READERS : (int)n;
+	}
 
 	if (!c->dns_on)
 		return bad(x, K_DNSON, "false leaves nothing to serve (the HTTP "
@@ -896,6 +909,8 @@ config_print(const struct config *c)
 	json_object_set_new(o, key_names[K_TCPIDLE], json_integer(c->tcp_idle_seconds));
 	json_object_set_new(o, key_names[K_TCPMAX], json_integer(c->tcp_max_connections));
 	json_object_set_new(o, key_names[K_FWDMAX], json_integer(c->forward_max_pending));
+	json_object_set_new(o, key_names[K_THREADS], json_integer(c->threads));
+	json_object_set_new(o, key_names[K_UDPBATCH], json_integer(c->udp_batch));
 	r = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(o);

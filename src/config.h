@@ -61,14 +61,16 @@ struct config {
 	int http_port;
 	uint16_t edns_udp_size;		/**< taskdns: largest UDP answer */
 	int tcp_idle_seconds;		/**< taskdns: idle TCP connections close */
-	int tcp_max_connections;	/**< taskdns: per listener thread */
+	int tcp_max_connections;	/**< taskdns: in all */
+	int threads;			/**< taskdns: responder threads (0 in the file: one per CPU) */
+	int udp_batch;			/**< taskdns: datagrams per recvmmsg/sendmmsg */
 	/* Forwarding. */
 	struct config_upstream *resolvers;
 	size_t nresolvers;
 	struct config_zone *zones;	/**< longest zone first */
 	size_t nzones;
 	int timeout;			/**< seconds per upstream try */
-	int forward_max_pending;	/**< taskdns: upstream queries in flight */
+	int forward_max_pending;	/**< taskdns: upstream queries in flight, in all */
 };
 
 /**

@@ -87,8 +87,8 @@ random_id(struct fwd *f)
 
 struct fwd *
 fwd_new(struct event_base *base, const struct config *c,
-    const struct query_opts *qo, struct stats_block *stats, fwd_reply_fn reply,
-    void *ctx)
+    const struct query_opts *qo, struct stats_block *stats,
+    unsigned max_pending, fwd_reply_fn reply, void *ctx)
 {
 	struct fwd *f = calloc(1, sizeof(*f));
 
@@ -100,7 +100,7 @@ fwd_new(struct event_base *base, const struct config *c,
 	f->stats = stats;
 	f->reply = reply;
 	f->ctx = ctx;
-	f->maxslots = (unsigned)c->forward_max_pending;
+	f->maxslots = max_pending;
 	f->slots = calloc(f->maxslots, sizeof(*f->slots));
 	f->zones = calloc(c->nzones + 1, sizeof(*f->zones));
 	if (!f->slots || !f->zones) {

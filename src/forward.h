@@ -30,12 +30,13 @@ struct fwd;
 
 /**
  * A forwarder on event loop @base (one per responder thread; everything it
- * does runs on that loop). @c, @qo and @stats must outlive it.
+ * does runs on that loop) with at most @max_pending queries in flight.
+ * @c, @qo and @stats must outlive it.
  * @return NULL when out of memory.
  */
 struct fwd *fwd_new(struct event_base *base, const struct config *c,
     const struct query_opts *qo, struct stats_block *stats,
-    fwd_reply_fn reply, void *ctx);
+    unsigned max_pending, fwd_reply_fn reply, void *ctx);
 
 /**
  * Forward request @req (parsed into @qi by query_answer()) for @client.
@@ -44,7 +45,7 @@ struct fwd *fwd_new(struct event_base *base, const struct config *c,
  * is truncated, the next resolver after `timeout` seconds or an error.
  * @client (@clientlen <= FWD_CLIENT_MAX octets) is copied; no allocation.
  * @return 0 when accepted (reply will be called), -1 when the request is
- * too large or forwardMaxPending queries are in flight.
+ * too large or max_pending queries are in flight.
  */
 int fwd_start(struct fwd *f, const struct query_info *qi, const uint8_t *req,
     size_t reqlen, bool client_tcp, const void *client, size_t clientlen);

@@ -25,7 +25,7 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: taskdns [-config=FILE] [-v=N] [--check-config | --dump-zone]\n"
+	    "usage: taskdns [-config=FILE] [-v=N] [-threads=N] [--check-config | --dump-zone]\n"
 	    "       taskdns -version | --help\n"
 	    "\n"
 	    "Authoritative DNS for the tasks of an Apache Mesos cluster, a drop-in\n"
@@ -33,6 +33,7 @@ usage(FILE *out)
 	    "\n"
 	    "  -config=FILE, --config FILE  configuration (default ./config.json)\n"
 	    "  -v=N, --verbose=N            0: info (default), 1 or more: debug\n"
+	    "  -threads=N                   responder threads (overrides \"threads\")\n"
 	    "  --check-config               validate, print the effective configuration, exit\n"
 	    "  --dump-zone                  load the state once, print the zone, exit\n"
 	    "  -version, --version          print the version and exit\n"
@@ -90,7 +91,7 @@ fit_descriptors(struct config *c)
 }
 
 struct loop {
-	struct event_base *base;
+	struct server *srv;
 	struct refresh *refresh;
 };
 
@@ -110,7 +111,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	default:
 		log_msg(LOG_INFO, "main: signal %d: stopping", (int)sig);
-		event_base_loopbreak(l->base);
+		server_stop(l->srv);
 		break;
 	}
 }
@@ -128,8 +129,8 @@ main(int argc, char **argv)
 	struct query_opts qo;
 	static struct rcu rcu;
 	struct refresh *refresh;
-	struct event_base *base;
 	struct server *srv;
+	int threads = -1;
 	struct event *sigs[5];
 	static const int signums[5] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGQUIT };
 	struct loop loop;
@@ -163,6 +164,15 @@ main(int argc, char **argv)
 		} else if (strcmp(name, "help") == 0 || strcmp(name, "h") == 0) {
 			usage(stdout);
 			return 0;
+		} else if (strcmp(name, "threads") == 0) {
+			if (!value && i + 1 < argc)
+				value = argv[++i];
+			threads = value ? atoi(value) : -1;
+			if (threads < 1 || threads > RCU_MAX_READERS) {
+				fprintf(stderr, "taskdns: -threads needs a number from 1 to %d\n",
+				    RCU_MAX_READERS);
+				return 2;
+			}
 		} else if (strcmp(name, "check-config") == 0) {
 			check = true;
 		} else if (strcmp(name, "dump-zone") == 0) {
@@ -178,6 +188,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "taskdns: %s\n", err);
 		return 2;
 	}
+	if (threads > 0)
+		c.threads = threads;
 	if (check) {
 		int r = config_print(&c);
 		config_clear(&c);
@@ -218,41 +230,35 @@ main(int argc, char **argv)
 	qo.udp_max = c.edns_udp_size;
 
 	signal(SIGPIPE, SIG_IGN);
-	base = event_base_new();
-	if (!base) {
-		log_msg(LOG_ERR, "main: cannot create the event loop");
-		return 1;
-	}
-	srv = server_new(base, &c, &qo, &rcu, err);
+	srv = server_new(&c, &qo, &rcu, err);
 	if (!srv) {
 		log_msg(LOG_ERR, "main: cannot listen: %s", err);
-		event_base_free(base);
 		refresh_free(refresh);
 		config_clear(&c);
 		return 1;
 	}
-	loop.base = base;
+	loop.srv = srv;
 	loop.refresh = refresh;
 	for (int i = 0; i < 5; i++) {
-		sigs[i] = evsignal_new(base, signums[i], on_signal, &loop);
+		sigs[i] = evsignal_new(server_base(srv), signums[i], on_signal, &loop);
 		evsignal_add(sigs[i], NULL);
 	}
 	if (refresh_start(refresh) < 0) {
 		log_msg(LOG_ERR, "main: cannot start the state poller");
 		return 1;
 	}
-	log_msg(LOG_INFO, "main: %s %s serving %s. on %s port %d (udp, tcp), %s",
-	    PACKAGE_NAME, PACKAGE_VERSION, c.domain, c.listener, c.port,
+	log_msg(LOG_INFO, "main: %s %s serving %s. on %s port %d (udp, tcp), %d "
+	    "responder thread%s, %s", PACKAGE_NAME, PACKAGE_VERSION, c.domain,
+	    c.listener, c.port, c.threads, c.threads == 1 ? "" : "s",
 	    *c.state_file ? "state from a file" : "polling the masters");
 
-	event_base_dispatch(base);
+	(void)server_run(srv);
 
 	refresh_stop(refresh);
 	stats_log();
-	server_free(srv);
 	for (int i = 0; i < 5; i++)
 		event_free(sigs[i]);
-	event_base_free(base);
+	server_free(srv);
 	refresh_free(refresh);
 	config_clear(&c);
 	curl_global_cleanup();

@@ -1,8 +1,9 @@
-/* server.c -- UDP and TCP listeners (RFC 1035 4.2, RFC 7766) feeding query_answer(). */
+/* server.c -- UDP and TCP listeners (RFC 1035 4.2, RFC 7766) on one event loop per responder thread. */
 #include "autoconf.h"
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <event2/thread.h>
 
 #include "config.h"
 #include "forward.h"
@@ -26,17 +28,19 @@
 #include "table.h"
 #include "wire.h"
 
-/* Datagrams handled per readiness callback before yielding to the loop. */
-#define UDP_BATCH 64
+/* recvmmsg batches per readiness callback before yielding to the loop. */
+#define UDP_ROUNDS 8
+/* Largest UDP request kept; a longer datagram is dropped and counted. */
+#define UDP_REQ_MAX 4096
 /* Forwarded queries one TCP connection may have in flight (a named limit). */
 #define TCP_MAX_PENDING 64
 /* Output queued on one TCP connection before it stops reading. */
 #define TCP_MAX_OUTPUT (256 * 1024)
 
-struct server;
+struct worker;
 
 struct udp_sock {
-	struct server *s;
+	struct worker *w;
 	int fd;
 	int family;
 	bool wildcard;		/* needs IP_PKTINFO to answer from the right address */
@@ -44,7 +48,7 @@ struct udp_sock {
 };
 
 struct tcp_conn {
-	struct server *s;
+	struct worker *w;
 	struct bufferevent *bev;
 	unsigned pending;	/* forwarded queries not yet answered */
 	bool closed;		/* socket gone; freed when pending reaches 0 */
@@ -69,7 +73,26 @@ struct client {
 
 _Static_assert(sizeof(struct client) <= FWD_CLIENT_MAX, "client handle too large");
 
-struct server {
+/* One datagram of a recvmmsg/sendmmsg batch. */
+struct udp_slot {
+	uint8_t req[UDP_REQ_MAX];
+	struct client cl;
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
+		struct cmsghdr align;
+	} rctl, sctl;		/* control data received, sent */
+};
+
+/*
+ * One responder: an event loop with its own sockets (SO_REUSEPORT shares
+ * the port among responders), forwarder, counters and RCU reader, so that
+ * responders share nothing but the published table. Process lifetime,
+ * used by its thread only.
+ */
+struct worker {
+	struct server *srv;
+	unsigned id;
+	pthread_t thread;
 	struct event_base *base;
 	const struct config *c;
 	const struct query_opts *qo;
@@ -84,21 +107,82 @@ struct server {
 	unsigned ntcp;
 	struct event *accept_retry;
 	struct tcp_conn *conns;
-	unsigned nconns;
+	unsigned nconns, max_conns;
 	struct timeval idle;
-	/* Request lifetime scratch: one request and one response at a time. */
-	uint8_t req[65535];
-	uint8_t resp[65535];
+	/* Request lifetime scratch. */
+	uint8_t req[65535];		/* a TCP request */
+	uint8_t resp[65535];		/* a TCP response */
+	struct udp_slot *slots;		/* udpBatch datagrams */
+	uint8_t *udp_resp;		/* udpBatch answers of udp_max octets */
+	struct mmsghdr *rmsg, *smsg;
+	struct iovec *riov, *siov;
 };
+
+struct server {
+	const struct config *c;
+	struct worker *workers;
+	unsigned nworkers;
+};
+
+/*
+ * Control data to answer from the address the query was sent to (wildcard
+ * sockets receive it with IP_PKTINFO). @return its length, 0 for none.
+ */
+static size_t
+pktinfo(const struct client *cl, void *buf, size_t size)
+{
+	struct msghdr mh;
+	struct cmsghdr *cm;
+
+	if (!cl->local_family)
+		return 0;
+	memset(buf, 0, size);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_control = buf;
+	mh.msg_controllen = size;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cl->local_family == AF_INET) {
+		struct in_pktinfo pi = cl->local.v4;
+		pi.ipi_spec_dst = pi.ipi_addr;
+		pi.ipi_ifindex = 0;
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		return CMSG_SPACE(sizeof(pi));
+	}
+	cm->cmsg_level = IPPROTO_IPV6;
+	cm->cmsg_type = IPV6_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(cl->local.v6));
+	memcpy(CMSG_DATA(cm), &cl->local.v6, sizeof(cl->local.v6));
+	return CMSG_SPACE(sizeof(cl->local.v6));
+}
+
+/* Where a received datagram was sent to, from its control data. */
+static void
+read_pktinfo(struct client *cl, struct msghdr *mh)
+{
+	cl->local_family = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			memcpy(&cl->local.v4, CMSG_DATA(cm), sizeof(cl->local.v4));
+			cl->local_family = AF_INET;
+		} else if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&cl->local.v6, CMSG_DATA(cm), sizeof(cl->local.v6));
+			cl->local_family = AF_INET6;
+		}
+	}
+}
 
 static void
 udp_send(const struct client *cl, const uint8_t *msg, size_t len)
 {
 	struct iovec iov = { (void *)msg, len };
 	union {
-		char v4[CMSG_SPACE(sizeof(struct in_pktinfo))];
-		char v6[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl;
 	struct msghdr mh;
 
 	memset(&mh, 0, sizeof(mh));
@@ -106,31 +190,8 @@ udp_send(const struct client *cl, const uint8_t *msg, size_t len)
 	mh.msg_namelen = cl->peerlen;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
-	/* Answer from the address the query was sent to (wildcard sockets). */
-	if (cl->local_family) {
-		struct cmsghdr *cm;
-
-		memset(&cbuf, 0, sizeof(cbuf));
-		mh.msg_control = &cbuf;
-		if (cl->local_family == AF_INET) {
-			struct in_pktinfo pi = cl->local.v4;
-			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-			cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = IPPROTO_IP;
-			cm->cmsg_type = IP_PKTINFO;
-			cm->cmsg_len = CMSG_LEN(sizeof(pi));
-			pi.ipi_spec_dst = pi.ipi_addr;
-			pi.ipi_ifindex = 0;
-			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		} else {
-			mh.msg_controllen = CMSG_SPACE(sizeof(cl->local.v6));
-			cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = IPPROTO_IPV6;
-			cm->cmsg_type = IPV6_PKTINFO;
-			cm->cmsg_len = CMSG_LEN(sizeof(cl->local.v6));
-			memcpy(CMSG_DATA(cm), &cl->local.v6, sizeof(cl->local.v6));
-		}
-	}
+	mh.msg_controllen = pktinfo(cl, ctl.buf, sizeof(ctl.buf));
+	mh.msg_control = mh.msg_controllen ? ctl.buf : NULL;
 	/* A full socket buffer drops the answer, as a lost datagram would be. */
 	(void)sendmsg(cl->fd, &mh, MSG_DONTWAIT);
 }
@@ -176,87 +237,120 @@ on_forwarded(void *ctx, void *client, const uint8_t *msg, size_t len)
 }
 
 /*
- * One request: answer it from the table, or hand it to the forwarder.
- * @return the length of a response to send now, 0 for none.
+ * One request: answer it from table @t (the caller holds the read
+ * section), or hand it to the forwarder. @return the length of a response
+ * written to @resp to send now, 0 for none.
  */
 static size_t
-handle(struct server *s, size_t reqlen, struct client *cl)
+handle(struct worker *w, const struct table *t, const uint8_t *req,
+    size_t reqlen, struct client *cl, uint8_t *resp, size_t respmax)
 {
 	struct query_info qi;
-	const struct table *t;
 	size_t len;
 
-	t = rcu_read_lock(s->rcu, s->reader);
-	len = query_answer(t, s->qo, s->req, reqlen, cl->tcp, &s->rng, s->resp,
-	    sizeof(s->resp), &qi);
-	rcu_read_unlock(s->reader);
-	stats_inc(s->stats, cl->tcp ? ST_QUERIES_TCP : ST_QUERIES_UDP);
-	stats_inc(s->stats, (enum stats_counter)(ST_OUTCOME + qi.outcome));
+	len = query_answer(t, w->qo, req, reqlen, cl->tcp, &w->rng, resp, respmax,
+	    &qi);
+	stats_inc(w->stats, cl->tcp ? ST_QUERIES_TCP : ST_QUERIES_UDP);
+	stats_inc(w->stats, (enum stats_counter)(ST_OUTCOME + qi.outcome));
 	if (qi.truncated)
-		stats_inc(s->stats, ST_TRUNCATED);
+		stats_inc(w->stats, ST_TRUNCATED);
 	if (qi.action != QUERY_FORWARD)
 		return len;
 	if (cl->tcp)
 		cl->conn->pending++;
-	if (fwd_start(s->fwd, &qi, s->req, reqlen, cl->tcp, cl, sizeof(*cl)) == 0)
+	if (fwd_start(w->fwd, &qi, req, reqlen, cl->tcp, cl, sizeof(*cl)) == 0)
 		return 0;
 	if (cl->tcp)
 		cl->conn->pending--;
-	return query_error(s->qo, &qi, s->req, WIRE_SERVFAIL, s->resp,
-	    sizeof(s->resp));
+	return query_error(w->qo, &qi, req, WIRE_SERVFAIL, resp, respmax);
 }
 
+/*
+ * Datagrams in batches: one recvmmsg takes up to udpBatch queries, one
+ * read section answers them all, one sendmmsg sends the answers.
+ */
 static void
 on_udp(evutil_socket_t fd, short what, void *arg)
 {
 	struct udp_sock *u = arg;
-	struct server *s = u->s;
+	struct worker *w = u->w;
+	unsigned batch = (unsigned)w->c->udp_batch;
+	size_t udp_max = w->qo->udp_max;
 
 	(void)what;
-	for (int i = 0; i < UDP_BATCH; i++) {
-		char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
-		struct iovec iov = { s->req, sizeof(s->req) };
-		struct client cl;
-		struct msghdr mh;
-		ssize_t n;
-		size_t len;
+	for (int round = 0; round < UDP_ROUNDS; round++) {
+		const struct table *t;
+		unsigned nout = 0, sent = 0;
+		int n;
 
-		memset(&mh, 0, sizeof(mh));
-		cl.tcp = false;
-		cl.conn = NULL;
-		cl.fd = fd;
-		cl.local_family = 0;
-		mh.msg_name = &cl.peer;
-		mh.msg_namelen = sizeof(cl.peer);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		n = recvmsg(fd, &mh, MSG_DONTWAIT);
-		if (n < 0)
-			return;		/* EAGAIN, or an ICMP error for an old reply */
-		cl.peerlen = mh.msg_namelen;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); u->wildcard && cm;
-		    cm = CMSG_NXTHDR(&mh, cm)) {
-			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
-				memcpy(&cl.local.v4, CMSG_DATA(cm), sizeof(cl.local.v4));
-				cl.local_family = AF_INET;
-			} else if (cm->cmsg_level == IPPROTO_IPV6 &&
-			    cm->cmsg_type == IPV6_PKTINFO) {
-				memcpy(&cl.local.v6, CMSG_DATA(cm), sizeof(cl.local.v6));
-				cl.local_family = AF_INET6;
-			}
+		for (unsigned i = 0; i < batch; i++) {
+			struct msghdr *mh = &w->rmsg[i].msg_hdr;
+			w->riov[i].iov_base = w->slots[i].req;
+			w->riov[i].iov_len = UDP_REQ_MAX;
+			mh->msg_name = &w->slots[i].cl.peer;
+			mh->msg_namelen = sizeof(w->slots[i].cl.peer);
+			mh->msg_iov = &w->riov[i];
+			mh->msg_iovlen = 1;
+			mh->msg_control = w->slots[i].rctl.buf;
+			mh->msg_controllen = sizeof(w->slots[i].rctl.buf);
+			mh->msg_flags = 0;
 		}
-		len = handle(s, (size_t)n, &cl);
-		if (len)
-			udp_send(&cl, s->resp, len);
+		n = recvmmsg(fd, w->rmsg, batch, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;		/* EAGAIN, or an ICMP error for an old reply */
+		t = rcu_read_lock(w->rcu, w->reader);
+		for (int i = 0; i < n; i++) {
+			struct udp_slot *sl = &w->slots[i];
+			struct msghdr *mh = &w->rmsg[i].msg_hdr;
+			uint8_t *resp = w->udp_resp + (size_t)nout * udp_max;
+			size_t len;
+
+			if (mh->msg_flags & MSG_TRUNC) {
+				stats_inc(w->stats, ST_OUTCOME + QUERY_DROPPED);
+				continue;
+			}
+			sl->cl.tcp = false;
+			sl->cl.conn = NULL;
+			sl->cl.fd = fd;
+			sl->cl.peerlen = mh->msg_namelen;
+			if (u->wildcard)
+				read_pktinfo(&sl->cl, mh);
+			else
+				sl->cl.local_family = 0;
+			len = handle(w, t, sl->req, w->rmsg[i].msg_len, &sl->cl, resp,
+			    udp_max);
+			if (!len)
+				continue;
+			struct msghdr *out = &w->smsg[nout].msg_hdr;
+			w->siov[nout].iov_base = resp;
+			w->siov[nout].iov_len = len;
+			memset(out, 0, sizeof(*out));
+			out->msg_name = &sl->cl.peer;
+			out->msg_namelen = sl->cl.peerlen;
+			out->msg_iov = &w->siov[nout];
+			out->msg_iovlen = 1;
+			out->msg_controllen = pktinfo(&sl->cl, sl->sctl.buf,
+			    sizeof(sl->sctl.buf));
+			out->msg_control = out->msg_controllen ? sl->sctl.buf : NULL;
+			nout++;
+		}
+		rcu_read_unlock(w->reader);
+		/* A full socket buffer drops answers, as lost datagrams would be. */
+		while (sent < nout) {
+			int k = sendmmsg(fd, w->smsg + sent, nout - sent, MSG_DONTWAIT);
+			if (k <= 0)
+				break;
+			sent += (unsigned)k;
+		}
+		if ((unsigned)n < batch)
+			return;
 	}
 }
 
 static void
 tcp_close(struct tcp_conn *c)
 {
-	struct server *s = c->s;
+	struct worker *w = c->w;
 
 	if (c->bev) {
 		bufferevent_free(c->bev);
@@ -264,11 +358,11 @@ tcp_close(struct tcp_conn *c)
 	}
 	if (!c->closed) {
 		c->closed = true;
-		s->nconns--;
+		w->nconns--;
 		if (c->prev)
 			c->prev->next = c->next;
 		else
-			s->conns = c->next;
+			w->conns = c->next;
 		if (c->next)
 			c->next->prev = c->prev;
 	}
@@ -280,7 +374,7 @@ static void
 on_tcp_read(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
-	struct server *s = c->s;
+	struct worker *w = c->w;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
 	/* RFC 7766 8: any number of length-prefixed queries, pipelined. */
@@ -288,6 +382,7 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 		uint8_t prefix[2];
 		size_t msglen, len;
 		struct client cl;
+		const struct table *t;
 
 		if (c->pending >= TCP_MAX_PENDING ||
 		    evbuffer_get_length(bufferevent_get_output(bev)) > TCP_MAX_OUTPUT) {
@@ -304,13 +399,15 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 		if (evbuffer_get_length(in) < 2 + msglen)
 			return;
 		evbuffer_drain(in, 2);
-		evbuffer_remove(in, s->req, msglen);
+		evbuffer_remove(in, w->req, msglen);
 		memset(&cl, 0, sizeof(cl));
 		cl.tcp = true;
 		cl.conn = c;
-		len = handle(s, msglen, &cl);
+		t = rcu_read_lock(w->rcu, w->reader);
+		len = handle(w, t, w->req, msglen, &cl, w->resp, sizeof(w->resp));
+		rcu_read_unlock(w->reader);
 		if (len)
-			tcp_send(c, s->resp, len);
+			tcp_send(c, w->resp, len);
 	}
 }
 
@@ -354,51 +451,50 @@ static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
-	struct server *s = arg;
+	struct worker *w = arg;
 	struct tcp_conn *c;
 
 	(void)l;
 	(void)sa;
 	(void)salen;
-	if (s->nconns >= (unsigned)s->c->tcp_max_connections ||
-	    !(c = calloc(1, sizeof(*c)))) {
-		stats_inc(s->stats, ST_TCP_REJECTED);
+	if (w->nconns >= w->max_conns || !(c = calloc(1, sizeof(*c)))) {
+		stats_inc(w->stats, ST_TCP_REJECTED);
 		close(fd);
 		return;
 	}
-	c->s = s;
-	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->w = w;
+	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev) {
 		close(fd);
 		free(c);
 		return;
 	}
-	stats_inc(s->stats, ST_TCP_ACCEPTED);
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	s->nconns++;
+	stats_inc(w->stats, ST_TCP_ACCEPTED);
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
 	bufferevent_setcb(c->bev, on_tcp_read, on_tcp_write, on_tcp_event, c);
-	bufferevent_set_timeouts(c->bev, &s->idle, &s->idle);
+	bufferevent_set_timeouts(c->bev, &w->idle, &w->idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
 static void
 on_accept_retry(evutil_socket_t fd, short what, void *arg)
 {
-	struct server *s = arg;
+	struct worker *w = arg;
 
 	(void)fd;
 	(void)what;
-	for (unsigned i = 0; i < s->ntcp; i++)
-		evconnlistener_enable(s->tcp[i]);
+	for (unsigned i = 0; i < w->ntcp; i++)
+		evconnlistener_enable(w->tcp[i]);
 }
 
 static void
 on_accept_error(struct evconnlistener *l, void *arg)
 {
-	struct server *s = arg;
+	struct worker *w = arg;
 	struct timeval pause = { 0, 100000 };
 	int err = EVUTIL_SOCKET_ERROR();
 
@@ -406,100 +502,200 @@ on_accept_error(struct evconnlistener *l, void *arg)
 	log_msg(LOG_WARN, "server: accept: %s; pausing TCP for 100 ms",
 	    evutil_socket_error_to_string(err));
 	(void)l;
-	for (unsigned i = 0; i < s->ntcp; i++)
-		evconnlistener_disable(s->tcp[i]);
-	evtimer_add(s->accept_retry, &pause);
+	for (unsigned i = 0; i < w->ntcp; i++)
+		evconnlistener_disable(w->tcp[i]);
+	evtimer_add(w->accept_retry, &pause);
 }
 
+/*
+ * A bound socket for @ip and the configured port. With several responders
+ * every one binds its own (SO_REUSEPORT: the kernel spreads queries over
+ * them). @return the socket, or -1 with @err set; 0 only for an IPv6
+ * wildcard on a host without IPv6 (nothing to bind).
+ */
 static int
-bind_udp(struct server *s, const struct addr_ip *ip, bool wildcard, char *err)
+bind_socket(const struct config *c, const struct addr_ip *ip, int type,
+    bool wildcard, bool reuseport, char *err)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = addr_to_sockaddr(ip, (uint16_t)s->c->port, &ss);
-	struct udp_sock *u = &s->udp[s->nudp];
+	socklen_t sl = addr_to_sockaddr(ip, (uint16_t)c->port, &ss);
+	const char *proto = type == SOCK_DGRAM ? "udp" : "tcp";
 	int fd, on = 1, size = 4 << 20;
 	char text[64];
 
 	addr_ip_to_text(ip, text, sizeof(text));
-	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		if (wildcard && ip->family == 6 && errno == EAFNOSUPPORT)
 			return 0;	/* no IPv6 on this host */
-		snprintf(err, SERVER_ERR_MAX, "udp %s port %d: %s", text, s->c->port,
-		    strerror(errno));
+		snprintf(err, SERVER_ERR_MAX, "%s %s port %d: %s", proto, text,
+		    c->port, strerror(errno));
 		return -1;
 	}
 	if (ip->family == 6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (wildcard) {
-		if (ip->family == 4)
+	if (reuseport)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	if (type == SOCK_STREAM) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	} else {
+		if (wildcard && ip->family == 4)
 			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
-		else
+		else if (wildcard)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-		snprintf(err, SERVER_ERR_MAX, "udp %s port %d: %s", text, s->c->port,
-		    strerror(errno));
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 1024) < 0)) {
+		snprintf(err, SERVER_ERR_MAX, "%s %s port %d: %s", proto, text,
+		    c->port, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	u->s = s;
-	u->fd = fd;
-	u->family = ss.ss_family;
-	u->wildcard = wildcard;
-	u->ev = event_new(s->base, fd, EV_READ | EV_PERSIST, on_udp, u);
-	if (!u->ev || event_add(u->ev, NULL) < 0) {
-		snprintf(err, SERVER_ERR_MAX, "udp %s: cannot add event", text);
-		close(fd);
-		return -1;
-	}
-	s->nudp++;
-	return 0;
+	return fd;
 }
 
 static int
-bind_tcp(struct server *s, const struct addr_ip *ip, bool wildcard, char *err)
+worker_listen(struct worker *w, const struct addr_ip *ip, bool wildcard,
+    char *err)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = addr_to_sockaddr(ip, (uint16_t)s->c->port, &ss);
-	int fd, on = 1;
-	char text[64];
+	bool reuse = w->srv->nworkers > 1;
+	int fd;
 
-	addr_ip_to_text(ip, text, sizeof(text));
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		if (wildcard && ip->family == 6 && errno == EAFNOSUPPORT)
-			return 0;
-		snprintf(err, SERVER_ERR_MAX, "tcp %s port %d: %s", text, s->c->port,
-		    strerror(errno));
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (ip->family == 6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 1024) < 0) {
-		snprintf(err, SERVER_ERR_MAX, "tcp %s port %d: %s", text, s->c->port,
-		    strerror(errno));
+	fd = bind_socket(w->c, ip, SOCK_DGRAM, wildcard, reuse, err);
+	if (fd <= 0)
+		return fd;
+	w->udp[w->nudp].w = w;
+	w->udp[w->nudp].fd = fd;
+	w->udp[w->nudp].family = ip->family == 4 ? AF_INET : AF_INET6;
+	w->udp[w->nudp].wildcard = wildcard;
+	w->udp[w->nudp].ev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_udp,
+	    &w->udp[w->nudp]);
+	if (!w->udp[w->nudp].ev || event_add(w->udp[w->nudp].ev, NULL) < 0) {
+		snprintf(err, SERVER_ERR_MAX, "udp: cannot add event");
 		close(fd);
 		return -1;
 	}
-	s->tcp[s->ntcp] = evconnlistener_new(s->base, on_accept, s,
+	w->nudp++;
+
+	fd = bind_socket(w->c, ip, SOCK_STREAM, wildcard, reuse, err);
+	if (fd <= 0)
+		return fd;
+	w->tcp[w->ntcp] = evconnlistener_new(w->base, on_accept, w,
 	    LEV_OPT_CLOSE_ON_FREE, -1, fd);
-	if (!s->tcp[s->ntcp]) {
-		snprintf(err, SERVER_ERR_MAX, "tcp %s: cannot listen", text);
+	if (!w->tcp[w->ntcp]) {
+		snprintf(err, SERVER_ERR_MAX, "tcp: cannot listen");
 		close(fd);
 		return -1;
 	}
-	evconnlistener_set_error_cb(s->tcp[s->ntcp], on_accept_error);
-	s->ntcp++;
+	evconnlistener_set_error_cb(w->tcp[w->ntcp], on_accept_error);
+	w->ntcp++;
+	return 0;
+}
+
+static unsigned
+share(int total, unsigned n)
+{
+	return (unsigned)((total + (int)n - 1) / (int)n);
+}
+
+static int
+worker_init(struct server *s, struct worker *w, unsigned id,
+    const struct query_opts *qo, struct rcu *rcu, const struct addr_ip *ip,
+    size_t nip, bool wildcard, char *err)
+{
+	unsigned batch = (unsigned)s->c->udp_batch;
+
+	w->srv = s;
+	w->id = id;
+	w->c = s->c;
+	w->qo = qo;
+	w->rcu = rcu;
+	w->idle.tv_sec = s->c->tcp_idle_seconds;
+	w->max_conns = share(s->c->tcp_max_connections, s->nworkers);
+	if (getrandom(&w->rng, sizeof(w->rng), 0) != sizeof(w->rng))
+		w->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16) ^ id;
+	w->base = event_base_new();
+	w->reader = rcu_register(rcu);
+	w->stats = stats_block_new();
+	w->slots = calloc(batch, sizeof(*w->slots));
+	w->udp_resp = malloc((size_t)batch * qo->udp_max);
+	w->rmsg = calloc(batch, sizeof(*w->rmsg));
+	w->smsg = calloc(batch, sizeof(*w->smsg));
+	w->riov = calloc(batch, sizeof(*w->riov));
+	w->siov = calloc(batch, sizeof(*w->siov));
+	if (!w->base || !w->reader || !w->stats || !w->slots || !w->udp_resp ||
+	    !w->rmsg || !w->smsg || !w->riov || !w->siov) {
+		snprintf(err, SERVER_ERR_MAX, "out of memory");
+		return -1;
+	}
+	w->fwd = fwd_new(w->base, s->c, qo, w->stats,
+	    share(s->c->forward_max_pending, s->nworkers), on_forwarded, w);
+	w->accept_retry = evtimer_new(w->base, on_accept_retry, w);
+	if (!w->fwd || !w->accept_retry) {
+		snprintf(err, SERVER_ERR_MAX, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < nip; i++)
+		if (worker_listen(w, &ip[i], wildcard, err) < 0)
+			return -1;
+	return 0;
+}
+
+static void
+worker_clear(struct worker *w)
+{
+	fwd_free(w->fwd);	/* answers pending forwards while sockets exist */
+	w->fwd = NULL;
+	while (w->conns) {
+		struct tcp_conn *c = w->conns;
+		c->pending = 0;
+		tcp_close(c);
+	}
+	for (unsigned i = 0; i < w->nudp; i++) {
+		event_free(w->udp[i].ev);
+		close(w->udp[i].fd);
+	}
+	for (unsigned i = 0; i < w->ntcp; i++)
+		evconnlistener_free(w->tcp[i]);
+	if (w->accept_retry)
+		event_free(w->accept_retry);
+	if (w->base)
+		event_base_free(w->base);
+	free(w->slots);
+	free(w->udp_resp);
+	free(w->rmsg);
+	free(w->smsg);
+	free(w->riov);
+	free(w->siov);
+}
+
+/*
+ * With SO_REUSEPORT a second taskdns on the same port would quietly share
+ * the traffic: first bind once without it, so that a port in use is an
+ * error as with one responder.
+ */
+static int
+port_free(const struct config *c, const struct addr_ip *ip, size_t nip,
+    bool wildcard, char *err)
+{
+	for (size_t i = 0; i < nip; i++) {
+		static const int types[2] = { SOCK_DGRAM, SOCK_STREAM };
+		for (int k = 0; k < 2; k++) {
+			int fd = bind_socket(c, &ip[i], types[k], wildcard, false, err);
+			if (fd < 0)
+				return -1;
+			if (fd > 0)
+				close(fd);
+		}
+	}
 	return 0;
 }
 
 struct server *
-server_new(struct event_base *base, const struct config *c,
-    const struct query_opts *qo, struct rcu *rcu, char *err)
+server_new(const struct config *c, const struct query_opts *qo,
+    struct rcu *rcu, char *err)
 {
 	struct server *s = calloc(1, sizeof(*s));
 	struct addr_ip ip[2];
@@ -510,20 +706,18 @@ server_new(struct event_base *base, const struct config *c,
 		snprintf(err, SERVER_ERR_MAX, "out of memory");
 		return NULL;
 	}
-	s->base = base;
 	s->c = c;
-	s->qo = qo;
-	s->rcu = rcu;
-	s->idle.tv_sec = c->tcp_idle_seconds;
-	if (getrandom(&s->rng, sizeof(s->rng), 0) != sizeof(s->rng))
-		s->rng = (uint64_t)time(NULL) ^ (uint64_t)getpid();
-	s->reader = rcu_register(rcu);
-	s->stats = stats_block_new();
-	s->fwd = fwd_new(base, c, qo, s->stats, on_forwarded, s);
-	s->accept_retry = evtimer_new(base, on_accept_retry, s);
-	if (!s->reader || !s->stats || !s->fwd || !s->accept_retry) {
+	s->nworkers = (unsigned)c->threads;
+	/* Several event loops: libevent must lock what threads share. */
+	if (s->nworkers > 1 && evthread_use_pthreads() < 0) {
+		snprintf(err, SERVER_ERR_MAX, "libevent without thread support");
+		free(s);
+		return NULL;
+	}
+	s->workers = calloc(s->nworkers, sizeof(*s->workers));
+	if (!s->workers) {
 		snprintf(err, SERVER_ERR_MAX, "out of memory");
-		server_free(s);
+		free(s);
 		return NULL;
 	}
 
@@ -539,9 +733,13 @@ server_new(struct event_base *base, const struct config *c,
 	} else {
 		nip = 1;
 	}
-	for (size_t i = 0; i < nip; i++) {
-		if (bind_udp(s, &ip[i], wildcard, err) < 0 ||
-		    bind_tcp(s, &ip[i], wildcard, err) < 0) {
+	if (s->nworkers > 1 && port_free(c, ip, nip, wildcard, err) < 0) {
+		server_free(s);
+		return NULL;
+	}
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		if (worker_init(s, &s->workers[i], i, qo, rcu, ip, nip, wildcard,
+		    err) < 0) {
 			server_free(s);
 			return NULL;
 		}
@@ -549,25 +747,55 @@ server_new(struct event_base *base, const struct config *c,
 	return s;
 }
 
+struct event_base *
+server_base(struct server *s)
+{
+	return s->workers[0].base;
+}
+
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+
+	event_base_dispatch(w->base);
+	return NULL;
+}
+
+int
+server_run(struct server *s)
+{
+	unsigned started = 1;
+
+	for (unsigned i = 1; i < s->nworkers; i++, started++) {
+		if (pthread_create(&s->workers[i].thread, NULL, worker_run,
+		    &s->workers[i]) != 0) {
+			log_msg(LOG_ERR, "server: cannot start responder thread %u", i);
+			break;
+		}
+	}
+	if (started == s->nworkers)
+		event_base_dispatch(s->workers[0].base);
+	for (unsigned i = 1; i < started; i++) {
+		event_base_loopbreak(s->workers[i].base);
+		pthread_join(s->workers[i].thread, NULL);
+	}
+	return started == s->nworkers ? 0 : -1;
+}
+
+void
+server_stop(struct server *s)
+{
+	event_base_loopbreak(s->workers[0].base);
+}
+
 void
 server_free(struct server *s)
 {
 	if (!s)
 		return;
-	fwd_free(s->fwd);	/* answers pending forwards while sockets exist */
-	s->fwd = NULL;
-	while (s->conns) {
-		struct tcp_conn *c = s->conns;
-		c->pending = 0;
-		tcp_close(c);
-	}
-	for (unsigned i = 0; i < s->nudp; i++) {
-		event_free(s->udp[i].ev);
-		close(s->udp[i].fd);
-	}
-	for (unsigned i = 0; i < s->ntcp; i++)
-		evconnlistener_free(s->tcp[i]);
-	if (s->accept_retry)
-		event_free(s->accept_retry);
+	for (unsigned i = 0; s->workers && i < s->nworkers; i++)
+		worker_clear(&s->workers[i]);
+	free(s->workers);
 	free(s);
 }

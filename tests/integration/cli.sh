@@ -29,6 +29,8 @@ bad "zk only" '{"zk": "zk://127.0.0.1:2181/mesos"}' 'key "zk": ZooKeeper leader 
 bad "no source" '{}' 'key "masters": no masters'
 bad "zoneResolvers in the domain" '{"masters": ["127.0.0.1:5050"], "zoneResolvers": {"x.mesos": ["127.0.0.1"]}}' \
 	'key "zoneResolvers": zone "x.mesos" is inside domain "mesos"'
+bad "threads" '{"masters": ["127.0.0.1:5050"], "threads": 65}' 'key "threads": must be an integer from 0 to 64'
+bad "udpBatch" '{"masters": ["127.0.0.1:5050"], "udpBatch": 0}' 'key "udpBatch": must be an integer from 1 to 256'
 bad "not JSON" '{"masters": ["127.0.0.1:5050"],' "bad.json: line [0-9]+ column [0-9]+"
 out=$("$TASKDNS" -config="$T/missing.json" 2>&1); rc=$?
 is "$rc" "2" "a missing config file exits 2"
@@ -84,5 +86,30 @@ like "$(cat "$T/second.log")" "cannot listen: .*Address already in use" "and say
 kill -TERM "$pid"
 wait "$pid"
 is "$?" "0" "SIGTERM: exit 0"
+
+# Responder threads: one per CPU by default, -threads=N overrides; with
+# several (SO_REUSEPORT) a second instance on the port still fails.
+is "$("$TASKDNS" -config="$T/sample.json" --check-config 2>/dev/null |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["threads"])')" "$(nproc)" \
+	"threads defaults to the number of CPUs"
+"$TASKDNS" -config="$T/sample.json" -threads=3 >"$T/threads.log" 2>&1 &
+pid=$!
+PIDS+=($pid)
+wait_for 5 sh -c "dig @127.0.0.1 -p $PORT +short nimbus.storm.mesos | grep -q 10.0.1.1"
+like "$(cat "$T/threads.log")" "3 responder threads" "-threads=3 starts three responders"
+n=0
+for i in $(seq 1 30); do
+	[ "$(dig @127.0.0.1 -p "$PORT" +time=2 +tries=1 +short nimbus.storm.mesos)" = 10.0.1.1 ] && n=$((n + 1))
+	[ "$(dig @127.0.0.1 -p "$PORT" +time=2 +tries=1 +tcp +short nimbus.storm.mesos)" = 10.0.1.1 ] && n=$((n + 1))
+done
+is "$n" 60 "three responders answer every query, UDP and TCP (30 clients each)"
+"$TASKDNS" -config="$T/sample.json" -threads=2 >"$T/second2.log" 2>&1
+is "$?" "1" "a second multi-threaded instance on the same port exits 1"
+like "$(cat "$T/second2.log")" "Address already in use" "and says why"
+"$TASKDNS" -config="$T/sample.json" -threads=0 >/dev/null 2>&1
+is "$?" "2" "-threads=0 is refused"
+kill -TERM "$pid"
+wait "$pid"
+is "$?" "0" "three responders stop cleanly on SIGTERM"
 like "$(tail -3 "$T/run.log")" "stats: .*queries_udp=" "the counters are logged on the way out"
 done_testing
