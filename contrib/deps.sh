@@ -1,12 +1,14 @@
 #!/bin/bash
-# deps.sh -- install the Debian 12 packages taskdns builds and tests with,
-# only those that are missing. Needs root (or sudo) when something is.
+# deps.sh -- install the Debian 12 packages taskdns builds with (and with
+# --test, tests with; with --bench, benchmarks with), only those that are
+# missing. Needs root (or sudo) when something is.
 set -eu
 pkgs="build-essential autoconf automake pkg-config libldns-dev libevent-dev
 libcurl4-openssl-dev libjansson-dev libyajl-dev"
-if [ "${1:-}" = "--test" ]; then
-	pkgs="$pkgs dnsutils ldnsutils python3 nsd unbound iproute2 valgrind"
-fi
+case "${1:-}" in
+--test) pkgs="$pkgs dnsutils ldnsutils python3 nsd unbound iproute2 valgrind" ;;
+--bench) pkgs="$pkgs dnsutils python3 nsd knot dnsperf util-linux procps" ;;
+esac
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "config.h"
@@ -19,6 +22,9 @@
 #include "state.h"
 #include "stats.h"
 #include "table.h"
+
+/* The poller thread's nice value, above the responders' (0). */
+#define REFRESH_NICE 10
 
 /* Connecting to a master takes at most this long (a named limit). */
 #define CONNECT_TIMEOUT_MS 10000L
@@ -332,6 +338,14 @@ run(void *arg)
 {
 	struct refresh *r = arg;
 
+	/*
+	 * Parsing and building a large state takes a CPU for a while; when it
+	 * shares one with a responder, the responder goes first (on Linux a
+	 * thread has its own nice value).
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), REFRESH_NICE) < 0)
+		log_msg(LOG_DEBUG, "refresh: cannot lower the poller's priority: %s",
+		    strerror(errno));
 	r->stats = stats_block_new();
 	while (!atomic_load(&r->stop)) {
 		struct timespec until;
