@@ -9,11 +9,10 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
@@ -47,15 +46,29 @@ struct udp_sock {
 	struct event *ev;
 };
 
+/*
+ * A TCP client. Its buffers are allocated when it connects (and grow only
+ * for an unusually large query, or output the client does not read): the
+ * answers themselves are written straight from the responder's buffer.
+ */
 struct tcp_conn {
 	struct worker *w;
-	struct bufferevent *bev;
-	unsigned pending;	/* forwarded queries not yet answered */
-	bool closed;		/* socket gone; freed when pending reaches 0 */
-	bool eof;		/* the client half-closed */
-	bool paused;		/* reading stopped for backpressure */
+	int fd;
+	struct event *rev, *wev;	/* readable (with the idle timeout), writable */
+	uint8_t *in;			/* received, not yet answered */
+	size_t inlen, incap;
+	uint8_t *out;			/* answers the socket did not take yet */
+	size_t outoff, outlen, outcap;
+	unsigned pending;		/* forwarded queries not yet answered */
+	bool closed;			/* socket gone; freed when pending reaches 0 */
+	bool eof;			/* the client half-closed */
+	bool paused;			/* reading stopped for backpressure */
+	bool busy;			/* tcp_input() is running: keep the struct */
 	struct tcp_conn *prev, *next;
 };
+
+/* Input buffer of a new connection: queries are rarely larger. */
+#define TCP_IN_INITIAL 4096
 
 /* Where a response goes; copied into the forwarder for forwarded queries. */
 struct client {
@@ -108,6 +121,7 @@ struct worker {
 	struct event *accept_retry;
 	struct tcp_conn *conns;
 	unsigned nconns, max_conns;
+	bool stopping;			/* shutting down: start nothing new */
 	struct timeval idle;
 	/* Request lifetime scratch. */
 	uint8_t req[65535];		/* a TCP request */
@@ -197,16 +211,82 @@ udp_send(const struct client *cl, const uint8_t *msg, size_t len)
 }
 
 static void tcp_close(struct tcp_conn *c);
+static bool tcp_input(struct tcp_conn *c);
 
-static void
+/* Keep @len octets the socket did not take, to send when it is writable. */
+static bool
+tcp_queue(struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+	if (c->outoff && c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	if (c->outlen + len > c->outcap) {
+		size_t cap = c->outcap ? c->outcap : 4096;
+		uint8_t *n;
+		if (c->outoff) {
+			memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+			c->outlen -= c->outoff;
+			c->outoff = 0;
+		}
+		while (cap < c->outlen + len)
+			cap *= 2;
+		if (cap != c->outcap) {
+			if (!(n = realloc(c->out, cap)))
+				return false;
+			c->out = n;
+			c->outcap = cap;
+		}
+	}
+	memcpy(c->out + c->outlen, data, len);
+	c->outlen += len;
+	return true;
+}
+
+/*
+ * Send one answer with its length prefix (RFC 7766 8): straight to the
+ * socket when nothing waits before it, queued otherwise.
+ * @return false when the connection failed (the caller closes it).
+ */
+static bool
 tcp_send(struct tcp_conn *c, const uint8_t *msg, size_t len)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
 	uint8_t prefix[2];
+	struct iovec iov[2] = { { prefix, 2 }, { (void *)msg, len } };
+	size_t sent = 0;
 
 	wire_put16(prefix, (uint16_t)len);
-	evbuffer_add(out, prefix, 2);
-	evbuffer_add(out, msg, len);
+	if (c->outlen == c->outoff) {
+		struct msghdr mh;
+		ssize_t n;
+
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = iov;
+		mh.msg_iovlen = 2;
+		n = sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return false;
+		sent = n > 0 ? (size_t)n : 0;
+		if (sent == len + 2)
+			return true;
+	}
+	if (sent < 2 && !tcp_queue(c, prefix + sent, 2 - sent))
+		return false;
+	if (!tcp_queue(c, msg + (sent > 2 ? sent - 2 : 0), len - (sent > 2 ? sent - 2 : 0)))
+		return false;
+	event_add(c->wev, NULL);
+	return true;
+}
+
+/* Read again after a pause, and answer what is already buffered. */
+static void
+tcp_resume(struct tcp_conn *c)
+{
+	if (!c->paused || c->closed || c->w->stopping ||
+	    c->pending >= TCP_MAX_PENDING || c->outlen - c->outoff > TCP_MAX_OUTPUT)
+		return;
+	c->paused = false;
+	if (!c->eof)
+		event_add(c->rev, &c->w->idle);
+	(void)tcp_input(c);
 }
 
 /* The forwarder's answer (or SERVFAIL) for a client. */
@@ -214,26 +294,29 @@ static void
 on_forwarded(void *ctx, void *client, const uint8_t *msg, size_t len)
 {
 	struct client *cl = client;
+	struct tcp_conn *c;
 
 	(void)ctx;
 	if (!cl->tcp) {
 		udp_send(cl, msg, len);
 		return;
 	}
-	struct tcp_conn *c = cl->conn;
+	c = cl->conn;
 	c->pending--;
 	if (c->closed) {
 		if (c->pending == 0)
 			tcp_close(c);
 		return;
 	}
-	/*
-	 * A paused connection resumes in on_tcp_write() once this answer is
-	 * written: enabling reading here would leave the queries already in
-	 * the input buffer unread until the client sent more, which a client
-	 * that pipelined everything at once (RFC 7766 6.2.1.1) never does.
-	 */
-	tcp_send(c, msg, len);
+	if (!tcp_send(c, msg, len)) {
+		tcp_close(c);
+		return;
+	}
+	if (c->eof && c->pending == 0 && c->outlen == c->outoff && !c->busy) {
+		tcp_close(c);
+		return;
+	}
+	tcp_resume(c);
 }
 
 /*
@@ -352,12 +435,14 @@ tcp_close(struct tcp_conn *c)
 {
 	struct worker *w = c->w;
 
-	if (c->bev) {
-		bufferevent_free(c->bev);
-		c->bev = NULL;
-	}
 	if (!c->closed) {
 		c->closed = true;
+		event_free(c->rev);
+		event_free(c->wev);
+		close(c->fd);
+		free(c->in);
+		free(c->out);
+		c->in = c->out = NULL;
 		w->nconns--;
 		if (c->prev)
 			c->prev->next = c->next;
@@ -366,85 +451,153 @@ tcp_close(struct tcp_conn *c)
 		if (c->next)
 			c->next->prev = c->prev;
 	}
-	if (c->pending == 0)
+	/*
+	 * The forwarder holds the connection until its answers are in, and
+	 * tcp_input() while it runs (a forward can fail, and call back,
+	 * before fwd_start() returns).
+	 */
+	if (c->pending == 0 && !c->busy)
 		free(c);
 }
 
-static void
-on_tcp_read(struct bufferevent *bev, void *arg)
+/*
+ * Answer the complete queries in the input buffer (RFC 7766 6.2.1.1: any
+ * number, pipelined), stopping when too many forwards are outstanding or
+ * too much output waits. @return false when the connection is gone.
+ */
+static bool
+tcp_input(struct tcp_conn *c)
 {
-	struct tcp_conn *c = arg;
 	struct worker *w = c->w;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t pos = 0;
 
-	/* RFC 7766 8: any number of length-prefixed queries, pipelined. */
-	while (evbuffer_get_length(in) >= 2) {
-		uint8_t prefix[2];
-		size_t msglen, len;
+	if (c->busy)
+		return true;	/* the loop below goes on by itself */
+	c->busy = true;
+	while (!c->closed && c->inlen - pos >= 2) {
+		size_t msglen = wire_get16(c->in + pos), len;
 		struct client cl;
 		const struct table *t;
 
-		if (c->pending >= TCP_MAX_PENDING ||
-		    evbuffer_get_length(bufferevent_get_output(bev)) > TCP_MAX_OUTPUT) {
-			c->paused = true;
-			bufferevent_disable(bev, EV_READ);
-			return;
-		}
-		evbuffer_copyout(in, prefix, 2);
-		msglen = wire_get16(prefix);
-		if (msglen == 0) {
+		if (msglen == 0) {	/* no message is empty: a broken client */
 			tcp_close(c);
-			return;
+			break;
 		}
-		if (evbuffer_get_length(in) < 2 + msglen)
-			return;
-		evbuffer_drain(in, 2);
-		evbuffer_remove(in, w->req, msglen);
+		if (c->inlen - pos < 2 + msglen)
+			break;
+		if (c->pending >= TCP_MAX_PENDING ||
+		    c->outlen - c->outoff > TCP_MAX_OUTPUT) {
+			c->paused = true;
+			event_del(c->rev);
+			break;
+		}
 		memset(&cl, 0, sizeof(cl));
 		cl.tcp = true;
 		cl.conn = c;
 		t = rcu_read_lock(w->rcu, w->reader);
-		len = handle(w, t, w->req, msglen, &cl, w->resp, sizeof(w->resp));
+		len = handle(w, t, c->in + pos + 2, msglen, &cl, w->resp,
+		    sizeof(w->resp));
 		rcu_read_unlock(w->reader);
-		if (len)
-			tcp_send(c, w->resp, len);
+		pos += 2 + msglen;
+		if (len && !c->closed && !tcp_send(c, w->resp, len))
+			tcp_close(c);
 	}
+	c->busy = false;
+	if (c->closed) {
+		if (c->pending == 0)
+			free(c);
+		return false;
+	}
+	if (pos) {
+		memmove(c->in, c->in + pos, c->inlen - pos);
+		c->inlen -= pos;
+	}
+	if (c->eof && c->pending == 0 && c->outlen == c->outoff) {
+		tcp_close(c);
+		return false;
+	}
+	return true;
 }
 
 static void
-on_tcp_write(struct bufferevent *bev, void *arg)
+on_tcp_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct tcp_conn *c = arg;
 
+	if (what & EV_TIMEOUT) {
+		/* Not idle while answers are owed to it. */
+		if (c->pending == 0 && c->outlen == c->outoff)
+			tcp_close(c);
+		return;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (c->inlen == c->incap) {
+			size_t need = 2 + (size_t)wire_get16(c->in);
+			uint8_t *b;
+
+			if (need <= c->inlen) {
+				/* Full of whole queries: answer them to make room. */
+				if (!tcp_input(c))
+					return;
+				if (c->paused || c->inlen == c->incap)
+					return;
+				continue;
+			}
+			/* One query larger than the buffer: grow to what it needs. */
+			if (!(b = realloc(c->in, need))) {
+				tcp_close(c);
+				return;
+			}
+			c->in = b;
+			c->incap = need;
+		}
+		n = recv(fd, c->in + c->inlen, c->incap - c->inlen, MSG_DONTWAIT);
+		if (n > 0) {
+			c->inlen += (size_t)n;
+			if (c->inlen < c->incap)
+				break;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			break;
+		if (n == 0) {
+			/* Half-closed: answer what came, then close. */
+			c->eof = true;
+			event_del(c->rev);
+			break;
+		}
+		tcp_close(c);
+		return;
+	}
+	(void)tcp_input(c);
+}
+
+static void
+on_tcp_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+	ssize_t n;
+
+	(void)what;
+	n = send(fd, c->out + c->outoff, c->outlen - c->outoff,
+	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			tcp_close(c);
+		return;
+	}
+	c->outoff += (size_t)n;
+	if (c->outoff < c->outlen)
+		return;
+	c->outoff = c->outlen = 0;
+	event_del(c->wev);
 	if (c->eof && c->pending == 0) {
 		tcp_close(c);
 		return;
 	}
-	if (c->paused && c->pending < TCP_MAX_PENDING) {
-		c->paused = false;
-		bufferevent_enable(bev, EV_READ);
-		on_tcp_read(bev, c);
-	}
-}
-
-static void
-on_tcp_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct tcp_conn *c = arg;
-
-	if ((what & BEV_EVENT_TIMEOUT) && c->pending > 0) {
-		/* Not idle while its forwarded queries are outstanding. */
-		bufferevent_enable(bev, EV_READ);
-		return;
-	}
-	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
-	    (c->pending > 0 || evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
-		/* Half-closed: finish the answers it is owed, then close. */
-		c->eof = true;
-		bufferevent_disable(bev, EV_READ);
-		return;
-	}
-	tcp_close(c);
+	tcp_resume(c);
 }
 
 static void
@@ -463,10 +616,20 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	c->w = w;
-	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {
-		close(fd);
+	c->fd = fd;
+	c->incap = TCP_IN_INITIAL;
+	c->in = malloc(c->incap);
+	c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_tcp_read, c);
+	c->wev = event_new(w->base, fd, EV_WRITE | EV_PERSIST, on_tcp_write, c);
+	if (!c->in || !c->rev || !c->wev || event_add(c->rev, &w->idle) < 0) {
+		if (c->rev)
+			event_free(c->rev);
+		if (c->wev)
+			event_free(c->wev);
+		free(c->in);
 		free(c);
+		close(fd);
+		stats_inc(w->stats, ST_TCP_REJECTED);
 		return;
 	}
 	stats_inc(w->stats, ST_TCP_ACCEPTED);
@@ -475,9 +638,6 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		w->conns->prev = c;
 	w->conns = c;
 	w->nconns++;
-	bufferevent_setcb(c->bev, on_tcp_read, on_tcp_write, on_tcp_event, c);
-	bufferevent_set_timeouts(c->bev, &w->idle, &w->idle);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
 static void
@@ -646,6 +806,7 @@ worker_init(struct server *s, struct worker *w, unsigned id,
 static void
 worker_clear(struct worker *w)
 {
+	w->stopping = true;
 	fwd_free(w->fwd);	/* answers pending forwards while sockets exist */
 	w->fwd = NULL;
 	while (w->conns) {

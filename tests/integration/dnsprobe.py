@@ -133,6 +133,45 @@ def check(port, what):
         data = s.recv(65535)
         s.close()
         return len(data) > 2 and data[2:4] == b"\x00\x09", "a query split over segments was not answered"
+    if what == "backpressure":
+        # 2000 queries whose TCP answers (~2.4 KB each, 150 A records) total
+        # about 5 MB; the client reads nothing for a second, so answers
+        # queue in the server and it stops reading; then every one arrives.
+        n = 2000
+        payload = b"".join(frame(query("big.marathon.mesos", qid=i)) for i in range(n))
+        s = socket.create_connection(("127.0.0.1", port), 5)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        s.settimeout(20)
+        sender_done = []
+        import threading
+        def send_all():
+            s.sendall(payload)
+            sender_done.append(True)
+        th = threading.Thread(target=send_all)
+        th.start()
+        time.sleep(1.0)
+        buf = b""
+        ids = set()
+        deadline = time.time() + 20
+        while len(ids) < n and time.time() < deadline:
+            try:
+                chunk = s.recv(1 << 20)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            buf += chunk
+            while len(buf) >= 2:
+                m = struct.unpack(">H", buf[:2])[0]
+                if len(buf) < 2 + m:
+                    break
+                r = buf[2:2 + m]
+                if rcode(r) == 0 and counts(r)[1] == 150:
+                    ids.add(struct.unpack(">H", r[:2])[0])
+                buf = buf[2 + m:]
+        th.join(5)
+        s.close()
+        return len(ids) == n, "backpressure: %d of %d full answers" % (len(ids), n)
     if what == "zerolen":
         s = socket.create_connection(("127.0.0.1", port), 3)
         s.sendall(b"\x00\x00")

@@ -71,6 +71,7 @@ is "$($PROBE "$DNS_PORT" garbage)" "ok" "300 randomly mutated packets, then a no
 is "$($PROBE "$DNS_PORT" pipeline)" "ok" "pipelined TCP queries are all answered"
 is "$($PROBE "$DNS_PORT" split)" "ok" "a TCP query split over segments is answered"
 is "$($PROBE "$DNS_PORT" zerolen)" "ok" "a zero-length TCP message closes the connection"
+is "$($PROBE "$DNS_PORT" backpressure)" "ok" "2000 pipelined queries with 5 MB of answers to a slow reader: all answered"
 is "$($PROBE "$DNS_PORT" idle2)" "ok" "an idle TCP connection is closed after tcpIdleSeconds"
 ok $(still_running; echo $?) "taskdns is still running"
 
