@@ -5,7 +5,7 @@ It serves GET /master/state (and /master/state.json, as masters before 1.0
 did) the way a real master does:
 
   * the leader answers 200 with the state document from DIR/state.json,
-    read afresh on every request so a test can change the cluster by
+    read again whenever it changed, so a test can change the cluster by
     replacing that file (write a temporary file, then rename it);
   * a follower (--follower-of HOST:PORT) answers 200 with its own, empty
     view of the cluster whose "leader" field names the leading master;
@@ -95,11 +95,28 @@ class Master(BaseHTTPRequestHandler):
             body = json.dumps(follower_state(opts)).encode()
             self.reply(200, body)
             return
-        with open(os.path.join(self.server.dir, "state.json"), "rb") as f:
-            body = f.read()
+        body = self.server.state_body()
         if mode == "garbage":
             body = body[: len(body) // 2]
         self.reply(200, body)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    cache = (None, b"")
+
+    def state_body(self):
+        """DIR/state.json, read again only when it changed (a benchmark
+        serves a 100 MB state every second)."""
+        path = os.path.join(self.dir, "state.json")
+        st = os.stat(path)
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        with self.lock:
+            if self.cache[0] != key:
+                with open(path, "rb") as f:
+                    self.cache = (key, f.read())
+            return self.cache[1]
 
 
 def follower_state(opts):
@@ -128,9 +145,7 @@ def main():
                    help="as a follower, answer 307 instead of a view")
     p.add_argument("--auth", help="PRINCIPAL:SECRET required")
     opts = p.parse_args()
-    ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer.allow_reuse_address = True
-    srv = ThreadingHTTPServer((opts.host, opts.port), Master)
+    srv = Server((opts.host, opts.port), Master)
     srv.opts = opts
     srv.dir = opts.dir
     srv.lock = threading.Lock()
