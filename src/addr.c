@@ -62,6 +62,19 @@ parse_port(const char *s, uint16_t *port)
 	return true;
 }
 
+/* Letters, digits, '-', '_' and dots: a host name, not a path or a query. */
+static bool
+host_name(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return len > 0 && s[0] != '.' && s[0] != '-';
+}
+
 bool
 addr_split_hostport(const char *s, char *host, size_t hostsize, uint16_t *port,
     uint16_t default_port)
@@ -111,6 +124,13 @@ addr_split_hostport(const char *s, char *host, size_t hostsize, uint16_t *port,
 	}
 	if (hlen == 0 || hlen >= hostsize)
 		return false;
+	/*
+	 * A host is an address or a host name: nothing else may reach a URL
+	 * built from it (a leader field "master@h/x?:5050" would otherwise
+	 * point the poller anywhere).
+	 */
+	if (!addr_parse_ip(s, hlen, &ip) && !host_name(s, hlen))
+		return false;
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
 	return true;
@@ -143,6 +163,21 @@ addr_to_sockaddr(const struct addr_ip *ip, uint16_t port,
 	sin6->sin6_port = htons(port);
 	memcpy(&sin6->sin6_addr, ip->bytes, 16);
 	return sizeof(*sin6);
+}
+
+bool
+addr_ip_is_any(const struct addr_ip *ip)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(ip->bytes, zero, ip->family == 4 ? 4 : 16) == 0;
+}
+
+void
+addr_hostport_text(const char *host, uint16_t port, char *out, size_t outsize)
+{
+	snprintf(out, outsize, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
+	    (unsigned)port);
 }
 
 bool

@@ -25,7 +25,8 @@ void addr_ip_to_text(const struct addr_ip *ip, char *out, size_t outsize);
 
 /**
  * Split "host:port", "[v6]:port", "v4" or "v6" (the last two only when
- * @default_port is non-zero) into @host and @port. The port must be a
+ * @default_port is non-zero) into @host and @port. The host must be an IP
+ * address or a host name (letters, digits, '-', '_', dots); the port a
  * decimal number 1..65535.
  * @return true on success.
  */
@@ -52,6 +53,13 @@ socklen_t addr_to_sockaddr(const struct addr_ip *ip, uint16_t port,
  * a scope and no record can carry one). @return how many were found.
  */
 size_t addr_local_ips(struct addr_ip *out, size_t max, bool loopback);
+
+/** True for 0.0.0.0 and ::, "every address" to a listener. */
+bool addr_ip_is_any(const struct addr_ip *ip);
+
+/** "host:port", or "[host]:port" for IPv6, into @out (for URLs). */
+void addr_hostport_text(const char *host, uint16_t port, char *out,
+    size_t outsize);
 
 /** Equal address and family. */
 bool addr_ip_equal(const struct addr_ip *a, const struct addr_ip *b);

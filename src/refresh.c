@@ -125,10 +125,9 @@ load_from(struct refresh *r, const char *hostport, char *why, size_t whysize)
 		snprintf(url, sizeof(url), "%s://%s%s", scheme, hostport, paths[i]);
 		if (fetch_get(url, &o, feed, sp, &res) < 0) {
 			if (res.sink_failed) {
-				/* The parser knows what was wrong with the body. */
-				st = state_parser_finish(sp, err);
-				snprintf(why, whysize, "GET %s: %s", url, st ? "?" : err);
-				state_free(st);
+				/* The parser refused the body and knows why. */
+				(void)state_parser_finish(sp, err);
+				snprintf(why, whysize, "GET %s: %s", url, err);
 				return NULL;
 			}
 			state_parser_free(sp);
@@ -161,7 +160,8 @@ load_from_masters(struct refresh *r, char *source, size_t sourcesize,
 		size_t i = (r->last_master + k) % c->nmasters;
 		const char *m = c->masters[i];
 		struct state *st = load_from(r, m, last, sizeof(last));
-		const char *leader;
+		char host[256], lhp[300];
+		uint16_t port;
 
 		if (atomic_load(&r->stop)) {
 			state_free(st);
@@ -175,19 +175,16 @@ load_from_masters(struct refresh *r, char *source, size_t sourcesize,
 		 * The leader if it says so (its pid is the leader's), or if it
 		 * is the address the leader field names; else ask that one.
 		 */
-		leader = strchr(st->leader, '@');
-		if (!leader) {
+		if (!addr_parse_upid(st->leader, host, sizeof(host), &port)) {
 			snprintf(last, sizeof(last), "%s: leader \"%.200s\" is not a "
 			    "pid (name@host:port)", m, st->leader);
 			log_msg(LOG_DEBUG, "refresh: %s", last);
 			state_free(st);
 			continue;
 		}
-		leader++;
+		addr_hostport_text(host, port, lhp, sizeof(lhp));
 		if ((!st->self || strcmp(st->self, st->leader) != 0) &&
-		    strcasecmp(leader, m) != 0) {
-			char lhp[300];
-			snprintf(lhp, sizeof(lhp), "%s", leader);
+		    strcasecmp(lhp, m) != 0) {
 			state_free(st);
 			log_msg(LOG_DEBUG, "refresh: %s is not the leader, %s is", m, lhp);
 			st = load_from(r, lhp, last, sizeof(last));

@@ -81,6 +81,15 @@ n=$(cat "$LEADER_DIR/requests")
 wait_for 5 sh -c "[ \$(cat $LEADER_DIR/requests) -ge $((n + 2)) ]"
 is "$(rdata fresh.marathon.mesos)" "10.0.1.2" "a leader field that is not a pid: old records stay"
 like "$(cat "$TASKDNS_LOG")" 'leader "garbage" is not a pid' "and the log says why"
+# A leader field that would make the poller fetch a URL of the master's
+# choosing: refused, no request goes anywhere else.
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); s["leader"]="master@127.0.0.1/x?y:"+sys.argv[3]; json.dump(s, open(sys.argv[2],"w"))' \
+	"$T/state2.json" "$T/urlleader.json" "$FOLLOWER_PORT"
+set_state "$LEADER_DIR" "$T/urlleader.json"
+wait_for 5 grep -qE 'leader "master@127.0.0.1/x\?y:[0-9]+" is not a pid' "$TASKDNS_LOG"
+like "$(cat "$TASKDNS_LOG")" 'leader "master@127.0.0.1/x\?y:[0-9]+" is not a pid' \
+	"a leader field holding a path is refused, not fetched"
+is "$(rdata fresh.marathon.mesos)" "10.0.1.2" "... and the old records stay"
 set_state "$LEADER_DIR" "$T/state2.json"
 like "$(cat "$TASKDNS_LOG")" "keeping the records in service" "each failed refresh logs one line"
 
