@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -73,8 +74,16 @@ random_id(struct fwd *f)
 	uint16_t id;
 
 	if (f->rnd_left < 2) {
-		if (getrandom(f->rnd, sizeof(f->rnd), 0) != (ssize_t)sizeof(f->rnd)) {
-			/* Only fails before the pool is seeded: use the clock. */
+		ssize_t n;
+
+		do
+			n = getrandom(f->rnd, sizeof(f->rnd), 0);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(f->rnd)) {
+			/* No getrandom (a pre-3.17 kernel): the clock and pid. */
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			srand((unsigned)(ts.tv_nsec ^ ts.tv_sec ^ getpid()));
 			for (size_t i = 0; i < sizeof(f->rnd); i++)
 				f->rnd[i] = (uint8_t)(rand() >> 7);
 		}

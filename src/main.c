@@ -198,10 +198,7 @@ main(int argc, char **argv)
 
 	/* The name server's own addresses: the listener, or every interface. */
 	addr_parse_ip(c.listener, strlen(c.listener), &ns_addrs[0]);
-	if (strcmp(c.listener, "0.0.0.0") == 0 || strcmp(c.listener, "::") == 0)
-		nns = addr_local_ips(ns_addrs, 64, false);
-	else
-		nns = 1;
+	nns = addr_ip_is_any(&ns_addrs[0]) ? addr_local_ips(ns_addrs, 64, false) : 1;
 	config_records_params(&c, &params, ns_addrs, nns);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -372,6 +372,8 @@ static size_t
 finish(struct pkt *p, const struct query_opts *o, struct query_info *qi,
     uint8_t rcode)
 {
+	wire_put16(p->buf + 2, (uint16_t)((wire_get16(p->buf + 2) & ~0x0f) |
+	    (rcode & 0x0f)));
 	wire_put16(p->buf + 6, p->count[0]);
 	wire_put16(p->buf + 8, p->count[1]);
 	wire_put16(p->buf + 10, p->count[2]);
@@ -621,8 +623,6 @@ query_answer(const struct table *t, const struct query_opts *o,
 	if (!put_soa(&p, 1, t, neg, false))
 		qi->truncated = true;
 	qi->outcome = node ? QUERY_NODATA : QUERY_NXDOMAIN;
-	if (!node)
-		wire_put16(resp + 2, (uint16_t)(wire_get16(resp + 2) | WIRE_NXDOMAIN));
 	return finish(&p, o, qi, node ? WIRE_NOERROR : WIRE_NXDOMAIN);
 }
 

@@ -41,7 +41,6 @@ struct worker;
 struct udp_sock {
 	struct worker *w;
 	int fd;
-	int family;
 	bool wildcard;		/* needs IP_PKTINFO to answer from the right address */
 	struct event *ev;
 };
@@ -728,7 +727,6 @@ worker_listen(struct worker *w, const struct addr_ip *ip, bool wildcard,
 		return fd;
 	w->udp[w->nudp].w = w;
 	w->udp[w->nudp].fd = fd;
-	w->udp[w->nudp].family = ip->family == 4 ? AF_INET : AF_INET6;
 	w->udp[w->nudp].wildcard = wildcard;
 	w->udp[w->nudp].ev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_udp,
 	    &w->udp[w->nudp]);
@@ -884,8 +882,7 @@ server_new(const struct config *c, const struct query_opts *qo,
 
 	/* 0.0.0.0 (and ::) mean every address, IPv4 and IPv6 alike. */
 	addr_parse_ip(c->listener, strlen(c->listener), &ip[0]);
-	wildcard = (ip[0].family == 4 && !memcmp(ip[0].bytes, "\0\0\0\0", 4)) ||
-	    (ip[0].family == 6 && !memcmp(ip[0].bytes, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16));
+	wildcard = addr_ip_is_any(&ip[0]);
 	if (wildcard) {
 		memset(ip, 0, sizeof(ip));
 		ip[0].family = 4;

@@ -50,22 +50,25 @@ enum key {
 	K_PROTOCOL,
 };
 
+#define KEY(s, k) { s, sizeof(s) - 1, k }
 static const struct {
 	const char *s;
 	uint8_t len, key;
 } known_keys[] = {
-	{ "leader", 6, K_LEADER }, { "pid", 3, K_PID }, { "slaves", 6, K_SLAVES },
-	{ "frameworks", 10, K_FRAMEWORKS }, { "id", 2, K_ID },
-	{ "hostname", 8, K_HOSTNAME }, { "name", 4, K_NAME }, { "tasks", 5, K_TASKS },
-	{ "slave_id", 8, K_SLAVE_ID }, { "state", 5, K_STATE },
-	{ "statuses", 8, K_STATUSES }, { "resources", 9, K_RESOURCES },
-	{ "discovery", 9, K_DISCOVERY }, { "ports", 5, K_PORTS },
-	{ "timestamp", 9, K_TIMESTAMP }, { "labels", 6, K_LABELS },
-	{ "container_status", 16, K_CONTAINER_STATUS }, { "key", 3, K_KEY },
-	{ "value", 5, K_VALUE }, { "network_infos", 13, K_NETWORK_INFOS },
-	{ "ip_addresses", 12, K_IP_ADDRESSES }, { "ip_address", 10, K_IP_ADDRESS },
-	{ "number", 6, K_NUMBER }, { "protocol", 8, K_PROTOCOL },
+	KEY("leader", K_LEADER), KEY("pid", K_PID), KEY("slaves", K_SLAVES),
+	KEY("frameworks", K_FRAMEWORKS), KEY("id", K_ID),
+	KEY("hostname", K_HOSTNAME), KEY("name", K_NAME),
+	KEY("tasks", K_TASKS), KEY("slave_id", K_SLAVE_ID),
+	KEY("state", K_STATE), KEY("statuses", K_STATUSES),
+	KEY("resources", K_RESOURCES), KEY("discovery", K_DISCOVERY),
+	KEY("ports", K_PORTS), KEY("timestamp", K_TIMESTAMP),
+	KEY("labels", K_LABELS), KEY("container_status", K_CONTAINER_STATUS),
+	KEY("key", K_KEY), KEY("value", K_VALUE),
+	KEY("network_infos", K_NETWORK_INFOS),
+	KEY("ip_addresses", K_IP_ADDRESSES), KEY("ip_address", K_IP_ADDRESS),
+	KEY("number", K_NUMBER), KEY("protocol", K_PROTOCOL),
 };
+#undef KEY
 
 /* The JSON type of a value, as the callbacks see it. */
 enum vtype { V_NULL, V_SCALAR, V_STRING, V_NUMBER, V_MAP, V_ARRAY };
