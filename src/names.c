@@ -48,7 +48,9 @@ names_label(const char *in, size_t inlen, enum names_spec spec, char *out)
 		/*
 		 * Mesos-DNS refills a label whose cut ended in hyphens from the
 		 * octets after the cut (hyphens at the start of that tail
-		 * skipped), up to the length the hyphens took.
+		 * skipped), up to the length the hyphens took. What it refills
+		 * may end with a hyphen: a legal DNS label (RFC 2181 11) that
+		 * Mesos-DNS serves, so it is kept.
 		 */
 		size_t size = len;
 		bool skipping = true;
@@ -61,10 +63,9 @@ names_label(const char *in, size_t inlen, enum names_spec spec, char *out)
 			skipping = false;
 			out[len++] = (char)c;
 		}
+	} else {
+		len = head;
 	}
-	/* RFC 952/1123: a label ends with a letter or digit. */
-	while (len > 0 && out[len - 1] == '-')
-		len--;
 	out[len] = '\0';
 	return len;
 }
@@ -119,13 +120,22 @@ names_task_hash(const char *task_id, char *out)
 	out[NAMES_HASH_LEN] = '\0';
 }
 
-size_t
+int
 names_agent_tail(const char *agent_id, char *out)
 {
 	const char *dash = strrchr(agent_id, '-');
 	const char *tail = dash ? dash + 1 : agent_id;
+	size_t len = strlen(tail);
 
-	return names_label(tail, strlen(tail), NAMES_RFC1123, out);
+	/* Mesos-DNS lower-cases the tail and cleans nothing else. */
+	if (len > NAMES_LABEL_MAX) {
+		out[0] = '\0';
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)names_lower((uint8_t)tail[i]);
+	out[len] = '\0';
+	return (int)len;
 }
 
 static bool
@@ -211,20 +221,14 @@ names_wire_dotted(struct names_wire *w, const char *s, size_t len)
 		while (i < len && s[i] != '.')
 			i++;
 		ll = i - start;
-		if (ll == 0 || ll > NAMES_LABEL_MAX || s[start] == '-' ||
+		if (ll == 0 || ll > NAMES_LABEL_MAX ||
 		    w->len + 1 + ll + 1 > NAMES_WIRE_MAX) {
 			w->bad = true;
 			return;
 		}
 		w->b[w->len++] = (uint8_t)ll;
-		for (size_t k = start; k < i; k++) {
-			uint8_t c = names_lower((uint8_t)s[k]);
-			if (!hostname_octet(c)) {
-				w->bad = true;
-				return;
-			}
-			w->b[w->len++] = c;
-		}
+		for (size_t k = start; k < i; k++)
+			w->b[w->len++] = names_lower((uint8_t)s[k]);
 		i++;	/* the dot, or past the end */
 	}
 }

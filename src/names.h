@@ -24,8 +24,10 @@ enum names_spec {
 /**
  * Clean one label the way Mesos-DNS does (labels.RFC1123 / labels.RFC952):
  * lower-case, map '.' and '_' to '-', drop every other octet that is not a
- * letter or digit, trim leading hyphens (and digits for RFC 952), cut to the
- * maximum length. Unlike Mesos-DNS the result never ends with a hyphen.
+ * letter or digit, trim leading hyphens (and digits for RFC 952) and
+ * trailing ones, cut to the maximum length; a cut that ends in hyphens is
+ * refilled from the octets after it, which may end the label with a hyphen,
+ * exactly as Mesos-DNS does.
  * @out must hold NAMES_LABEL_MAX + 1 octets; it is NUL-terminated.
  * @return the length of @out, 0 when nothing valid is left.
  */
@@ -49,10 +51,11 @@ void names_task_hash(const char *task_id, char *out);
 
 /**
  * The agent suffix of canonical names: the part of the agent id after its
- * last '-', lower-cased and cleaned to a label ("...-S12" -> "s12").
- * @out must hold NAMES_LABEL_MAX + 1 octets. @return its length (0: none).
+ * last '-', lower-cased and otherwise kept as it is, as Mesos-DNS forms it
+ * ("...-S12" -> "s12"). @out must hold NAMES_LABEL_MAX + 1 octets.
+ * @return its length (0: none), or -1 when it is longer than a label.
  */
-size_t names_agent_tail(const char *agent_id, char *out);
+int names_agent_tail(const char *agent_id, char *out);
 
 /**
  * Convert dotted text (no escapes, optional trailing dot) to lower-case wire
@@ -73,8 +76,8 @@ size_t names_wire_to_text(const uint8_t *wire, char *out);
 
 /**
  * A name composed part by part in wire form, without allocation (the
- * composer's storage is the caller's). Parts that are not host-name labels
- * or a name that grows past 255 octets mark it bad.
+ * composer's storage is the caller's). Only what the wire cannot carry
+ * marks it bad: an empty label, a label over 63 octets, a name over 255.
  */
 struct names_wire {
 	uint8_t b[NAMES_WIRE_MAX];
@@ -91,9 +94,9 @@ names_wire_init(struct names_wire *w)
 }
 
 /**
- * Append dotted text @s (@len octets) as labels, lower-cased. A label that
- * is empty, over 63 octets, starts with '-' or holds other octets than
- * letters, digits, '-' and '_' makes the name bad.
+ * Append dotted text @s (@len octets) as labels, lower-cased (ASCII). Any
+ * octet but '.' may be in a label (RFC 2181 11); a label that is empty or
+ * over 63 octets makes the name bad.
  */
 void names_wire_dotted(struct names_wire *w, const char *s, size_t len);
 

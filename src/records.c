@@ -9,15 +9,22 @@
 /*
  * Names are composed in wire form from labels cleaned once per framework
  * and task (no formatting and re-parsing per record: a state of 100,000
- * tasks gives over a million records). A name with a part that is not a
- * host-name label, or longer than 255 octets, is refused and counted.
+ * tasks gives over a million records). Names are formed exactly as
+ * Mesos-DNS forms them; one the wire cannot carry (an empty label, a label
+ * over 63 octets, a name over 255) is not served, and is counted and
+ * reported to the params' dropped callback.
  */
 
-/* A wire fragment without its root: "marathon", "_tcp.marathon", ... */
+/*
+ * A wire fragment without its root ("marathon", "_tcp.marathon", ...),
+ * with the text it was made of, to name a dropped name in the log.
+ */
 struct frag {
 	uint8_t b[NAMES_WIRE_MAX];
 	size_t len;
 	bool bad;
+	const char *text;		/* lives as long as the fragment is used */
+	size_t textlen;
 };
 
 struct gen {
@@ -26,6 +33,7 @@ struct gen {
 	struct records_stats *stats;
 	uint8_t domain[NAMES_WIRE_MAX];	/* the apex, root included */
 	size_t domain_len;
+	const char *task_id;		/* the task whose names are made, or NULL */
 	/* Fragments used everywhere. */
 	struct frag slave, tcp, udp, framework, slave_u, leader, leader_u, master;
 };
@@ -41,6 +49,55 @@ frag_of(struct frag *f, const char *dotted, size_t len)
 	f->bad = w.bad;
 	f->len = w.bad ? 0 : w.len;
 	memcpy(f->b, w.b, f->len);
+	f->text = dotted;
+	f->textlen = len;
+}
+
+/* Why the DNS cannot carry dotted name @s (RFC 1035 2.3.4). */
+static const char *
+unaskable_why(const char *s, size_t len)
+{
+	size_t start = 0;
+
+	if (len > NAMES_TEXT_MAX)
+		return "longer than 255 octets";
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.')
+			continue;
+		if (i == start)
+			return "an empty label";
+		if (i - start > NAMES_LABEL_MAX)
+			return "a label over 63 octets";
+		start = i + 1;
+	}
+	return "longer than 255 octets";
+}
+
+/*
+ * A name Mesos-DNS would form from @parts but the wire cannot carry: not
+ * served; counted, and handed to the params' dropped callback with the
+ * name as Mesos-DNS spells it.
+ */
+static void
+dropped(struct gen *g, const struct frag *const *parts, int nparts)
+{
+	char text[4 * NAMES_WIRE_MAX];
+	size_t n = 0;
+
+	table_skip_name(g->b);
+	if (!g->p->dropped)
+		return;
+	for (int i = 0; i < nparts; i++) {
+		size_t l = parts[i]->textlen;
+		if (n + l + 1 >= sizeof(text) - NAMES_TEXT_MAX - 2)
+			l = sizeof(text) - NAMES_TEXT_MAX - 3 - n;
+		memcpy(text + n, parts[i]->text, l);
+		n += l;
+		text[n++] = '.';
+	}
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", g->p->zone.apex);
+	g->p->dropped(g->p->dropped_ctx, text, g->task_id,
+	    unaskable_why(text, n));
 }
 
 /*
@@ -53,17 +110,17 @@ compose(struct gen *g, struct names_wire *w, const struct frag *a,
     const struct frag *e)
 {
 	const struct frag *parts[5] = { a, b, c, d, e };
-	int n;
+	int i, n;
 
 	names_wire_init(w);
-	for (int i = 0; i < 5 && parts[i]; i++) {
+	for (i = 0; i < 5 && parts[i]; i++) {
 		if (parts[i]->bad)
 			w->bad = true;
 		names_wire_raw(w, parts[i]->b, parts[i]->len);
 	}
 	n = names_wire_end(w, g->domain, g->domain_len);
 	if (n < 0)
-		table_skip_name(g->b);
+		dropped(g, parts, i);
 	return n;
 }
 
@@ -127,8 +184,6 @@ framework_records(struct gen *g, const struct state *st)
 		if (!f->has_ip)
 			continue;
 		fl = names_domain_frag(f->name, g->p->spec, fname, sizeof(fname));
-		if (fl == 0)
-			continue;
 		frag_of(&ff, fname, fl);
 		add_addr(g, &ff, NULL, NULL, &f->ip);
 		if (!f->port)
@@ -227,79 +282,85 @@ master_records(struct gen *g, const struct state *st)
 	}
 }
 
-/* The first IPv4 and the first IPv6 address among candidates. */
-struct ip_pick {
-	const struct addr_ip *v4, *v6;
+/*
+ * Where a task's addresses come from: Mesos-DNS's Task.IPs takes the
+ * IPSources in order and serves every address of the first one that yields
+ * any, IPv4 and IPv6 alike, and never mixes sources (a container on an
+ * IPv6-only network has no A record even when its agent has IPv4).
+ */
+struct ip_choice {
+	bool host;			/* the agent's address */
+	int src;			/* else enum state_ip_source, -1: none */
+	const char *network;		/* netinfo on this network only, or NULL */
 };
 
-static void
-pick(struct ip_pick *pk, const struct addr_ip *ip)
+static bool
+ip_from(const struct state_task_ip *ip, const struct ip_choice *ch)
 {
-	if (ip->family == 4 && !pk->v4)
-		pk->v4 = ip;
-	else if (ip->family == 6 && !pk->v6)
-		pk->v6 = ip;
+	return (int)ip->source == ch->src && (!ch->network ||
+	    (ip->network && strcmp(ip->network, ch->network) == 0));
 }
 
-static void
-pick_netinfo(struct ip_pick *pk, const struct state_task *t, const char *network)
+/* Does @ch yield an address for @t? */
+static bool
+yields(const struct ip_choice *ch, const struct state_task *t,
+    const struct state_agent *agent)
 {
+	if (ch->host)
+		return agent->has_ip;
 	for (uint32_t i = 0; i < t->nips; i++)
-		if (t->ips[i].source == STATE_IP_NETINFO && (!network ||
-		    (t->ips[i].network && strcmp(t->ips[i].network, network) == 0)))
-			pick(pk, &t->ips[i].ip);
+		if (ip_from(&t->ips[i], ch))
+			return true;
+	return false;
 }
 
-/*
- * Task addresses: the IPSources in priority order yield candidates; the
- * first IPv4 and the first IPv6 among all of them are served (Mesos-DNS
- * ipsTo4And6 over Task.IPs).
- */
-static struct ip_pick
+static struct ip_choice
 task_ips(const struct records_params *p, const struct state_task *t,
     const struct state_agent *agent)
 {
-	struct ip_pick pk = { NULL, NULL };
-
 	for (size_t s = 0; s < p->nip_sources; s++) {
+		struct ip_choice ch = { false, -1, NULL };
+
 		switch (p->ip_sources[s]) {
 		case RECORDS_SRC_HOST:
-			if (agent->has_ip)
-				pick(&pk, &agent->ip);
+			ch.host = true;
 			break;
 		case RECORDS_SRC_NETINFO:
-			pick_netinfo(&pk, t, NULL);
+			ch.src = STATE_IP_NETINFO;
 			break;
 		case RECORDS_SRC_MESOS:
+			ch.src = STATE_IP_MESOS;
+			break;
 		case RECORDS_SRC_DOCKER:
-			for (uint32_t i = 0; i < t->nips; i++)
-				if (t->ips[i].source == (p->ip_sources[s] ==
-				    RECORDS_SRC_MESOS ? STATE_IP_MESOS : STATE_IP_DOCKER))
-					pick(&pk, &t->ips[i].ip);
+			ch.src = STATE_IP_DOCKER;
 			break;
 		case RECORDS_SRC_AUTOIP:
-			/* The first DiscoveryInfo port's network-scope decides. */
+			/* taskdns: the first DiscoveryInfo port's network-scope. */
 			if (t->ndi_ports > 0) {
 				const struct state_di_port *dp = &t->di_ports[0];
 				const char *scope = dp->network_scope;
 				if (!scope || !*scope || strcmp(scope, "host") == 0) {
-					if (agent->has_ip)
-						pick(&pk, &agent->ip);
+					ch.host = true;
 				} else if (strcmp(scope, "container") == 0) {
-					pick_netinfo(&pk, t, dp->network_name &&
-					    *dp->network_name ? dp->network_name : NULL);
+					ch.src = STATE_IP_NETINFO;
+					if (dp->network_name && *dp->network_name)
+						ch.network = dp->network_name;
 				}
 			}
 			break;
 		}
+		if (yields(&ch, t, agent))
+			return ch;
 	}
-	return pk;
+	return (struct ip_choice){ false, -1, NULL };
 }
 
 struct task_ctx {
 	char hash[NAMES_HASH_LEN + 1];
 	char tail[NAMES_LABEL_MAX + 1];	/* agent id suffix */
-	struct ip_pick ips;
+	int tail_len;			/* -1: longer than a label */
+	struct ip_choice ips;
+	const struct state_task *t;
 	const struct state_agent *agent;
 	const struct frag *fw;		/* the framework's name */
 };
@@ -316,20 +377,20 @@ srv_set(struct gen *g, const struct frag *under_task, const char *proto,
 	struct frag pf, nf;
 	const struct frag *protos[2] = { &g->tcp, &g->udp };
 	const struct frag *sub = slave ? &g->slave : NULL;
-	char buf[NAMES_LABEL_MAX + 2];
+	char pbuf[NAMES_LABEL_MAX + 2], nbuf[NAMES_LABEL_MAX + 2];
 	int n = 2;
 
 	if (*proto) {
-		buf[0] = '_';
-		memcpy(buf + 1, proto, strlen(proto));
-		frag_of(&pf, buf, strlen(proto) + 1);
+		pbuf[0] = '_';
+		memcpy(pbuf + 1, proto, strlen(proto));
+		frag_of(&pf, pbuf, strlen(proto) + 1);
 		protos[0] = &pf;
 		n = 1;
 	}
 	if (portname && *portname) {
-		buf[0] = '_';
-		memcpy(buf + 1, portname, strlen(portname));
-		frag_of(&nf, buf, strlen(portname) + 1);
+		nbuf[0] = '_';
+		memcpy(nbuf + 1, portname, strlen(portname));
+		frag_of(&nf, nbuf, strlen(portname) + 1);
 	}
 	for (int k = 0; k < n; k++) {
 		add_srv(g, under_task, protos[k], fw, sub, NULL, target, tl, port);
@@ -338,54 +399,78 @@ srv_set(struct gen *g, const struct frag *under_task, const char *proto,
 	}
 }
 
+/* The task's own addresses at @a.@b.domain (Mesos-DNS insertTaskRR). */
 static void
-task_ctx_records(struct gen *g, const struct task_ctx *c, const char *task,
-    const struct state_task *t)
+task_addrs(struct gen *g, const struct task_ctx *c, const struct frag *a,
+    const struct frag *b)
+{
+	if (c->ips.host) {
+		add_addr(g, a, b, NULL, &c->agent->ip);
+		return;
+	}
+	for (uint32_t i = 0; i < c->t->nips; i++)
+		if (ip_from(&c->t->ips[i], &c->ips))
+			add_addr(g, a, b, NULL, &c->t->ips[i].ip);
+}
+
+/*
+ * All records of one task under the name @task (the cleaned task name, or
+ * a DiscoveryInfo name as given or cleaned), as Mesos-DNS's
+ * taskContextRecord forms them.
+ */
+static void
+task_ctx_records(struct gen *g, const struct task_ctx *c, const char *task)
 {
 	char canon[NAMES_WIRE_MAX + 2 * NAMES_LABEL_MAX], under[NAMES_WIRE_MAX + 2];
+	const struct state_task *t = c->t;
 	struct frag ft, fc, fu;
 	struct names_wire target;
 	size_t tlen = strlen(task), room, cl;
 	uint32_t served = 0;
 	int tl;
 
-	/*
-	 * The canonical label "T-hash-agent" must stay a label: Mesos-DNS
-	 * makes it longer than 63 octets for long task names and then fails
-	 * every answer that names it. Shorten the task part instead.
-	 */
-	room = NAMES_LABEL_MAX - (NAMES_HASH_LEN + 2 + strlen(c->tail));
-	cl = tlen;
-	if (!memchr(task, '.', tlen) && tlen > room && room > 0) {
-		cl = room;
-		while (cl > 0 && task[cl - 1] == '-')
-			cl--;
-	}
-	if (cl + 2 * NAMES_LABEL_MAX >= sizeof(canon) || tlen + 2 > sizeof(under)) {
-		table_skip_name(g->b);
+	if (tlen + 2 > sizeof(under)) {
+		struct frag whole;
+		const struct frag *parts[2] = { &whole, c->fw };
+		frag_of(&whole, task, tlen);
+		dropped(g, parts, 2);
 		return;
 	}
-	memcpy(canon, task, cl);
-	canon[cl++] = '-';
-	memcpy(canon + cl, c->hash, NAMES_HASH_LEN);
-	cl += NAMES_HASH_LEN;
-	canon[cl++] = '-';
-	memcpy(canon + cl, c->tail, strlen(c->tail));
-	cl += strlen(c->tail);
 	under[0] = '_';
 	memcpy(under + 1, task, tlen);
 	frag_of(&ft, task, tlen);
-	frag_of(&fc, canon, cl);
 	frag_of(&fu, under, tlen + 1);
 
-	/* T.F.domain and canonical.F.domain: the task's own addresses. */
-	const struct addr_ip *ips[2] = { c->ips.v4, c->ips.v6 };
-	for (int k = 0; k < 2; k++) {
-		if (!ips[k])
-			continue;
-		add_addr(g, &ft, c->fw, NULL, ips[k]);
-		add_addr(g, &fc, c->fw, NULL, ips[k]);
+	/*
+	 * The canonical label "T-hash-agent". Mesos-DNS makes it longer than
+	 * 63 octets for long task names and then fails every answer that names
+	 * it; taskdns shortens the task part instead (its trailing hyphens
+	 * dropped) so the label fits. An agent suffix too long for any label
+	 * leaves the task without canonical names and their SRV records.
+	 */
+	cl = tlen;
+	if (c->tail_len >= 0) {
+		room = NAMES_LABEL_MAX - (NAMES_HASH_LEN + 2 + (size_t)c->tail_len);
+		if (!memchr(task, '.', tlen) && tlen > room && room > 0) {
+			cl = room;
+			while (cl > 0 && task[cl - 1] == '-')
+				cl--;
+		}
+		memcpy(canon, task, cl);
+		canon[cl++] = '-';
+		memcpy(canon + cl, c->hash, NAMES_HASH_LEN);
+		cl += NAMES_HASH_LEN;
+		canon[cl++] = '-';
+		memcpy(canon + cl, c->tail, (size_t)c->tail_len);
+		cl += (size_t)c->tail_len;
+		frag_of(&fc, canon, cl);
+	} else {
+		frag_of(&fc, "", 0);	/* bad: every name with it is dropped */
 	}
+
+	/* T.F.domain and canonical.F.domain: the task's own addresses. */
+	task_addrs(g, c, &ft, c->fw);
+	task_addrs(g, c, &fc, c->fw);
 	/* T.F.slave.domain and canonical.F.slave.domain: the agent's. */
 	if (c->agent->has_ip) {
 		add_addr(g, &ft, c->fw, &g->slave, &c->agent->ip);
@@ -435,6 +520,7 @@ task_records(struct gen *g, const struct state *st)
 		frag_of(&ff, fname, fl);
 		for (uint32_t j = 0; j < f->ntasks; j++) {
 			const struct state_task *t = &f->tasks[j];
+			uint32_t skipped = table_skipped(g->b);
 			struct task_ctx c;
 
 			if (!t->running)
@@ -445,33 +531,34 @@ task_records(struct gen *g, const struct state *st)
 				g->stats->tasks_no_agent++;
 				continue;
 			}
-			if (fl == 0 || ff.bad) {
-				g->stats->tasks_bad_name++;
-				continue;
-			}
+			g->task_id = t->id;
+			c.t = t;
 			c.fw = &ff;
 			names_task_hash(t->id, c.hash);
-			names_agent_tail(t->agent_id, c.tail);
+			c.tail_len = names_agent_tail(t->agent_id, c.tail);
 			c.ips = task_ips(g->p, t, c.agent);
+			/*
+			 * A task with a DiscoveryInfo name is served under that
+			 * name as given (case aside) and cleaned; others under
+			 * the cleaned task name. A name that cleans to nothing
+			 * still gives the names Mesos-DNS forms with an empty
+			 * label where the DNS can carry them ("_._tcp.F",
+			 * "-hash-agent.F").
+			 */
 			if (t->di_name) {
-				/*
-				 * Mesos-DNS serves the DiscoveryInfo name both as
-				 * given and cleaned; as given it is kept only when
-				 * it is made of host-name labels.
-				 */
-				task_ctx_records(g, &c, t->di_name, t);
-				if (names_label(t->di_name, strlen(t->di_name),
-				    g->p->spec, tname) == 0) {
-					g->stats->tasks_bad_name++;
-					continue;
-				}
-			} else if (names_label(t->name, strlen(t->name), g->p->spec,
-			    tname) == 0) {
-				g->stats->tasks_bad_name++;
-				continue;
+				task_ctx_records(g, &c, t->di_name);
+				names_label(t->di_name, strlen(t->di_name),
+				    g->p->spec, tname);
+			} else {
+				names_label(t->name, strlen(t->name), g->p->spec,
+				    tname);
 			}
-			task_ctx_records(g, &c, tname, t);
-			g->stats->tasks_served++;
+			task_ctx_records(g, &c, tname);
+			g->task_id = NULL;
+			if (table_skipped(g->b) != skipped)
+				g->stats->tasks_names_dropped++;
+			else
+				g->stats->tasks_served++;
 		}
 	}
 }
@@ -490,6 +577,7 @@ records_build(const struct state *st, const struct records_params *p,
 		return NULL;
 	g.p = p;
 	g.stats = stats;
+	g.task_id = NULL;
 	n = names_text_to_wire(p->zone.apex, strlen(p->zone.apex), false, g.domain);
 	if (n < 0) {
 		table_builder_free(g.b);

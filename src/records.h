@@ -34,22 +34,31 @@ struct records_params {
 	size_t nmasters;
 	const struct addr_ip *ns_addrs;		/**< addresses of SOAMname (the listener) */
 	size_t nns_addrs;
+	/**
+	 * Called for every name Mesos-DNS would form that the DNS cannot
+	 * carry (@name as Mesos-DNS spells it, @task_id NULL for names not
+	 * of a task, @why a short reason), or NULL. On the building thread.
+	 */
+	void (*dropped)(void *ctx, const char *name, const char *task_id,
+	    const char *why);
+	void *dropped_ctx;
 };
 
 /** Counts from one generation, for the refresh log line and metrics. */
 struct records_stats {
 	uint32_t tasks_running;		/**< TASK_RUNNING tasks in the state */
-	uint32_t tasks_served;		/**< running tasks that got records */
+	uint32_t tasks_served;		/**< running tasks that got all their records */
 	uint32_t tasks_no_agent;	/**< running tasks whose agent is unknown */
-	uint32_t tasks_bad_name;	/**< task or framework name cleaned to nothing */
+	uint32_t tasks_names_dropped;	/**< running tasks with names the DNS cannot carry */
 	uint32_t ports_capped;		/**< tasks with more than RECORDS_MAX_TASK_PORTS ports */
 };
 
 /**
  * Generate exactly the A, AAAA and SRV records Mesos-DNS generates for @st
  * (frameworks, agents, masters, the name server, tasks), RFC-correct where
- * Mesos-DNS is not: no unaskable names, case-insensitive, canonical names
- * kept within 63 octets. @prev is the table in service (for the serial).
+ * Mesos-DNS is not: names the wire cannot carry are dropped (and reported
+ * through p->dropped), names match in any case, canonical names are kept
+ * within 63 octets. @prev is the table in service (for the serial).
  * @return a new table (free with table_free()), or NULL when out of memory.
  * Any thread; never on the query path.
  */

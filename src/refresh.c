@@ -29,12 +29,24 @@
 /* Connecting to a master takes at most this long (a named limit). */
 #define CONNECT_TIMEOUT_MS 10000L
 
+/* Dropped names remembered, so each is logged once (a named limit). */
+#define DROPPED_MAX 10000
+/* Dropped names logged one per line in one refresh; the rest are counted. */
+#define DROPPED_LOG_MAX 100
+
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
+/* A name not served, remembered so that it is logged once (poller thread). */
+struct drop {
+	char *key;			/* "name\0task id", or NULL: a free slot */
+	uint64_t hash;
+	unsigned seen;			/* the refresh that last reported it */
+};
+
 struct refresh {
 	const struct config *c;
-	const struct records_params *p;
+	struct records_params p;	/* the caller's, with our dropped callback */
 	struct rcu *rcu;
 	struct stats_block *stats;
 	size_t last_master;		/* try the master that answered last first */
@@ -44,6 +56,14 @@ struct refresh {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool triggered;
+	/* Conditions logged when they begin and when they end. */
+	unsigned failures;		/* refreshes failed in a row */
+	double failing_since;		/* monotonic ms of the first of them */
+	char skips[1024];		/* the skip line last logged, "" if none */
+	struct drop *drops;		/* open addressing, DROPPED_MAX * 2 slots */
+	unsigned ndrops, refresh_no;
+	unsigned drops_logged, drops_unlisted;	/* in this refresh */
+	bool drops_full_logged;
 };
 
 static double
@@ -53,6 +73,111 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static uint64_t
+hash_key(const char *k, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)k[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/*
+ * records_build() reports a name it cannot serve: log it the first time
+ * (name and task id, as Mesos-DNS spells them), then only remember that it
+ * was seen in this refresh.
+ */
+static void
+on_dropped(void *ctx, const char *name, const char *task_id, const char *why)
+{
+	struct refresh *r = ctx;
+	size_t nl = strlen(name), tl = task_id ? strlen(task_id) : 0;
+	char key[2048];
+	size_t kl, mask = (size_t)DROPPED_MAX * 2 - 1, i;
+	uint64_t h;
+
+	if (!r->drops)
+		return;
+	kl = (size_t)snprintf(key, sizeof(key), "%s%c%s", name, '\0',
+	    task_id ? task_id : "");
+	if (kl >= sizeof(key))
+		kl = sizeof(key) - 1;
+	h = hash_key(key, kl);
+	for (i = (size_t)h & mask; r->drops[i].key; i = (i + 1) & mask) {
+		if (r->drops[i].hash == h && strcmp(r->drops[i].key, key) == 0 &&
+		    strcmp(r->drops[i].key + nl + 1, key + nl + 1) == 0) {
+			r->drops[i].seen = r->refresh_no;
+			return;
+		}
+	}
+	if (r->ndrops >= DROPPED_MAX || !(r->drops[i].key = malloc(kl + 1))) {
+		r->drops_unlisted++;
+		return;
+	}
+	memcpy(r->drops[i].key, key, kl);
+	r->drops[i].key[kl] = '\0';
+	r->drops[i].hash = h;
+	r->drops[i].seen = r->refresh_no;
+	r->ndrops++;
+	if (r->drops_logged++ < DROPPED_LOG_MAX)
+		log_msg(LOG_WARN, "records: not served: \"%.*s\"%s%.*s%s: %s (the "
+		    "DNS cannot carry it)", (int)(nl > 600 ? 600 : nl), name,
+		    tl ? " (task " : "", (int)(tl > 300 ? 300 : tl),
+		    tl ? task_id : "", tl ? ")" : "", why);
+}
+
+/*
+ * After a build: forget the names no longer reported (their tasks are gone
+ * or renamed; the slots are re-inserted so probing stays correct), and
+ * summarise what was not logged one per line.
+ */
+static void
+drops_sweep(struct refresh *r)
+{
+	size_t slots = (size_t)DROPPED_MAX * 2, mask = slots - 1, gone = 0;
+	struct drop *old = r->drops;
+
+	if (!old)
+		return;
+	if (r->drops_logged > DROPPED_LOG_MAX)
+		log_msg(LOG_WARN, "records: %u more names not served (not listed)",
+		    r->drops_logged - DROPPED_LOG_MAX);
+	if (r->drops_unlisted && !r->drops_full_logged)
+		log_msg(LOG_WARN, "records: over %d names not served; %u more are "
+		    "not logged", DROPPED_MAX, r->drops_unlisted);
+	r->drops_full_logged = r->drops_unlisted > 0;
+	r->drops_logged = r->drops_unlisted = 0;
+	for (size_t i = 0; i < slots; i++)
+		gone += old[i].key && old[i].seen != r->refresh_no;
+	if (!gone)
+		return;
+	r->drops = calloc(slots, sizeof(*r->drops));
+	if (!r->drops) {
+		r->drops = old;
+		return;
+	}
+	r->ndrops = 0;
+	for (size_t i = 0; i < slots; i++) {
+		size_t k;
+		if (!old[i].key)
+			continue;
+		if (old[i].seen != r->refresh_no) {
+			free(old[i].key);
+			continue;
+		}
+		for (k = (size_t)old[i].hash & mask; r->drops[k].key; k = (k + 1) & mask)
+			;
+		r->drops[k] = old[i];
+		r->ndrops++;
+	}
+	free(old);
+	log_msg(LOG_INFO, "records: %zu names not served before are gone from "
+	    "the state", gone);
 }
 
 struct refresh *
@@ -65,7 +190,11 @@ refresh_new(const struct config *c, const struct records_params *p,
 	if (!r)
 		return NULL;
 	r->c = c;
-	r->p = p;
+	r->p = *p;
+	r->p.dropped = on_dropped;
+	r->p.dropped_ctx = r;
+	/* Without it names are not logged one by one; nothing else changes. */
+	r->drops = calloc((size_t)DROPPED_MAX * 2, sizeof(*r->drops));
 	r->rcu = rcu;
 	atomic_store(&r->stop, false);
 	pthread_mutex_init(&r->lock, NULL);
@@ -249,18 +378,19 @@ load_from_file(struct refresh *r, char *why, size_t whysize)
 	return st;
 }
 
-/* One warning line naming only what was skipped, if anything was. */
+/*
+ * What the state had that could not be used, on one line, logged when it
+ * changes (and once when it is all gone), not on every refresh.
+ */
 static void
-log_skips(const char *source, const struct state *st,
-    const struct records_stats *rs, const struct table *t)
+log_skips(struct refresh *r, const char *source, const struct state *st,
+    const struct records_stats *rs)
 {
 	const struct {
 		uint32_t n;
 		const char *what;
 	} items[] = {
 		{ rs->tasks_no_agent, "running tasks on unknown agents" },
-		{ rs->tasks_bad_name, "tasks whose name cleans to nothing" },
-		{ t->stats.skipped_names, "unaskable names" },
 		{ st->skips.tasks, "malformed tasks" },
 		{ st->skips.agents, "malformed agents" },
 		{ st->skips.frameworks, "malformed frameworks" },
@@ -270,15 +400,21 @@ log_skips(const char *source, const struct state *st,
 		{ rs->ports_capped, "tasks with over " XSTR(RECORDS_MAX_TASK_PORTS)
 		    " ports (capped)" },
 	};
-	char line[1024];
+	char line[sizeof(r->skips)];
 	size_t n = 0;
 
+	line[0] = '\0';
 	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
 		if (items[i].n && n < sizeof(line) - 100)
 			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%u %s",
 			    n ? ", " : "", items[i].n, items[i].what);
+	if (strcmp(line, r->skips) == 0)
+		return;
 	if (n)
 		log_msg(LOG_WARN, "refresh: %s: skipped %s", source, line);
+	else
+		log_msg(LOG_INFO, "refresh: %s: nothing skipped any more", source);
+	memcpy(r->skips, line, n + 1);
 }
 
 int
@@ -299,12 +435,22 @@ refresh_once(struct refresh *r)
 	if (!st) {
 		if (r->stats)
 			stats_inc(r->stats, ST_REFRESH_FAILED);
-		log_msg(LOG_WARN, "refresh: %s; keeping the records in service", why);
+		/* An outage is logged when it begins and when it ends. */
+		log_msg(r->failures ? LOG_DEBUG : LOG_WARN, "refresh: %s; keeping "
+		    "the records in service", why);
+		if (r->failures++ == 0)
+			r->failing_since = t0;
 		return -1;
+	}
+	if (r->failures) {
+		log_msg(LOG_INFO, "refresh: %s answered after %u failed refreshes "
+		    "(%.0f s)", source, r->failures, (t0 - r->failing_since) / 1e3);
+		r->failures = 0;
 	}
 	t1 = now_ms();
 	prev = rcu_current(r->rcu);
-	t = records_build(st, r->p, prev, time(NULL), &rs);
+	r->refresh_no++;
+	t = records_build(st, &r->p, prev, time(NULL), &rs);
 	if (!t) {
 		if (r->stats)
 			stats_inc(r->stats, ST_REFRESH_FAILED);
@@ -314,7 +460,10 @@ refresh_once(struct refresh *r)
 		return -1;
 	}
 	old = rcu_publish(r->rcu, t);
-	log_msg(LOG_INFO, "refresh: %s: %u frameworks, %u agents, %u tasks "
+	drops_sweep(r);
+	/* An unchanged refresh is routine: a debug line. */
+	log_msg(old && old->serial == t->serial ? LOG_DEBUG : LOG_INFO,
+	    "refresh: %s: %u frameworks, %u agents, %u tasks "
 	    "(%u running, %u served); %u names, %u A, %u AAAA, %u SRV; serial %u%s; "
 	    "fetch+parse %.0f ms, build %.0f ms", source, st->nframeworks,
 	    st->nagents, st->ntasks, rs.tasks_running, rs.tasks_served,
@@ -322,7 +471,7 @@ refresh_once(struct refresh *r)
 	    t->stats.rrs[TABLE_SRV], t->serial,
 	    old && old->serial == t->serial ? " (unchanged)" : "", t1 - t0,
 	    now_ms() - t1);
-	log_skips(source, st, &rs, t);
+	log_skips(r, source, st, &rs);
 	table_free(old);
 	state_free(st);
 	if (r->stats)
@@ -398,6 +547,9 @@ refresh_free(struct refresh *r)
 		return;
 	refresh_stop(r);
 	table_free(rcu_publish(r->rcu, NULL));
+	for (size_t i = 0; r->drops && i < (size_t)DROPPED_MAX * 2; i++)
+		free(r->drops[i].key);
+	free(r->drops);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	free(r);

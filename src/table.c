@@ -233,6 +233,12 @@ table_skip_name(struct table_builder *b)
 	b->skipped++;
 }
 
+uint32_t
+table_skipped(const struct table_builder *b)
+{
+	return b->skipped;
+}
+
 int
 table_add_addr_wire(struct table_builder *b, const uint8_t *name, size_t len,
     const struct addr_ip *ip)

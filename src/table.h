@@ -155,6 +155,9 @@ int table_add_srv_wire(struct table_builder *b, const uint8_t *name,
 /** Count a name the caller refused as unaskable (in stats.skipped_names). */
 void table_skip_name(struct table_builder *b);
 
+/** Names refused so far (what stats.skipped_names will be). */
+uint32_t table_skipped(const struct table_builder *b);
+
 /** Abandon a builder; NULL is a no-op. */
 void table_builder_free(struct table_builder *b);
 

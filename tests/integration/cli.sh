@@ -70,8 +70,8 @@ fi
 is "$(grep -v '^;' "$T/dump.zone" | sed -E 's/(SOA\t[^ ]+ [^ ]+ )[0-9]+/\11/')" \
 	"$(grep -v '^;' "$top_srcdir/zones/sample.zone")" "the dump equals zones/sample.zone"
 
-# Signals: SIGHUP refreshes now, SIGTERM stops cleanly.
-"$TASKDNS" -config="$T/sample.json" >"$T/run.log" 2>&1 &
+# Signals: SIGHUP refreshes now (an unchanged refresh is a debug line), SIGTERM stops cleanly.
+"$TASKDNS" -config="$T/sample.json" -v=1 >"$T/run.log" 2>&1 &
 pid=$!
 PIDS+=($pid)
 wait_for 5 sh -c "dig @127.0.0.1 -p $PORT +short nimbus.storm.mesos | grep -q 10.0.1.1"

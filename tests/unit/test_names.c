@@ -12,8 +12,7 @@
 /*
  * names_label() in both specs. Most rows are Mesos-DNS's own expectations
  * (records/labels/labels_test.go: TestRFC952, TestRFC1123 and the cases
- * they share); taskdns differs only where Mesos-DNS would end a label with
- * '-' (marked "taskdns:"), which no host name may (RFC 952, RFC 1123 2.1).
+ * they share), the rest worked out by hand from its labels.go.
  * NULL: the row does not apply to that spec.
  */
 static const struct {
@@ -90,13 +89,22 @@ static const struct {
 	{ "abcdefghijklmnopqrst-----ab-cd", "abcdefghijklmnopqrst-----ab-cd",
 	  "abcdefghijklmnopqrstab-c" },
 	/*
-	 * taskdns: Mesos-DNS gives "abcdefghijklmnopqrstuvx-" (RFC 952) and
-	 * "...uvwxyx-" (RFC 1123): the refilled tail ends with a hyphen.
+	 * The refilled tail may end with a hyphen: a legal DNS label (RFC 2181
+	 * 11) that Mesos-DNS serves. Without a cut, trailing hyphens go.
 	 */
 	{ "abcdefghijklmnopqrstuv---x-", "abcdefghijklmnopqrstuv---x",
-	  "abcdefghijklmnopqrstuvx" },
+	  "abcdefghijklmnopqrstuvx-" },
 	{ "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxy---x-",
-	  "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyx",
+	  "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyx-",
+	  "abcdefghijklmnopqrstuvwx" },
+	{ "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0-a-b",
+	  "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0",
+	  "abcdefghijklmnopqrstuvwx" },
+	{ "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz--a-b",
+	  "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyza",
+	  "abcdefghijklmnopqrstuvwx" },
+	{ "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxy---a-b",
+	  "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxya-",
 	  "abcdefghijklmnopqrstuvwx" },
 };
 
@@ -295,18 +303,28 @@ test_agent_tail(void)
 		{ "8d9f7b3e-5a1c-4e3b-9f6a-0c1d2e3f4a5b-S12", "s12" },
 		{ "S7", "s7" },
 		{ "abc-", "" },
-		{ "abc-S_1", "s-1" },
+		/* Mesos-DNS only lower-cases the tail. */
+		{ "abc-S_1", "s_1" },
+		{ "abc-S.1", "s.1" },
 		{ "", "" },
 	};
+	char *out;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *out = label_buf();
-		size_t n = names_agent_tail(cases[i].id, out);
+		int n;
 
+		out = label_buf();
+		n = names_agent_tail(cases[i].id, out);
 		is_str(out, cases[i].tail, "names_agent_tail \"%s\"", cases[i].id);
-		is_int(n, strlen(cases[i].tail), "... length");
+		is_int(n, (int)strlen(cases[i].tail), "... length");
 		free(out);
 	}
+	out = label_buf();
+	is_int(names_agent_tail("x-S12345678901234567890123456789012345678901234567890123456789012",
+	    out), 63, "a 63-octet tail fits");
+	is_int(names_agent_tail("x-S123456789012345678901234567890123456789012345678901234567890123",
+	    out), -1, "a 64-octet tail is longer than a label");
+	free(out);
 }
 
 /* Dotted text of @n labels of @ll octets each ('a'..), no trailing dot. */
@@ -504,6 +522,58 @@ test_wire_in_zone(void)
 	}
 }
 
+/* Names are composed as Mesos-DNS forms them; only what the wire cannot carry is bad. */
+static void
+test_wire_dotted(void)
+{
+	static const struct {
+		const char *text;
+		const char *wire;	/* NULL: bad */
+	} cases[] = {
+		{ "web", "\3web" },
+		{ "-hash-s1", "\10-hash-s1" },
+		{ "web-", "\4web-" },
+		{ "_", "\1_" },
+		{ "_._tcp", "\1_\4_tcp" },
+		{ "My App", "\6my app" },
+		{ "a.b", "\1a\1b" },
+		{ "", NULL },
+		{ ".a", NULL },
+		{ "a.", NULL },
+		{ "a..b", NULL },
+		{ "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0",
+		  "\77abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0" },
+		{ "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01", NULL },
+	};
+	struct names_wire w;
+	char *s;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		names_wire_init(&w);
+		names_wire_dotted(&w, cases[i].text, strlen(cases[i].text));
+		if (!cases[i].wire) {
+			ok(w.bad, "names_wire_dotted \"%s\" is bad", cases[i].text);
+			continue;
+		}
+		ok(!w.bad && w.len == strlen(cases[i].wire) &&
+		    memcmp(w.b, cases[i].wire, w.len) == 0,
+		    "names_wire_dotted \"%s\"", cases[i].text);
+	}
+	/* 254 octets of labels and the root fit; one more does not. */
+	s = long_name(3, 63, 61);
+	names_wire_init(&w);
+	names_wire_dotted(&w, s, strlen(s));
+	ok(!w.bad && names_wire_end(&w, (const uint8_t *)"", 1) == 255,
+	    "names_wire_dotted: a 255-octet name");
+	free(s);
+	s = long_name(3, 63, 62);
+	names_wire_init(&w);
+	names_wire_dotted(&w, s, strlen(s));
+	ok(w.bad || names_wire_end(&w, (const uint8_t *)"", 1) < 0,
+	    "names_wire_dotted: a 256-octet name is bad");
+	free(s);
+}
+
 static void
 test_lower(void)
 {
@@ -527,6 +597,7 @@ main(void)
 	test_text_to_wire_limits();
 	test_wire_to_text();
 	test_wire_in_zone();
+	test_wire_dotted();
 	test_lower();
 	return done_testing();
 }
