@@ -1098,14 +1098,14 @@ index_agents(struct state *st)
 	st->agent_index_mask = size - 1;
 	for (uint32_t i = 0; i < st->nagents; i++) {
 		uint32_t h = (uint32_t)hash_str(st->agents[i].id) & st->agent_index_mask;
-		while (st->agent_index[h] != UINT32_MAX) {
-			/* A duplicate id: the first one listed wins. */
-			if (strcmp(st->agents[st->agent_index[h]].id, st->agents[i].id) == 0)
-				goto next;
+		/*
+		 * A duplicate id: the last one listed wins, as in Mesos-DNS
+		 * (its map of agent addresses is filled in order).
+		 */
+		while (st->agent_index[h] != UINT32_MAX &&
+		    strcmp(st->agents[st->agent_index[h]].id, st->agents[i].id) != 0)
 			h = (h + 1) & st->agent_index_mask;
-		}
 		st->agent_index[h] = i;
-next:		;
 	}
 	return true;
 }

@@ -218,7 +218,7 @@ test_cluster(void)
 		/* An IPv4-mapped IPv6 address is the IPv4 address. */
 		{ "4a1b2c3d-0000-4000-8000-000000000001-S3", "agent3.example", true,
 		  "10.0.0.8", 4, 5051 },
-		/* A duplicate id is kept in the list; lookups find the first. */
+		/* A duplicate id is kept in the list; lookups find the last (Mesos-DNS). */
 		{ "4a1b2c3d-0000-4000-8000-000000000001-S0", "agent0-again.example",
 		  true, "10.0.0.99", 4, 5051 },
 		{ "4a1b2c3d-0000-4000-8000-000000000001-S5", "agent5.example", false,
@@ -266,9 +266,9 @@ test_cluster(void)
 		is_int(a->port, agents[i].port, "agent %zu: port", i);
 	}
 
-	/* state_agent(): by id, the first of duplicates, NULL when unknown. */
-	ok(state_agent(st, agents[0].id) == &st->agents[0],
-	    "state_agent finds S0 (the first listed)");
+	/* state_agent(): by id, the last of duplicates, NULL when unknown. */
+	ok(state_agent(st, agents[0].id) == &st->agents[4],
+	    "state_agent finds S0 (the last listed, as Mesos-DNS)");
 	ok(state_agent(st, agents[1].id) == &st->agents[1], "state_agent finds S1");
 	ok(state_agent(st, agents[2].id) == &st->agents[2], "state_agent finds S2");
 	ok(state_agent(st, agents[3].id) == &st->agents[3], "state_agent finds S3");
@@ -276,8 +276,8 @@ test_cluster(void)
 	{
 		const struct state_agent *a = state_agent(st, agents[0].id);
 		if (a)
-			is_str(ip_text(&a->ip), "10.0.0.7",
-			    "duplicate S0 resolves to the first one's IP");
+			is_str(ip_text(&a->ip), "10.0.0.99",
+			    "duplicate S0 resolves to the last one's IP");
 	}
 	ok(state_agent(st, "4a1b2c3d-0000-4000-8000-000000000001-S9") == NULL,
 	    "state_agent: unknown id");
