@@ -1,8 +1,10 @@
 #!/bin/bash
 # check.sh -- install what is missing, build with warnings as errors, run
 # the whole test suite; then build with AddressSanitizer and
-# UndefinedBehaviorSanitizer and run it again; then the unit tests under
-# valgrind. The last line of output is "N passed, N failed".
+# UndefinedBehaviorSanitizer and run it again; then the unit tests and the
+# fuzz seed corpora under valgrind, the threaded tests under
+# ThreadSanitizer, and each libFuzzer harness for 30 s (clang). The last
+# line of output is "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -65,6 +67,17 @@ for t in _build-check/tests/unit/test_*; do
 	fi
 done
 
+echo "== fuzz seed corpora under valgrind"
+[ -x _build-check/tests/fuzz/replay_query ] && while read -r line; do
+	case $line in
+	"ok "*) passed=$((passed + 1)) ;;
+	"not ok"*) echo "valgrind: $line"; failed=$((failed + 1)) ;;
+	"#"*) echo "$line" ;;
+	esac
+done < <(cd _build-check && top_srcdir=$top top_builddir=$PWD \
+	REPLAY_WRAPPER="valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite" \
+	bash "$top/tests/fuzz/replay.sh" 2>&1)
+
 echo "== taskdns under valgrind"
 for t in records protocol nsd_compare; do
 	log="_build-check/tests/integration/$t.valgrind.log"
@@ -77,6 +90,74 @@ for t in records protocol nsd_compare; do
 		failed=$((failed + 1))
 	fi
 done
+
+# ThreadSanitizer cannot share a build with ASan: a build of its own, the
+# threaded unit test, and the integration tests with several responder
+# threads (4, over the tests' "threads") while the state is refreshed. A
+# report fails the test it came from. forward.sh keeps its own "threads"
+# and only its reports count here: its timing checks do not hold under
+# ThreadSanitizer's slowdown (the other builds check them).
+echo "== ThreadSanitizer build: threaded tests"
+t0=$(date +%s)
+tsan=_build-tsan
+rm -rf "$tsan"
+mkdir -p "$tsan/tsan"
+if (cd "$tsan" && "$top/configure" -q --enable-werror --enable-tsan &&
+	make -s -j"$(nproc)" && make -s -j"$(nproc)" tests/unit/test_rcu) >"$tsan/build.out" 2>&1; then
+	printf '#!/bin/sh\nexec "%s/src/taskdns" "$@" -threads=4\n' "$top/$tsan" >"$tsan/taskdns-threads"
+	chmod +x "$tsan/taskdns-threads"
+	for t in unit/test_rcu integration/records.sh integration/protocol.sh \
+		integration/masters.sh integration/forward.sh; do
+		name=$(basename "$t" .sh)
+		case $t in
+		*/forward.sh) cmd=(bash "$top/tests/$t") ;;
+		*.sh) cmd=(env TASKDNS="$top/$tsan/taskdns-threads" bash "$top/tests/$t") ;;
+		*) cmd=("tests/$t") ;;
+		esac
+		(cd "$tsan" && top_srcdir=$top top_builddir=$PWD \
+			TSAN_OPTIONS="log_path=$top/$tsan/tsan/$name second_deadlock_stack=1" \
+			"${cmd[@]}") >"$tsan/$name.log" 2>&1
+		rc=$?
+		[ "$name" = forward ] && rc=0
+		if [ "$rc" -eq 0 ] && ! compgen -G "$tsan/tsan/$name.*" >/dev/null; then
+			passed=$((passed + 1))
+		else
+			echo "ThreadSanitizer: tests/$t"
+			grep -E '^(not ok|Bail)' "$tsan/$name.log" | head -20
+			cat "$tsan/tsan/$name".* 2>/dev/null | head -60
+			failed=$((failed + 1))
+		fi
+	done
+else
+	echo "build failed in $tsan"; tail -20 "$tsan/build.out"
+	failed=$((failed + 1))
+fi
+echo "($(($(date +%s) - t0)) s)"
+
+# libFuzzer needs clang: every harness of tests/fuzz for a short, fixed
+# time from its seeds (make fuzz FUZZ_SECONDS=3600 by hand for real runs).
+echo "== libFuzzer build (clang): each harness for 30 s"
+t0=$(date +%s)
+fuzz=_build-fuzz
+rm -rf "$fuzz"
+mkdir -p "$fuzz"
+if (cd "$fuzz" && "$top/configure" -q --enable-werror --enable-fuzzing CC=clang &&
+	make -s -j"$(nproc)") >"$fuzz/build.out" 2>&1; then
+	(cd "$fuzz" && make -s fuzz FUZZ_SECONDS=30) >"$fuzz/fuzz.out" 2>&1
+	grep -E '^(PASS|FAIL): |^  ' "$fuzz/fuzz.out"
+	p=$(grep -c '^PASS: ' "$fuzz/fuzz.out")
+	f=$(grep -c '^FAIL: ' "$fuzz/fuzz.out")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ $((p + f)) -eq 0 ]; then
+		echo "make fuzz ran no harness:"; tail -20 "$fuzz/fuzz.out"
+		failed=$((failed + 1))
+	fi
+else
+	echo "build failed in $fuzz"; tail -20 "$fuzz/build.out"
+	failed=$((failed + 1))
+fi
+echo "($(($(date +%s) - t0)) s)"
 
 echo "skipped: $skipped"
 echo "$passed passed, $failed failed"

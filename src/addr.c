@@ -224,3 +224,70 @@ addr_local_ips(struct addr_ip *out, size_t max, bool loopback)
 	freeifaddrs(ifa);
 	return n;
 }
+
+bool
+addr_parse_cidr(const char *s, struct addr_cidr *out)
+{
+	const char *slash = strchr(s, '/');
+	size_t iplen = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long bits;
+	char *end;
+
+	if (!addr_parse_ip(s, iplen, &out->ip))
+		return false;
+	/* "::ffff:10.0.0.0/104" became IPv4: its prefix counts from bit 96. */
+	bits = out->ip.family == 4 ? 32 : 128;
+	if (slash) {
+		if (slash[1] < '0' || slash[1] > '9')
+			return false;
+		bits = strtoul(slash + 1, &end, 10);
+		if (*end != '\0')
+			return false;
+		if (out->ip.family == 4 && memchr(s, ':', iplen)) {
+			if (bits < 96 || bits > 128)
+				return false;
+			bits -= 96;
+		}
+		if (bits > (out->ip.family == 4 ? 32u : 128u))
+			return false;
+	}
+	out->bits = (uint8_t)bits;
+	/* Host bits set ("10.1.2.3/8") are cleared: the network is meant. */
+	for (unsigned i = out->bits; i < (out->ip.family == 4 ? 32u : 128u); i++)
+		out->ip.bytes[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	return true;
+}
+
+bool
+addr_cidr_match(const struct addr_cidr *nets, size_t n,
+    const struct sockaddr *sa)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	uint8_t family;
+	const uint8_t *b;
+
+	if (sa->sa_family == AF_INET) {
+		family = 4;
+		b = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	} else if (sa->sa_family == AF_INET6) {
+		b = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		family = 6;
+		if (memcmp(b, mapped, sizeof(mapped)) == 0) {
+			b += 12;
+			family = 4;
+		}
+	} else {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned full = nets[i].bits / 8, rest = nets[i].bits % 8;
+
+		if (nets[i].ip.family != family ||
+		    memcmp(nets[i].ip.bytes, b, full) != 0)
+			continue;
+		if (rest == 0 || ((nets[i].ip.bytes[full] ^ b[full]) &
+		    (uint8_t)(0xff00u >> rest)) == 0)
+			return true;
+	}
+	return false;
+}

@@ -64,4 +64,24 @@ void addr_hostport_text(const char *host, uint16_t port, char *out,
 /** Equal address and family. */
 bool addr_ip_equal(const struct addr_ip *a, const struct addr_ip *b);
 
+/** A network: an address and a prefix length. */
+struct addr_cidr {
+	struct addr_ip ip;	/**< host bits clear */
+	uint8_t bits;		/**< 0..32 for IPv4, 0..128 for IPv6 */
+};
+
+/**
+ * Parse "10.0.0.0/8", "fc00::/7" or a plain address (a /32 or /128 network)
+ * into @out; host bits are cleared, IPv4-mapped IPv6 networks become IPv4.
+ * @return true on success.
+ */
+bool addr_parse_cidr(const char *s, struct addr_cidr *out);
+
+/**
+ * True when the address of @sa (AF_INET or AF_INET6; IPv4-mapped IPv6 as
+ * IPv4) is in one of the @n networks. No allocation: the query path.
+ */
+bool addr_cidr_match(const struct addr_cidr *nets, size_t n,
+    const struct sockaddr *sa);
+
 #endif

@@ -2,6 +2,7 @@
 #include "autoconf.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@ enum key {
 	K_HTTPLISTENER, K_FILE, K_SETTRUNCATE,
 	/* taskdns */
 	K_STATEFILE, K_EDNSSIZE, K_TCPIDLE, K_TCPMAX, K_FWDMAX, K_STATEMAX,
-	K_THREADS, K_UDPBATCH,
+	K_THREADS, K_UDPBATCH, K_TCPIO, K_TCPMEM, K_FWDALLOW, K_USER, K_STALL,
 	K_COUNT
 };
 
@@ -53,6 +54,19 @@ static const char *const key_names[K_COUNT] = {
 	[K_TCPIDLE] = "tcpIdleSeconds", [K_TCPMAX] = "tcpMaxConnections",
 	[K_FWDMAX] = "forwardMaxPending", [K_STATEMAX] = "stateMaxMB",
 	[K_THREADS] = "threads", [K_UDPBATCH] = "udpBatch",
+	[K_TCPIO] = "tcpIoTimeoutMs", [K_TCPMEM] = "tcpMaxMemoryMB",
+	[K_FWDALLOW] = "forwardAllow", [K_USER] = "user",
+	[K_STALL] = "stateStallSeconds",
+};
+
+/*
+ * Who may have names outside the domain forwarded by default: loopback and
+ * the private ranges (RFC 1918, RFC 6598, RFC 4193, RFC 4291 link-local),
+ * so that a listener on 0.0.0.0 is not an open resolver.
+ */
+static const char *const forward_allow_default[] = {
+	"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12",
+	"192.168.0.0/16", "100.64.0.0/10", "fc00::/7", "fe80::/10",
 };
 
 static const char *const ip_source_names[] = {
@@ -194,9 +208,13 @@ static int
 upstream_list(struct ctx *x, enum key k, char **v, size_t n,
     struct config_upstream **out, size_t *nout)
 {
-	struct config_upstream *u = calloc(n ? n : 1, sizeof(*u));
+	struct config_upstream *u;
 
-	if (!u)
+	*out = NULL;
+	*nout = 0;
+	if (n > CONFIG_MAX_RESOLVERS)
+		return bad(x, k, "%zu resolvers; at most %d", n, CONFIG_MAX_RESOLVERS);
+	if (!(u = calloc(n ? n : 1, sizeof(*u))))
 		return bad(x, k, "out of memory");
 	*out = u;
 	*nout = 0;
@@ -334,6 +352,38 @@ ip_sources(struct ctx *x, const json_t *v)
 	return r;
 }
 
+/* A list of networks (forwardAllow); [] allows nobody. */
+static int
+cidr_list(struct ctx *x, enum key k, const json_t *v, struct addr_cidr **out,
+    size_t *nout)
+{
+	char **names = NULL;
+	size_t n = 0;
+	struct addr_cidr *a;
+
+	if (get_strv(x, k, v, &names, &n) < 0)
+		return -1;
+	a = calloc(n ? n : 1, sizeof(*a));
+	if (!a) {
+		free_strv(names, n);
+		return bad(x, k, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!addr_parse_cidr(names[i], &a[i])) {
+			int r = bad(x, k, "\"%s\" is not an address or network "
+			    "(address/prefix length)", names[i]);
+			free(a);
+			free_strv(names, n);
+			return r;
+		}
+	}
+	free_strv(names, n);
+	free(*out);
+	*out = a;
+	*nout = n;
+	return 0;
+}
+
 static int
 apply(struct ctx *x, enum key k, const json_t *v)
 {
@@ -450,6 +500,16 @@ apply(struct ctx *x, enum key k, const json_t *v)
 		return 0;
 	case K_THREADS: return get_int(x, k, v, 0, RCU_MAX_READERS, &c->threads);
 	case K_UDPBATCH: return get_int(x, k, v, 1, 256, &c->udp_batch);
+	case K_TCPIO: return get_int(x, k, v, 100, 600000, &c->tcp_io_timeout_ms);
+	case K_FWDALLOW:
+		return cidr_list(x, k, v, &c->forward_allow, &c->nforward_allow);
+	case K_USER: return get_str(x, k, v, &c->user);
+	case K_STALL: return get_int(x, k, v, 1, 86400, &c->state_stall_seconds);
+	case K_TCPMEM:
+		if (get_int(x, k, v, 1, 65536, &tmp) < 0)
+			return -1;
+		c->tcp_max_memory = (size_t)tmp << 20;
+		return 0;
 	case K_COUNT:
 		break;
 	}
@@ -500,7 +560,20 @@ defaults(struct config *c)
 	c->state_max_bytes = (size_t)1024 << 20;
 	c->edns_udp_size = 1232;	/* DNS flag day 2020: no fragmentation */
 	c->tcp_idle_seconds = 10;
+	c->tcp_io_timeout_ms = 2000;
+	c->state_stall_seconds = 10;
+	c->user = xstrdup("");
+	c->nforward_allow = sizeof(forward_allow_default) /
+	    sizeof(forward_allow_default[0]);
+	c->forward_allow = calloc(c->nforward_allow, sizeof(*c->forward_allow));
+	if (!c->forward_allow) {
+		log_msg(LOG_ERR, "config: out of memory");
+		exit(1);
+	}
+	for (size_t i = 0; i < c->nforward_allow; i++)
+		(void)addr_parse_cidr(forward_allow_default[i], &c->forward_allow[i]);
 	c->tcp_max_connections = 1024;
+	c->tcp_max_memory = (size_t)64 << 20;
 	c->forward_max_pending = 4096;
 	c->threads = 0;
 	c->udp_batch = 32;
@@ -582,6 +655,8 @@ validate(struct ctx *x)
 	}
 	if (c->timeout == 0)
 		c->timeout = 5;		/* as Mesos-DNS: 0 means the default */
+	if (*c->user && !getpwnam(c->user))
+		return bad(x, K_USER, "no such user \"%s\"", c->user);
 	if (c->threads == 0) {
 		/* One responder per CPU, as Knot does. */
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -682,6 +757,11 @@ warn_unsupported(struct ctx *x)
 		log_msg(LOG_WARN, "config: %s: key \"%s\": %s", x->c->file,
 		    key_names[notes[i].k], notes[i].what);
 	}
+	if (strcmp(x->c->mesos_authentication, "basic") == 0 &&
+	    !x->c->mesos_https_on)
+		log_msg(LOG_WARN, "config: %s: key \"%s\": basic authentication "
+		    "over plain HTTP sends the secret in the clear; set MesosHTTPSOn",
+		    x->c->file, key_names[K_MESOSAUTH]);
 }
 
 /* Larger than any sensible config.json: a device or a mistake. */
@@ -731,43 +811,26 @@ read_file(const char *path, size_t *len)
 }
 
 static int
-load(const char *path, struct config *c, char *err)
+parse(const char *name, const char *text, size_t textlen, struct config *c,
+    char *err)
 {
 	struct ctx x;
 	json_error_t jerr;
 	json_t *root;
-	char *text;
-	size_t textlen = 0;
 	const char *key;
 	json_t *v;
-	const char *home = getenv("HOME");
 
 	memset(c, 0, sizeof(*c));
 	memset(&x, 0, sizeof(x));
 	x.c = c;
 	x.err = err;
-	/* "~/" is the home directory, as Mesos-DNS expands it. */
-	if (strncmp(path, "~/", 2) == 0 && home) {
-		size_t n = strlen(home) + strlen(path);
-		c->file = malloc(n);
-		if (c->file)
-			snprintf(c->file, n, "%s/%s", home, path + 2);
-	} else {
-		c->file = strdup(path);
-	}
+	c->file = strdup(name);
 	if (!c->file) {
-		snprintf(err, CONFIG_ERR_MAX, "%s: out of memory", path);
+		snprintf(err, CONFIG_ERR_MAX, "%s: out of memory", name);
 		return -1;
 	}
 	defaults(c);
-	text = read_file(c->file, &textlen);
-	if (!text) {
-		snprintf(err, CONFIG_ERR_MAX, "%s: cannot read: %s", c->file,
-		    strerror(errno));
-		return -1;
-	}
 	root = json_loadb(text, textlen, 0, &jerr);
-	free(text);
 	if (!root) {
 		snprintf(err, CONFIG_ERR_MAX, "%s: line %d column %d: %s",
 		    c->file, jerr.line, jerr.column, jerr.text);
@@ -808,6 +871,57 @@ load(const char *path, struct config *c, char *err)
 }
 
 int
+config_parse(const char *name, const char *text, size_t len,
+    struct config *c, char *err)
+{
+	if (parse(name, text, len, c, err) < 0) {
+		/* Values and jansson's excerpt of the text may hold control
+		 * characters (newlines): the error stays one line. */
+		for (char *p = err; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		config_clear(c);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load(const char *path, struct config *c, char *err)
+{
+	char *file, *text;
+	size_t textlen = 0;
+	const char *home = getenv("HOME");
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	/* "~/" is the home directory, as Mesos-DNS expands it. */
+	if (strncmp(path, "~/", 2) == 0 && home) {
+		size_t n = strlen(home) + strlen(path);
+		file = malloc(n);
+		if (file)
+			snprintf(file, n, "%s/%s", home, path + 2);
+	} else {
+		file = strdup(path);
+	}
+	if (!file) {
+		snprintf(err, CONFIG_ERR_MAX, "%s: out of memory", path);
+		return -1;
+	}
+	text = read_file(file, &textlen);
+	if (!text) {
+		snprintf(err, CONFIG_ERR_MAX, "%s: cannot read: %s", file,
+		    strerror(errno));
+		free(file);
+		return -1;
+	}
+	r = config_parse(file, text, textlen, c, err);
+	free(text);
+	free(file);
+	return r;
+}
+
+int
 config_load(const char *path, struct config *c, char *err)
 {
 	/*
@@ -837,6 +951,8 @@ config_clear(struct config *c)
 	free(c->soa_rname);
 	free(c->listener);
 	free(c->http_listener);
+	free(c->user);
+	free(c->forward_allow);
 	for (size_t i = 0; i < c->nresolvers; i++)
 		free(c->resolvers[i].text);
 	free(c->resolvers);
@@ -876,6 +992,7 @@ config_print(const struct config *c)
 	json_object_set_new(o, key_names[K_STATEFILE], json_string(c->state_file));
 	json_object_set_new(o, key_names[K_REFRESH], json_integer(c->refresh_seconds));
 	json_object_set_new(o, key_names[K_STATE_TIMEOUT], json_integer(c->state_timeout_seconds));
+	json_object_set_new(o, key_names[K_STALL], json_integer(c->state_stall_seconds));
 	json_object_set_new(o, key_names[K_STATEMAX], json_integer((json_int_t)(c->state_max_bytes >> 20)));
 	json_object_set_new(o, key_names[K_ZKTIMEOUT], json_integer(c->zk_detection_timeout));
 	json_object_set_new(o, key_names[K_MESOSAUTH], json_string(c->mesos_authentication));
@@ -905,9 +1022,22 @@ config_print(const struct config *c)
 	json_object_set_new(o, key_names[K_RESOLVERS], upstreams_json(c->resolvers, c->nresolvers));
 	json_object_set_new(o, key_names[K_ZONE_RESOLVERS], z);
 	json_object_set_new(o, key_names[K_TIMEOUT], json_integer(c->timeout));
+	{
+		json_t *nets = json_array();
+		for (size_t i = 0; i < c->nforward_allow; i++) {
+			char ip[64], text[80];
+			addr_ip_to_text(&c->forward_allow[i].ip, ip, sizeof(ip));
+			snprintf(text, sizeof(text), "%s/%u", ip, c->forward_allow[i].bits);
+			json_array_append_new(nets, json_string(text));
+		}
+		json_object_set_new(o, key_names[K_FWDALLOW], nets);
+	}
+	json_object_set_new(o, key_names[K_USER], json_string(c->user));
 	json_object_set_new(o, key_names[K_EDNSSIZE], json_integer(c->edns_udp_size));
 	json_object_set_new(o, key_names[K_TCPIDLE], json_integer(c->tcp_idle_seconds));
+	json_object_set_new(o, key_names[K_TCPIO], json_integer(c->tcp_io_timeout_ms));
 	json_object_set_new(o, key_names[K_TCPMAX], json_integer(c->tcp_max_connections));
+	json_object_set_new(o, key_names[K_TCPMEM], json_integer((json_int_t)(c->tcp_max_memory >> 20)));
 	json_object_set_new(o, key_names[K_FWDMAX], json_integer(c->forward_max_pending));
 	json_object_set_new(o, key_names[K_THREADS], json_integer(c->threads));
 	json_object_set_new(o, key_names[K_UDPBATCH], json_integer(c->udp_batch));

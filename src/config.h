@@ -22,6 +22,9 @@ struct config_zone {
 	size_t nresolvers;
 };
 
+/** Most resolvers in "resolvers" or in one zone of "zoneResolvers". */
+#define CONFIG_MAX_RESOLVERS 16
+
 /** Longest error or warning line config_load() writes. */
 #define CONFIG_ERR_MAX 512
 
@@ -39,6 +42,7 @@ struct config {
 	char *state_file;		/**< taskdns: serve a saved /master/state */
 	int refresh_seconds;
 	int state_timeout_seconds;
+	int state_stall_seconds;	/**< taskdns: a state below 1 KB/s this long is abandoned */
 	bool mesos_https_on;
 	char *ca_cert_file;
 	char *mesos_authentication;	/**< "" or "basic" */
@@ -60,8 +64,10 @@ struct config {
 	char *http_listener;
 	int http_port;
 	uint16_t edns_udp_size;		/**< taskdns: largest UDP answer */
-	int tcp_idle_seconds;		/**< taskdns: idle TCP connections close */
+	int tcp_idle_seconds;		/**< taskdns: TCP connections without a query close */
+	int tcp_io_timeout_ms;		/**< taskdns: a TCP query arrives whole, an answer moves, within this */
 	int tcp_max_connections;	/**< taskdns: in all */
+	size_t tcp_max_memory;		/**< taskdns: TCP buffers of all connections, octets */
 	int threads;			/**< taskdns: responder threads (0 in the file: one per CPU) */
 	int udp_batch;			/**< taskdns: datagrams per recvmmsg/sendmmsg */
 	/* Forwarding. */
@@ -69,8 +75,12 @@ struct config {
 	size_t nresolvers;
 	struct config_zone *zones;	/**< longest zone first */
 	size_t nzones;
-	int timeout;			/**< seconds per upstream try */
+	int timeout;			/**< seconds a forwarded query may take in all */
 	int forward_max_pending;	/**< taskdns: upstream queries in flight, in all */
+	struct addr_cidr *forward_allow;	/**< taskdns: clients whose names outside the domain are forwarded */
+	size_t nforward_allow;
+	/* The process. */
+	char *user;			/**< taskdns: run as this user after binding, "" to stay */
 };
 
 /**
@@ -80,6 +90,18 @@ struct config {
  * (CONFIG_ERR_MAX octets); then nothing stays allocated and @c is zeroed.
  */
 int config_load(const char *path, struct config *c, char *err);
+
+/**
+ * What config_load() does once it has read the file: parse and validate
+ * the JSON text @text (@len octets, need not end in NUL) into @c (which
+ * this fills entirely). @name is where it came from: it starts error
+ * lines, and a relative stateFile is relative to it. Reads no file but
+ * /etc/resolv.conf (for "resolvers": []). Any thread, before serving.
+ * @return 0, or -1 with one line in @err (CONFIG_ERR_MAX octets); then
+ * nothing stays allocated and @c is zeroed.
+ */
+int config_parse(const char *name, const char *text, size_t len,
+    struct config *c, char *err);
 
 /** Free what config_load() allocated; safe on a zeroed struct. */
 void config_clear(struct config *c);

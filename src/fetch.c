@@ -10,6 +10,9 @@
 
 #include "fetch.h"
 
+/* Octets per second below which a transfer is stalled (a named limit). */
+#define FETCH_LOW_SPEED 1024L
+
 struct sink {
 	CURL *h;
 	struct fetch_result *r;
@@ -70,10 +73,21 @@ fetch_get(const char *url, const struct fetch_opts *o, fetch_sink_fn fn,
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+	/*
+	 * A master that hangs or trickles is given up within seconds, not
+	 * after the whole timeout; a large state arriving at any sensible
+	 * rate is never cut.
+	 */
+	if (o->stall_seconds > 0) {
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, FETCH_LOW_SPEED);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, o->stall_seconds);
+	}
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* A redirect never takes an https fetch (and its secret) to http. */
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+	    strncmp(url, "https:", 6) == 0 ? "https" : "http,https");
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");	/* gzip if offered */
 	curl_easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);

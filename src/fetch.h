@@ -10,6 +10,7 @@
 struct fetch_opts {
 	long timeout_ms;		/**< whole transfer (stateTimeoutSeconds) */
 	long connect_timeout_ms;	/**< TCP/TLS connect */
+	long stall_seconds;		/**< abandon below 1 KB/s for this long; 0: never */
 	const char *user, *password;	/**< HTTP basic auth, or NULL */
 	const char *ca_file;		/**< CA bundle for https, or NULL/"" */
 	size_t max_bytes;		/**< larger bodies fail (stateMaxMB) */

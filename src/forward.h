@@ -12,8 +12,6 @@ struct query_info;
 struct query_opts;
 struct stats_block;
 
-/** Largest request taskdns forwards (a named limit); larger get SERVFAIL. */
-#define FWD_MAX_QUERY 1500
 /** Largest client handle fwd_start() copies. */
 #define FWD_CLIENT_MAX 256
 
@@ -26,26 +24,44 @@ struct stats_block;
 typedef void (*fwd_reply_fn)(void *ctx, void *client, const uint8_t *msg,
     size_t len);
 
+/**
+ * What every forwarder knows of the upstreams: smoothed round-trip time
+ * and health per configured resolver. Process lifetime, shared by the
+ * forwarders of all responder threads (relaxed atomics: a heuristic).
+ */
+struct fwd_health;
+
+/** Health for the resolvers of @c (which must outlive it); NULL when out of memory. */
+struct fwd_health *fwd_health_new(const struct config *c);
+
+/** Free; NULL is a no-op. After every forwarder using it. */
+void fwd_health_free(struct fwd_health *h);
+
 struct fwd;
 
 /**
  * A forwarder on event loop @base (one per responder thread; everything it
  * does runs on that loop) with at most @max_pending queries in flight.
- * @c, @qo and @stats must outlive it.
+ * @c, @qo, @health and @stats must outlive it.
  * @return NULL when out of memory.
  */
 struct fwd *fwd_new(struct event_base *base, const struct config *c,
-    const struct query_opts *qo, struct stats_block *stats,
-    unsigned max_pending, fwd_reply_fn reply, void *ctx);
+    const struct query_opts *qo, struct fwd_health *health,
+    struct stats_block *stats, unsigned max_pending, fwd_reply_fn reply,
+    void *ctx);
 
 /**
  * Forward request @req (parsed into @qi by query_answer()) for @client.
- * Tries each resolver of the closest zoneResolvers zone, or of resolvers,
- * in order: UDP with a fresh random id and source port, TCP when the answer
- * is truncated, the next resolver after `timeout` seconds or an error.
+ * The resolvers of the closest zoneResolvers zone, or "resolvers", are
+ * tried fastest first and live ones before dead ones: UDP with a fresh
+ * random id and source port, our own EDNS (query_upstream()); the next
+ * resolver after twice the first's smoothed round trip (at least 200 ms)
+ * while the first may still answer; TCP after TC; SERVFAIL when none has
+ * answered within "timeout" seconds. A resolver that leaves several
+ * queries in a row unanswered is skipped until a probe query shows it back.
  * @client (@clientlen <= FWD_CLIENT_MAX octets) is copied; no allocation.
- * @return 0 when accepted (reply will be called), -1 when the request is
- * too large or max_pending queries are in flight.
+ * @return 0 when accepted (reply will be called), -1 when max_pending
+ * queries are in flight.
  */
 int fwd_start(struct fwd *f, const struct query_info *qi, const uint8_t *req,
     size_t reqlen, bool client_tcp, const void *client, size_t clientlen);

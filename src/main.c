@@ -1,11 +1,15 @@
 /* main.c -- command line, wiring of config, poller, listeners and signals. */
 #include "autoconf.h"
 
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -25,7 +29,8 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: taskdns [-config=FILE] [-v=N] [-threads=N] [--check-config | --dump-zone]\n"
+	    "usage: taskdns [-config=FILE] [-v=N] [-threads=N] [-user=NAME]\n"
+	    "               [--check-config | --dump-zone]\n"
 	    "       taskdns -version | --help\n"
 	    "\n"
 	    "Authoritative DNS for the tasks of an Apache Mesos cluster, a drop-in\n"
@@ -34,6 +39,7 @@ usage(FILE *out)
 	    "  -config=FILE, --config FILE  configuration (default ./config.json)\n"
 	    "  -v=N, --verbose=N            0: info (default), 1 or more: debug\n"
 	    "  -threads=N                   responder threads (overrides \"threads\")\n"
+	    "  -user=NAME                   run as NAME once the sockets are bound\n"
 	    "  --check-config               validate, print the effective configuration, exit\n"
 	    "  --dump-zone                  load the state once, print the zone, exit\n"
 	    "  -version, --version          print the version and exit\n"
@@ -90,6 +96,39 @@ fit_descriptors(struct config *c)
 	}
 }
 
+/*
+ * Give up root once the sockets are bound (as NSD and Unbound do): the
+ * user's groups, its group, then the user; no way back.
+ * @return 0, or -1 with the reason logged.
+ */
+static int
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (!*user)
+		return 0;
+	if (!(pw = getpwnam(user))) {
+		log_msg(LOG_ERR, "main: user \"%s\": no such user", user);
+		return -1;
+	}
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
+		return 0;
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		log_msg(LOG_ERR, "main: cannot become user \"%s\": %s", user,
+		    strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		log_msg(LOG_ERR, "main: user \"%s\": root could be regained", user);
+		return -1;
+	}
+	log_msg(LOG_INFO, "main: running as user %s (uid %u)", user,
+	    (unsigned)pw->pw_uid);
+	return 0;
+}
+
 struct loop {
 	struct server *srv;
 	struct refresh *refresh;
@@ -131,6 +170,7 @@ main(int argc, char **argv)
 	struct refresh *refresh;
 	struct server *srv;
 	int threads = -1;
+	const char *user = NULL;
 	struct event *sigs[5];
 	static const int signums[5] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGQUIT };
 	struct loop loop;
@@ -173,6 +213,14 @@ main(int argc, char **argv)
 				    RCU_MAX_READERS);
 				return 2;
 			}
+		} else if (strcmp(name, "user") == 0) {
+			if (!value && i + 1 < argc)
+				value = argv[++i];
+			if (!value || !*value) {
+				fprintf(stderr, "taskdns: -user needs a user name\n");
+				return 2;
+			}
+			user = value;
 		} else if (strcmp(name, "check-config") == 0) {
 			check = true;
 		} else if (strcmp(name, "dump-zone") == 0) {
@@ -190,6 +238,19 @@ main(int argc, char **argv)
 	}
 	if (threads > 0)
 		c.threads = threads;
+	if (user) {
+		if (!getpwnam(user)) {
+			fprintf(stderr, "taskdns: -user: no such user \"%s\"\n", user);
+			config_clear(&c);
+			return 2;
+		}
+		free(c.user);
+		c.user = strdup(user);
+		if (!c.user) {
+			config_clear(&c);
+			return 1;
+		}
+	}
 	if (check) {
 		int r = config_print(&c);
 		config_clear(&c);
@@ -230,6 +291,12 @@ main(int argc, char **argv)
 	srv = server_new(&c, &qo, &rcu, err);
 	if (!srv) {
 		log_msg(LOG_ERR, "main: cannot listen: %s", err);
+		refresh_free(refresh);
+		config_clear(&c);
+		return 1;
+	}
+	if (drop_privileges(c.user) < 0) {
+		server_free(srv);
 		refresh_free(refresh);
 		config_clear(&c);
 		return 1;

@@ -337,13 +337,20 @@ static void
 put_header(uint8_t *buf, const struct query_info *qi, const struct query_opts *o,
     bool aa, uint8_t rcode)
 {
-	uint16_t flags = WIRE_QR | (qi->flags & (0x7800 | WIRE_RD | WIRE_CD)) |
-	    (rcode & 0x0f);
+	uint16_t flags = WIRE_QR | (qi->flags & 0x7800) | (rcode & 0x0f);
 
+	/*
+	 * RD, CD and RA mean something in a QUERY only (RFC 1035 4.1.1, RFC
+	 * 6895 2): the NOTIMP answer to any other opcode has them clear (RFC
+	 * 8906 3.1.4, as BIND and ISC's compliance tests expect).
+	 */
+	if ((qi->flags & 0x7800) == 0) {
+		flags |= qi->flags & (WIRE_RD | WIRE_CD);
+		if (o->recurse_on)
+			flags |= WIRE_RA;
+	}
 	if (aa)
 		flags |= WIRE_AA;
-	if (o->recurse_on)
-		flags |= WIRE_RA;
 	wire_put16(buf, qi->id);
 	wire_put16(buf + 2, flags);
 	memset(buf + 4, 0, 8);
@@ -537,9 +544,18 @@ query_answer(const struct table *t, const struct query_opts *o,
 		    respmax);
 
 	if (!names_wire_in_zone(qi->lname, qi->qname_len, o->apex, o->apex_len)) {
-		if (!o->external_on)
+		/*
+		 * Only ordinary questions of class IN go upstream: no CHAOS
+		 * (version.bind and friends are ours to refuse), no zone
+		 * transfers.
+		 */
+		if (!o->external_on || qi->qclass != WIRE_CLASS_IN ||
+		    qi->qtype == WIRE_TYPE_AXFR || qi->qtype == WIRE_TYPE_IXFR)
 			return reply_error(o, qi, req, WIRE_REFUSED, QUERY_REFUSED,
 			    resp, respmax);
+		/* A relayed UDP answer is no larger than ours would be. */
+		if (qi->udp_limit > o->udp_max)
+			qi->udp_limit = o->udp_max;
 		qi->action = QUERY_FORWARD;
 		qi->outcome = QUERY_FORWARDED;
 		return 0;
@@ -624,6 +640,40 @@ query_answer(const struct table *t, const struct query_opts *o,
 		qi->truncated = true;
 	qi->outcome = node ? QUERY_NODATA : QUERY_NXDOMAIN;
 	return finish(&p, o, qi, node ? WIRE_NOERROR : WIRE_NXDOMAIN);
+}
+
+size_t
+query_upstream(const struct query_info *qi, const uint8_t *req,
+    uint16_t udp_size, uint16_t id, uint8_t *out, size_t outmax)
+{
+	size_t qlen = qi->qend - WIRE_HEADER, len;
+
+	if (!qi->qend || WIRE_HEADER + qlen + OPT_LEN > outmax)
+		return 0;
+	/* Opcode QUERY, the client's RD, AD and CD (RFC 6840 5.7, 5.9). */
+	wire_put16(out, id);
+	wire_put16(out + 2, qi->flags & (WIRE_RD | WIRE_AD | WIRE_CD));
+	wire_put16(out + 4, 1);
+	memset(out + 6, 0, 6);
+	/* The question as asked: the client's letter case (0x20) included. */
+	memcpy(out + WIRE_HEADER, req + WIRE_HEADER, qlen);
+	len = qi->qend;
+	if (qi->edns) {
+		/*
+		 * Our own OPT: our UDP size, version 0, the client's DO, and no
+		 * option of the client's (client subnet, cookies, padding).
+		 */
+		out[len] = 0;
+		wire_put16(out + len + 1, WIRE_TYPE_OPT);
+		wire_put16(out + len + 3, udp_size);
+		out[len + 5] = 0;
+		out[len + 6] = 0;
+		wire_put16(out + len + 7, qi->edns_do ? WIRE_EDNS_DO : 0);
+		wire_put16(out + len + 9, 0);
+		wire_put16(out + 10, 1);
+		len += OPT_LEN;
+	}
+	return len;
 }
 
 bool

@@ -53,7 +53,7 @@ struct query_info {
 	size_t qend;			/**< offset just past the question; 0 if none */
 	bool edns;			/**< the request carried an OPT record */
 	bool edns_do;			/**< its DO bit */
-	uint16_t udp_limit;		/**< largest UDP answer the client takes */
+	uint16_t udp_limit;		/**< largest UDP answer the client takes (forwarded: and we send) */
 	bool truncated;			/**< the response has TC set */
 	uint8_t lname[NAMES_WIRE_MAX];	/**< qname lower-cased (last: not cleared) */
 };
@@ -77,6 +77,20 @@ size_t query_answer(const struct table *t, const struct query_opts *o,
 size_t query_error(const struct query_opts *o, const struct query_info *qi,
     const uint8_t *req, uint8_t rcode, uint8_t *resp, size_t respmax);
 
+/** Longest query query_upstream() writes: header, longest question, OPT. */
+#define QUERY_UPSTREAM_MAX (12 + 255 + 4 + 11)
+
+/**
+ * Write the query to send upstream for request @req that query_answer()
+ * forwarded (@qi): message id @id, opcode QUERY with the client's RD, AD
+ * and CD, the question as asked, and, when the client used EDNS, our own
+ * OPT (UDP size @udp_size, the client's DO, no options): nothing else of
+ * the client's request travels. @return its length (at most
+ * QUERY_UPSTREAM_MAX), 0 if it does not fit @outmax.
+ */
+size_t query_upstream(const struct query_info *qi, const uint8_t *req,
+    uint16_t udp_size, uint16_t id, uint8_t *out, size_t outmax);
+
 /**
  * Check that upstream response @up answers the request of @qi: a response,
  * and (unless it is an error without a question) the same question.
@@ -86,8 +100,9 @@ bool query_matches(const struct query_info *qi, const uint8_t *up, size_t uplen,
 
 /**
  * Prepare upstream response @up for the client in place: restore the
- * client's id; over UDP, when it exceeds the client's limit, cut it to
- * header and question with TC set so the client retries over TCP.
+ * client's id; over UDP, when it exceeds qi->udp_limit (the client's size,
+ * at most our ednsUdpSize), cut it to header and question with TC set so
+ * the client retries over TCP.
  * @return the length to send.
  */
 size_t query_relay(const struct query_info *qi, uint8_t *up, size_t uplen,

@@ -214,6 +214,7 @@ fetch_options(const struct refresh *r, struct fetch_opts *o)
 	o->timeout_ms = (long)c->state_timeout_seconds * 1000L;
 	o->connect_timeout_ms = o->timeout_ms < CONNECT_TIMEOUT_MS ?
 	    o->timeout_ms : CONNECT_TIMEOUT_MS;
+	o->stall_seconds = c->state_stall_seconds;
 	if (strcmp(c->mesos_authentication, "basic") == 0) {
 		o->user = c->mesos_principal;
 		o->password = c->mesos_secret;

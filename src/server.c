@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -14,7 +15,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/listener.h>
 #include <event2/thread.h>
 
 #include "config.h"
@@ -33,8 +33,43 @@
 #define UDP_REQ_MAX 4096
 /* Forwarded queries one TCP connection may have in flight (a named limit). */
 #define TCP_MAX_PENDING 64
-/* Output queued on one TCP connection before it stops reading. */
-#define TCP_MAX_OUTPUT (256 * 1024)
+/*
+ * Output queued on one TCP connection (beyond its kernel buffer) before it
+ * stops reading queries: a client that does not keep up gets no more
+ * answers made for it until it reads.
+ */
+#define TCP_OUT_PAUSE (16 * 1024)
+/*
+ * Output one TCP connection may hold at all: past it (forwarded answers
+ * keep coming to a client that does not read) the connection is closed.
+ */
+#define TCP_OUT_MAX (512 * 1024)
+/* Timeouts never shrink below this as the pool fills (RFC 7766 6.2.3). */
+#define TCP_MIN_TIMEOUT_MS 200
+/*
+ * Kernel buffers of one TCP connection, each way. Linux would otherwise
+ * let a client that does not read grow the send buffer to megabytes
+ * (tcp_wmem), and a thousand of them push the whole host into TCP memory
+ * pressure; a DNS message is at most 64 KB.
+ */
+#define TCP_SOCKBUF (64 * 1024)
+/* Connections the accept path looks at to close expired or idle ones. */
+#define TCP_REAP_SCAN 16
+/*
+ * Queries one TCP connection gets answered per turn of the event loop:
+ * a client pipelining thousands cannot keep the others (and accept)
+ * waiting; the rest are answered in its next turn.
+ */
+#define TCP_TURN_QUERIES 16
+/* Connections closed at most to make room for one new client or answer. */
+#define TCP_EVICT_MAX 4
+/*
+ * New clients accepted per callback: enough that the kernel's accept queue
+ * (listen backlog 4096) does not overflow under a flood of connections
+ * while the loop serves the others, which would make new clients' SYNs
+ * wait a second for retransmission.
+ */
+#define TCP_ACCEPT_BURST 256
 
 struct worker;
 
@@ -49,21 +84,30 @@ struct udp_sock {
  * A TCP client. Its buffers are allocated when it connects (and grow only
  * for an unusually large query, or output the client does not read): the
  * answers themselves are written straight from the responder's buffer.
+ * Three clocks bound what a client can hold (RFC 7766 6.2.3, 6.2.4): the
+ * idle timeout runs from the last complete query (bytes alone do not
+ * reset it), a query must arrive whole within the I/O timeout of its first
+ * octet, and queued answers must move within the I/O timeout.
  */
 struct tcp_conn {
 	struct worker *w;
 	int fd;
-	struct event *rev, *wev;	/* readable (with the idle timeout), writable */
+	struct event *rev, *wev, *tmr;	/* readable, writable, deadline */
 	uint8_t *in;			/* received, not yet answered */
 	size_t inlen, incap;
 	uint8_t *out;			/* answers the socket did not take yet */
 	size_t outoff, outlen, outcap;
+	uint64_t active_ms;		/* accepted, or last complete query */
+	uint64_t msg_ms;		/* first octet of an incomplete query; 0: none */
+	uint64_t write_ms;		/* answers waiting: the socket last took some */
 	unsigned pending;		/* forwarded queries not yet answered */
 	bool closed;			/* socket gone; freed when pending reaches 0 */
 	bool eof;			/* the client half-closed */
 	bool paused;			/* reading stopped for backpressure */
 	bool busy;			/* tcp_input() is running: keep the struct */
-	struct tcp_conn *prev, *next;
+	bool served;			/* at least one query was answered */
+	bool may_forward;		/* the client is in forwardAllow */
+	struct tcp_conn *prev, *next;	/* newest first */
 };
 
 /* Input buffer of a new connection: queries are rarely larger. */
@@ -89,9 +133,8 @@ _Static_assert(sizeof(struct client) <= FWD_CLIENT_MAX, "client handle too large
 struct udp_slot {
 	uint8_t req[UDP_REQ_MAX];
 	struct client cl;
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
-		struct cmsghdr align;
+	struct {
+		_Alignas(struct cmsghdr) char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
 	} rctl, sctl;		/* control data received, sent */
 };
 
@@ -115,13 +158,16 @@ struct worker {
 	uint64_t rng;
 	struct udp_sock udp[2];
 	unsigned nudp;
-	struct evconnlistener *tcp[2];
+	struct event *tcp[2];		/* listening sockets */
+	int tcp_fd[2];
 	unsigned ntcp;
+	bool accept_paused;		/* out of descriptors: logged once */
 	struct event *accept_retry;
-	struct tcp_conn *conns;
+	struct tcp_conn *conns, *conns_tail;	/* by age, the oldest last */
 	unsigned nconns, max_conns;
+	size_t mem, mem_max;		/* TCP buffers held, and this thread's budget */
+	uint64_t idle_ms, io_ms;	/* tcpIdleSeconds, tcpIoTimeoutMs */
 	bool stopping;			/* shutting down: start nothing new */
-	struct timeval idle;
 	/* Request lifetime scratch. */
 	uint8_t req[65535];		/* a TCP request */
 	uint8_t resp[65535];		/* a TCP response */
@@ -133,6 +179,7 @@ struct worker {
 
 struct server {
 	const struct config *c;
+	struct fwd_health *health;	/* of the resolvers, for all forwarders */
 	struct worker *workers;
 	unsigned nworkers;
 };
@@ -192,9 +239,8 @@ static void
 udp_send(const struct client *cl, const uint8_t *msg, size_t len)
 {
 	struct iovec iov = { (void *)msg, len };
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
+	struct {
+		_Alignas(struct cmsghdr) char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} ctl;
 	struct msghdr mh;
 
@@ -211,13 +257,117 @@ udp_send(const struct client *cl, const uint8_t *msg, size_t len)
 
 static void tcp_close(struct tcp_conn *c);
 static bool tcp_input(struct tcp_conn *c);
+static void on_tcp_read(evutil_socket_t fd, short what, void *arg);
+static bool tcp_mem_for(struct tcp_conn *c, size_t n);
 
-/* Keep @len octets the socket did not take, to send when it is writable. */
+/* A coarse monotonic clock in ms: cheap enough for every TCP event. */
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* TCP memory @c holds: its buffers and itself. */
+static size_t
+tcp_mem(const struct tcp_conn *c)
+{
+	return sizeof(*c) + c->incap + c->outcap;
+}
+
+/* Take @n octets of the TCP memory budget. @return false when it is spent. */
+static bool
+mem_take(struct worker *w, size_t n)
+{
+	if (n > w->mem_max - w->mem)
+		return false;
+	w->mem += n;
+	return true;
+}
+
+/*
+ * A timeout as the pool fills (RFC 7766 6.2.3, as Unbound and Knot do):
+ * whole up to half the connections or memory, a quarter up to three
+ * quarters, a sixteenth beyond, never under TCP_MIN_TIMEOUT_MS.
+ */
+static uint64_t
+scaled(const struct worker *w, uint64_t ms)
+{
+	size_t conns = (size_t)w->nconns * 100 / w->max_conns;
+	size_t mem = w->mem * 100 / w->mem_max;
+	size_t fill = conns > mem ? conns : mem;
+
+	if (fill < 50)
+		return ms;
+	ms = fill < 75 ? ms / 4 : ms / 16;
+	return ms < TCP_MIN_TIMEOUT_MS ? TCP_MIN_TIMEOUT_MS : ms;
+}
+
+/* When @c must have done something, in mono_ms() time; UINT64_MAX: never. */
+static uint64_t
+tcp_deadline(const struct tcp_conn *c)
+{
+	const struct worker *w = c->w;
+	uint64_t io = scaled(w, w->io_ms), dl = UINT64_MAX;
+
+	if (c->outlen > c->outoff)
+		dl = c->write_ms + io;			/* a stalled reader */
+	else if (c->pending == 0)
+		dl = c->active_ms + scaled(w, w->idle_ms);	/* idle */
+	/* Forwards pending: the forwarder's own timeout bounds them. */
+	if (c->msg_ms && c->msg_ms + io < dl)
+		dl = c->msg_ms + io;			/* a query trickling in */
+	return dl;
+}
+
+static void
+tcp_arm(struct tcp_conn *c)
+{
+	uint64_t dl, now;
+	struct timeval tv;
+
+	if (c->closed)
+		return;
+	dl = tcp_deadline(c);
+	if (dl == UINT64_MAX) {
+		evtimer_del(c->tmr);
+		return;
+	}
+	now = mono_ms();
+	dl = dl > now ? dl - now : 0;
+	tv.tv_sec = (time_t)(dl / 1000);
+	tv.tv_usec = (suseconds_t)(dl % 1000) * 1000;
+	evtimer_add(c->tmr, &tv);
+}
+
+static void
+on_tcp_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (tcp_deadline(c) > mono_ms()) {
+		tcp_arm(c);	/* activity moved the deadline */
+		return;
+	}
+	stats_inc(c->w->stats, ST_TCP_TIMEOUTS);
+	tcp_close(c);
+}
+
+/*
+ * Keep @len octets the socket did not take, to send when it is writable.
+ * @return false when that would pass TCP_OUT_MAX or the memory budget.
+ */
 static bool
 tcp_queue(struct tcp_conn *c, const uint8_t *data, size_t len)
 {
 	if (c->outoff && c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
+	if (c->outlen == c->outoff)
+		c->write_ms = mono_ms();	/* the stall clock starts */
 	if (c->outlen + len > c->outcap) {
 		size_t cap = c->outcap ? c->outcap : 4096;
 		uint8_t *n;
@@ -229,8 +379,14 @@ tcp_queue(struct tcp_conn *c, const uint8_t *data, size_t len)
 		while (cap < c->outlen + len)
 			cap *= 2;
 		if (cap != c->outcap) {
-			if (!(n = realloc(c->out, cap)))
+			if (cap > TCP_OUT_MAX || !tcp_mem_for(c, cap - c->outcap)) {
+				stats_inc(c->w->stats, ST_TCP_OVERFLOW);
 				return false;
+			}
+			if (!(n = realloc(c->out, cap))) {
+				c->w->mem -= cap - c->outcap;
+				return false;
+			}
 			c->out = n;
 			c->outcap = cap;
 		}
@@ -280,11 +436,11 @@ static void
 tcp_resume(struct tcp_conn *c)
 {
 	if (!c->paused || c->closed || c->w->stopping ||
-	    c->pending >= TCP_MAX_PENDING || c->outlen - c->outoff > TCP_MAX_OUTPUT)
+	    c->pending >= TCP_MAX_PENDING || c->outlen - c->outoff > TCP_OUT_PAUSE)
 		return;
 	c->paused = false;
 	if (!c->eof)
-		event_add(c->rev, &c->w->idle);
+		event_add(c->rev, NULL);
 	(void)tcp_input(c);
 }
 
@@ -316,6 +472,7 @@ on_forwarded(void *ctx, void *client, const uint8_t *msg, size_t len)
 		return;
 	}
 	tcp_resume(c);
+	tcp_arm(c);
 }
 
 /*
@@ -332,6 +489,18 @@ handle(struct worker *w, const struct table *t, const uint8_t *req,
 
 	len = query_answer(t, w->qo, req, reqlen, cl->tcp, &w->rng, resp, respmax,
 	    &qi);
+	/*
+	 * Not an open resolver: names outside the domain are forwarded only
+	 * for clients in forwardAllow; the domain is answered to everyone.
+	 */
+	if (qi.action == QUERY_FORWARD && !(cl->tcp ? cl->conn->may_forward :
+	    addr_cidr_match(w->c->forward_allow, w->c->nforward_allow,
+	    (const struct sockaddr *)&cl->peer))) {
+		stats_inc(w->stats, ST_FWD_DENIED);
+		qi.outcome = QUERY_REFUSED;
+		qi.action = QUERY_REPLY;
+		len = query_error(w->qo, &qi, req, WIRE_REFUSED, resp, respmax);
+	}
 	stats_inc(w->stats, cl->tcp ? ST_QUERIES_TCP : ST_QUERIES_UDP);
 	stats_inc(w->stats, (enum stats_counter)(ST_OUTCOME + qi.outcome));
 	if (qi.truncated)
@@ -438,9 +607,11 @@ tcp_close(struct tcp_conn *c)
 		c->closed = true;
 		event_free(c->rev);
 		event_free(c->wev);
+		event_free(c->tmr);
 		close(c->fd);
 		free(c->in);
 		free(c->out);
+		w->mem -= tcp_mem(c);
 		c->in = c->out = NULL;
 		w->nconns--;
 		if (c->prev)
@@ -449,6 +620,8 @@ tcp_close(struct tcp_conn *c)
 			w->conns = c->next;
 		if (c->next)
 			c->next->prev = c->prev;
+		else
+			w->conns_tail = c->prev;
 	}
 	/*
 	 * The forwarder holds the connection until its answers are in, and
@@ -469,6 +642,7 @@ tcp_input(struct tcp_conn *c)
 {
 	struct worker *w = c->w;
 	size_t pos = 0;
+	unsigned turn = 0;
 
 	if (c->busy)
 		return true;	/* the loop below goes on by itself */
@@ -484,12 +658,19 @@ tcp_input(struct tcp_conn *c)
 		}
 		if (c->inlen - pos < 2 + msglen)
 			break;
+		if (turn++ == TCP_TURN_QUERIES) {
+			/* The rest in a later turn (on_tcp_read goes on). */
+			event_active(c->rev, EV_READ, 0);
+			break;
+		}
 		if (c->pending >= TCP_MAX_PENDING ||
-		    c->outlen - c->outoff > TCP_MAX_OUTPUT) {
+		    c->outlen - c->outoff > TCP_OUT_PAUSE) {
 			c->paused = true;
 			event_del(c->rev);
 			break;
 		}
+		c->active_ms = mono_ms();	/* a complete query: not idle */
+		c->served = true;
 		memset(&cl, 0, sizeof(cl));
 		cl.tcp = true;
 		cl.conn = c;
@@ -511,6 +692,15 @@ tcp_input(struct tcp_conn *c)
 		memmove(c->in, c->in + pos, c->inlen - pos);
 		c->inlen -= pos;
 	}
+	/*
+	 * What is left is the start of the next query, whose clock starts now;
+	 * complete queries held back (a pause, the end of a turn) wait for us,
+	 * not for the client.
+	 */
+	if (c->inlen == 0 || c->paused || turn > TCP_TURN_QUERIES)
+		c->msg_ms = 0;
+	else if (pos || !c->msg_ms)
+		c->msg_ms = mono_ms();
 	if (c->eof && c->pending == 0 && c->outlen == c->outoff) {
 		tcp_close(c);
 		return false;
@@ -523,12 +713,7 @@ on_tcp_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct tcp_conn *c = arg;
 
-	if (what & EV_TIMEOUT) {
-		/* Not idle while answers are owed to it. */
-		if (c->pending == 0 && c->outlen == c->outoff)
-			tcp_close(c);
-		return;
-	}
+	(void)what;
 	for (;;) {
 		ssize_t n;
 
@@ -536,16 +721,16 @@ on_tcp_read(evutil_socket_t fd, short what, void *arg)
 			size_t need = 2 + (size_t)wire_get16(c->in);
 			uint8_t *b;
 
-			if (need <= c->inlen) {
-				/* Full of whole queries: answer them to make room. */
-				if (!tcp_input(c))
-					return;
-				if (c->paused || c->inlen == c->incap)
-					return;
-				continue;
-			}
+			if (need <= c->inlen)
+				break;	/* full of whole queries: answer first */
 			/* One query larger than the buffer: grow to what it needs. */
+			if (!tcp_mem_for(c, need - c->incap)) {
+				stats_inc(c->w->stats, ST_TCP_OVERFLOW);
+				tcp_close(c);
+				return;
+			}
 			if (!(b = realloc(c->in, need))) {
+				c->w->mem -= need - c->incap;
 				tcp_close(c);
 				return;
 			}
@@ -570,7 +755,8 @@ on_tcp_read(evutil_socket_t fd, short what, void *arg)
 		tcp_close(c);
 		return;
 	}
-	(void)tcp_input(c);
+	if (tcp_input(c))
+		tcp_arm(c);
 }
 
 static void
@@ -588,8 +774,11 @@ on_tcp_write(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	c->outoff += (size_t)n;
-	if (c->outoff < c->outlen)
+	c->write_ms = mono_ms();
+	if (c->outoff < c->outlen) {
+		tcp_arm(c);
 		return;
+	}
 	c->outoff = c->outlen = 0;
 	event_del(c->wev);
 	if (c->eof && c->pending == 0) {
@@ -597,34 +786,136 @@ on_tcp_write(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	tcp_resume(c);
+	tcp_arm(c);
 }
 
-static void
-on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-    int salen, void *arg)
-{
-	struct worker *w = arg;
-	struct tcp_conn *c;
+/* What a new connection costs the memory budget before it sends anything. */
+#define TCP_CONN_COST (sizeof(struct tcp_conn) + TCP_IN_INITIAL)
 
-	(void)l;
-	(void)sa;
-	(void)salen;
-	if (w->nconns >= w->max_conns || !(c = calloc(1, sizeof(*c)))) {
+/*
+ * Close one of the oldest connections (never @keep) to make room: a client
+ * that does not read its answers (the one holding most), then one that
+ * has had answers and is owed nothing, then one that has sent nothing
+ * whole yet, then one whose query waits for its first turn, then one owed
+ * forwarded answers (the one holding most).
+ * Eviction goes by age, not by activity: a client pipelining without end
+ * stays "active", while a new client must live long enough to get its
+ * first turn. Only the oldest end of the list is looked at: O(1).
+ * @return false when there was nothing to close.
+ */
+static bool
+tcp_evict(struct worker *w, const struct tcp_conn *keep)
+{
+	struct tcp_conn *c = w->conns_tail, *best[5] = { NULL };
+
+	for (int k = 0; c && k < TCP_REAP_SCAN; k++, c = c->prev) {
+		int kind, waiting = 0;
+
+		if (c == keep)
+			continue;
+		if (c->outlen > c->outoff)
+			kind = 0;
+		else if (c->pending)
+			kind = 4;
+		else if (c->served)
+			kind = 1;
+		else	/* its query may be in the socket, waiting for its turn */
+			kind = ioctl(c->fd, FIONREAD, &waiting) == 0 &&
+			    waiting >= 2 ? 3 : 2;
+		if (!best[kind] || ((kind == 0 || kind == 4) &&
+		    tcp_mem(c) > tcp_mem(best[kind])))
+			best[kind] = c;
+	}
+	for (int kind = 0; kind < 5; kind++) {
+		if (best[kind]) {
+			stats_inc(w->stats, ST_TCP_EVICTED);
+			tcp_close(best[kind]);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Take @n octets of the memory budget for @c. When it is spent, a
+ * connection holding no more than its share (tcpMaxMemoryMB over
+ * tcpMaxConnections) gets them by evicting others; a larger holder is
+ * refused (and closed by the caller).
+ */
+static bool
+tcp_mem_for(struct tcp_conn *c, size_t n)
+{
+	struct worker *w = c->w;
+
+	for (int k = 0; k < TCP_EVICT_MAX; k++) {
+		if (mem_take(w, n))
+			return true;
+		if (tcp_mem(c) + n > w->mem_max / w->max_conns || !tcp_evict(w, c))
+			return false;
+	}
+	return mem_take(w, n);
+}
+
+static bool
+tcp_room(const struct worker *w)
+{
+	return w->nconns < w->max_conns && w->mem_max - w->mem >= TCP_CONN_COST;
+}
+
+/*
+ * Room for a new client: close the oldest connections whose (scaled)
+ * deadline has passed, then evict while the pool or the memory budget is
+ * full. @return true when the new connection fits.
+ */
+static bool
+tcp_make_room(struct worker *w)
+{
+	uint64_t now = mono_ms();
+	struct tcp_conn *c = w->conns_tail;
+
+	for (int k = 0; c && k < TCP_REAP_SCAN; k++) {
+		struct tcp_conn *prev = c->prev;
+		if (tcp_deadline(c) <= now) {
+			stats_inc(w->stats, ST_TCP_TIMEOUTS);
+			tcp_close(c);
+		}
+		c = prev;
+	}
+	for (int k = 0; !tcp_room(w) && k < TCP_EVICT_MAX; k++)
+		if (!tcp_evict(w, NULL))
+			break;
+	return tcp_room(w);
+}
+
+/* A new client on @fd: make room for it, then wait for its queries. */
+static void
+tcp_accept(struct worker *w, int fd, bool may_forward)
+{
+	struct tcp_conn *c;
+	int buf = TCP_SOCKBUF;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	if (!tcp_make_room(w) || !(c = calloc(1, sizeof(*c)))) {
 		stats_inc(w->stats, ST_TCP_REJECTED);
 		close(fd);
 		return;
 	}
 	c->w = w;
 	c->fd = fd;
+	c->may_forward = may_forward;
 	c->incap = TCP_IN_INITIAL;
 	c->in = malloc(c->incap);
 	c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_tcp_read, c);
 	c->wev = event_new(w->base, fd, EV_WRITE | EV_PERSIST, on_tcp_write, c);
-	if (!c->in || !c->rev || !c->wev || event_add(c->rev, &w->idle) < 0) {
+	c->tmr = evtimer_new(w->base, on_tcp_timer, c);
+	if (!c->in || !c->rev || !c->wev || !c->tmr || event_add(c->rev, NULL) < 0) {
 		if (c->rev)
 			event_free(c->rev);
 		if (c->wev)
 			event_free(c->wev);
+		if (c->tmr)
+			event_free(c->tmr);
 		free(c->in);
 		free(c);
 		close(fd);
@@ -632,11 +923,21 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	stats_inc(w->stats, ST_TCP_ACCEPTED);
+	w->mem += TCP_CONN_COST;
+	c->active_ms = mono_ms();
 	c->next = w->conns;
 	if (w->conns)
 		w->conns->prev = c;
+	else
+		w->conns_tail = c;
 	w->conns = c;
 	w->nconns++;
+	/*
+	 * Most clients send their query right after connecting, and it is
+	 * often here already: answer it now rather than in a later turn, when
+	 * a flood of new connections might have evicted this one.
+	 */
+	on_tcp_read(fd, EV_READ, c);
 }
 
 static void
@@ -647,23 +948,47 @@ on_accept_retry(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	for (unsigned i = 0; i < w->ntcp; i++)
-		evconnlistener_enable(w->tcp[i]);
+		event_add(w->tcp[i], NULL);
 }
 
+/* A listening socket is readable: accept a burst of new clients. */
 static void
-on_accept_error(struct evconnlistener *l, void *arg)
+on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct worker *w = arg;
-	struct timeval pause = { 0, 100000 };
-	int err = EVUTIL_SOCKET_ERROR();
 
-	/* Out of descriptors: stop accepting for a moment instead of spinning. */
-	log_msg(LOG_WARN, "server: accept: %s; pausing TCP for 100 ms",
-	    evutil_socket_error_to_string(err));
-	(void)l;
-	for (unsigned i = 0; i < w->ntcp; i++)
-		evconnlistener_disable(w->tcp[i]);
-	evtimer_add(w->accept_retry, &pause);
+	(void)what;
+	for (int i = 0; i < TCP_ACCEPT_BURST; i++) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		int fd = accept4(lfd, (struct sockaddr *)&peer, &plen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd >= 0) {
+			if (w->accept_paused) {
+				log_msg(LOG_INFO, "server: accepting TCP again");
+				w->accept_paused = false;
+			}
+			tcp_accept(w, fd, addr_cidr_match(w->c->forward_allow,
+			    w->c->nforward_allow, (struct sockaddr *)&peer));
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			/* Out of descriptors: pause instead of spinning. */
+			struct timeval pause = { 0, 100000 };
+			if (!w->accept_paused)
+				log_msg(LOG_WARN, "server: accept: %s; pausing TCP "
+				    "100 ms at a time until it passes", strerror(errno));
+			w->accept_paused = true;
+			for (unsigned k = 0; k < w->ntcp; k++)
+				event_del(w->tcp[k]);
+			evtimer_add(w->accept_retry, &pause);
+		}
+		return;		/* EAGAIN, or an error of that one client */
+	}
 }
 
 /*
@@ -706,7 +1031,7 @@ bind_socket(const struct config *c, const struct addr_ip *ip, int type,
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	}
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
-	    (type == SOCK_STREAM && listen(fd, 1024) < 0)) {
+	    (type == SOCK_STREAM && listen(fd, 4096) < 0)) {
 		snprintf(err, SERVER_ERR_MAX, "%s %s port %d: %s", proto, text,
 		    c->port, strerror(errno));
 		close(fd);
@@ -740,14 +1065,16 @@ worker_listen(struct worker *w, const struct addr_ip *ip, bool wildcard,
 	fd = bind_socket(w->c, ip, SOCK_STREAM, wildcard, reuse, err);
 	if (fd <= 0)
 		return fd;
-	w->tcp[w->ntcp] = evconnlistener_new(w->base, on_accept, w,
-	    LEV_OPT_CLOSE_ON_FREE, -1, fd);
-	if (!w->tcp[w->ntcp]) {
+	w->tcp_fd[w->ntcp] = fd;
+	w->tcp[w->ntcp] = event_new(w->base, fd, EV_READ | EV_PERSIST, on_accept, w);
+	if (!w->tcp[w->ntcp] ||
+	    event_add(w->tcp[w->ntcp], NULL) < 0) {
 		snprintf(err, SERVER_ERR_MAX, "tcp: cannot listen");
+		if (w->tcp[w->ntcp])
+			event_free(w->tcp[w->ntcp]);
 		close(fd);
 		return -1;
 	}
-	evconnlistener_set_error_cb(w->tcp[w->ntcp], on_accept_error);
 	w->ntcp++;
 	return 0;
 }
@@ -770,8 +1097,10 @@ worker_init(struct server *s, struct worker *w, unsigned id,
 	w->c = s->c;
 	w->qo = qo;
 	w->rcu = rcu;
-	w->idle.tv_sec = s->c->tcp_idle_seconds;
+	w->idle_ms = (uint64_t)s->c->tcp_idle_seconds * 1000;
+	w->io_ms = (uint64_t)s->c->tcp_io_timeout_ms;
 	w->max_conns = share(s->c->tcp_max_connections, s->nworkers);
+	w->mem_max = s->c->tcp_max_memory / s->nworkers;
 	if (getrandom(&w->rng, sizeof(w->rng), 0) != sizeof(w->rng))
 		w->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16) ^ id;
 	w->base = event_base_new();
@@ -788,7 +1117,7 @@ worker_init(struct server *s, struct worker *w, unsigned id,
 		snprintf(err, SERVER_ERR_MAX, "out of memory");
 		return -1;
 	}
-	w->fwd = fwd_new(w->base, s->c, qo, w->stats,
+	w->fwd = fwd_new(w->base, s->c, qo, s->health, w->stats,
 	    share(s->c->forward_max_pending, s->nworkers), on_forwarded, w);
 	w->accept_retry = evtimer_new(w->base, on_accept_retry, w);
 	if (!w->fwd || !w->accept_retry) {
@@ -816,8 +1145,10 @@ worker_clear(struct worker *w)
 		event_free(w->udp[i].ev);
 		close(w->udp[i].fd);
 	}
-	for (unsigned i = 0; i < w->ntcp; i++)
-		evconnlistener_free(w->tcp[i]);
+	for (unsigned i = 0; i < w->ntcp; i++) {
+		event_free(w->tcp[i]);
+		close(w->tcp_fd[i]);
+	}
 	if (w->accept_retry)
 		event_free(w->accept_retry);
 	if (w->base)
@@ -874,7 +1205,10 @@ server_new(const struct config *c, const struct query_opts *qo,
 		return NULL;
 	}
 	s->workers = calloc(s->nworkers, sizeof(*s->workers));
-	if (!s->workers) {
+	s->health = fwd_health_new(c);
+	if (!s->workers || !s->health) {
+		fwd_health_free(s->health);
+		free(s->workers);
 		snprintf(err, SERVER_ERR_MAX, "out of memory");
 		free(s);
 		return NULL;
@@ -955,5 +1289,6 @@ server_free(struct server *s)
 	for (unsigned i = 0; s->workers && i < s->nworkers; i++)
 		worker_clear(&s->workers[i]);
 	free(s->workers);
+	fwd_health_free(s->health);
 	free(s);
 }

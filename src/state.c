@@ -26,6 +26,11 @@
 
 /* Host parts of pids longer than this are not addresses. */
 #define PID_MAX 320
+/*
+ * JSON nesting deeper than this is refused (a real state nests about 12
+ * deep): yajl keeps a byte per level, and no tolerant reader needs more.
+ */
+#define STATE_MAX_DEPTH 256
 
 /* What an object or array of the document is to us. */
 enum ctx {
@@ -123,6 +128,7 @@ struct state_parser {
 	unsigned skip;			/* depth inside an ignored subtree */
 	bool not_object;		/* the document is not a JSON object */
 	bool failed;			/* a syntax error: nothing more is parsed */
+	bool too_deep;			/* nested deeper than STATE_MAX_DEPTH */
 	size_t line, col;		/* where the bytes fed so far end */
 
 	struct vec agents;		/* struct state_agent */
@@ -856,6 +862,10 @@ value(struct state_parser *p, enum vtype t, const unsigned char *s, size_t len)
 	struct frame *f;
 	uint8_t child;
 
+	if ((t == V_MAP || t == V_ARRAY) && p->depth + p->skip >= STATE_MAX_DEPTH) {
+		p->too_deep = true;
+		return 0;	/* ends the parse */
+	}
 	if (p->skip) {
 		if (t == V_MAP || t == V_ARRAY)
 			p->skip++;
@@ -1133,6 +1143,12 @@ state_parser_finish(struct state_parser *p, char *err)
 	struct state *st = p->st;
 	char host[PID_MAX];
 
+	if (p->too_deep) {
+		snprintf(err, STATE_ERR_MAX, "JSON nested deeper than %d levels "
+		    "(line %zu column %zu)", STATE_MAX_DEPTH, p->line, p->col);
+		state_parser_free(p);
+		return NULL;
+	}
 	if (p->failed || yajl_complete_parse(p->h) != yajl_status_ok) {
 		unsigned char *msg = yajl_get_error(p->h, 0, NULL, 0);
 		size_t n;

@@ -18,7 +18,9 @@ static unsigned nblocks;
 static const char *const names[ST_OUTCOME] = {
 	"queries_udp", "queries_tcp", "truncated", "forward_sent",
 	"forward_answered", "forward_timeouts", "forward_errors", "forward_tcp",
-	"forward_servfail", "forward_full", "tcp_accepted", "tcp_rejected",
+	"forward_servfail", "forward_full", "forward_retries", "forward_probes",
+	"forward_denied", "tcp_accepted", "tcp_rejected",
+	"tcp_evicted", "tcp_timeouts", "tcp_overflow",
 	"refresh_ok", "refresh_failed",
 };
 

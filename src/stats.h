@@ -19,8 +19,14 @@ enum stats_counter {
 	ST_FWD_TCP,		/**< upstream retries over TCP after TC */
 	ST_FWD_SERVFAIL,	/**< forwarded queries no upstream answered */
 	ST_FWD_FULL,		/**< forwards refused: forwardMaxPending reached */
+	ST_FWD_RETRIES,		/**< next resolver asked before the first answered */
+	ST_FWD_PROBES,		/**< probe queries to resolvers being skipped */
+	ST_FWD_DENIED,		/**< forwards refused: client not in forwardAllow */
 	ST_TCP_ACCEPTED,	/**< TCP connections accepted */
-	ST_TCP_REJECTED,	/**< TCP connections closed: tcpMaxConnections */
+	ST_TCP_REJECTED,	/**< TCP connections refused: no room even after eviction */
+	ST_TCP_EVICTED,		/**< idlest TCP connections closed to make room */
+	ST_TCP_TIMEOUTS,	/**< TCP connections closed: idle, slow query or stalled reader */
+	ST_TCP_OVERFLOW,	/**< TCP connections closed: output or memory cap */
 	ST_REFRESH_OK,		/**< state loads that produced a table */
 	ST_REFRESH_FAILED,	/**< state loads that failed (old table kept) */
 	ST_OUTCOME,		/**< first of QUERY_OUTCOMES counters by outcome */

@@ -16,7 +16,9 @@ did) the way a real master does:
 
 A test steers a running master through DIR/mode (one word, read on every
 request): "ok" (default), "500", "garbage" (a truncated JSON body), "hang"
-(accept and never answer), "close" (close the connection without a reply).
+(accept and never answer), "close" (close the connection without a reply),
+"trickle" (the state at 100 octets a second, as an overloaded master
+might send it).
 Every request is counted in DIR/requests.
 """
 
@@ -98,6 +100,19 @@ class Master(BaseHTTPRequestHandler):
         body = self.server.state_body()
         if mode == "garbage":
             body = body[: len(body) // 2]
+        if mode == "trickle":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for i in range(0, len(body), 50):
+                    self.wfile.write(body[i:i + 50])
+                    self.wfile.flush()
+                    time.sleep(0.5)
+            except OSError:
+                pass
+            return
         self.reply(200, body)
 
 

@@ -32,6 +32,15 @@ bad "zoneResolvers in the domain" '{"masters": ["127.0.0.1:5050"], "zoneResolver
 bad "threads" '{"masters": ["127.0.0.1:5050"], "threads": 65}' 'key "threads": must be an integer from 0 to 64'
 bad "udpBatch" '{"masters": ["127.0.0.1:5050"], "udpBatch": 0}' 'key "udpBatch": must be an integer from 1 to 256'
 bad "not JSON" '{"masters": ["127.0.0.1:5050"],' "bad.json: line [0-9]+ column [0-9]+"
+bad "forwardAllow" '{"masters": ["127.0.0.1:5050"], "forwardAllow": ["10.0.0.0/33"]}' \
+	'key "forwardAllow": "10.0.0.0/33" is not an address or network'
+bad "user" '{"masters": ["127.0.0.1:5050"], "user": "no-such-user-xq"}' 'key "user": no such user "no-such-user-xq"'
+bad "tcpIoTimeoutMs" '{"masters": ["127.0.0.1:5050"], "tcpIoTimeoutMs": 50}' \
+	'key "tcpIoTimeoutMs": must be an integer from 100 to 600000'
+bad "17 resolvers" "{\"masters\": [\"127.0.0.1:5050\"], \"resolvers\": [$(seq -s, -f '"127.0.0.%g"' 1 17)]}" \
+	'key "resolvers": 17 resolvers; at most 16'
+"$TASKDNS" -config="$T/bad.json" -user=no-such-user-xq >/dev/null 2>"$T/user.err"
+is "$?" "2" "-user with no such user exits 2"
 out=$("$TASKDNS" -config="$T/missing.json" 2>&1); rc=$?
 is "$rc" "2" "a missing config file exits 2"
 like "$out" "missing.json: cannot read: No such file" "a missing config file is named"
@@ -86,6 +95,34 @@ like "$(cat "$T/second.log")" "cannot listen: .*Address already in use" "and say
 kill -TERM "$pid"
 wait "$pid"
 is "$?" "0" "SIGTERM: exit 0"
+
+# -user: root is given up once the sockets are bound; the state is read as
+# that user (from a directory it can read).
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	ud=$(mktemp -d)
+	chmod 755 "$ud"
+	cp "$top_srcdir/contrib/sample/state.json" "$ud/state.json"
+	chmod 644 "$ud/state.json"
+	UPORT=$(free_port)
+	cat >"$T/user.json" <<JSON
+{"stateFile": "$ud/state.json", "listener": "127.0.0.1", "port": $UPORT, "resolvers": ["127.0.0.1:9"]}
+JSON
+	"$TASKDNS" -config="$T/user.json" -user=nobody >"$T/user.log" 2>&1 &
+	upid=$!
+	PIDS+=($upid)
+	wait_for 5 sh -c "dig @127.0.0.1 -p $UPORT +short nimbus.storm.mesos | grep -q 10.0.1.1"
+	ok $? "-user=nobody: serves the state it read as nobody"
+	is "$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$upid/status")" \
+		"$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody)" \
+		"... running as nobody (real, effective, saved, fs uid)"
+	like "$(cat "$T/user.log")" "running as user nobody" "... and says so"
+	stop_pid "$upid"
+	rm -rf "$ud"
+else
+	skip "-user=nobody" "not root, or no user nobody"
+	skip "... running as nobody" "not root"
+	skip "... and says so" "not root"
+fi
 
 # Responder threads: one per CPU by default, -threads=N overrides; with
 # several (SO_REUSEPORT) a second instance on the port still fails.

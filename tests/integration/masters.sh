@@ -103,6 +103,25 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 is "$(rdata nimbus.storm.mesos)" "10.0.1.1" "answers while the master hangs"
 ok $([ "$ms" -lt 2000 ]; echo $?) "20 queries during a hung fetch take $ms ms (no blocking)"
 
+# A master that hangs or trickles is abandoned after stateStallSeconds,
+# not after stateTimeoutSeconds (300 s by default).
+for mode in hang trickle; do
+	start_master "stall$mode"
+	set_state "$MASTER_DIR" "$T/state2.json"
+	echo "$mode" >"$MASTER_DIR/mode"
+	python3 - "$T/stall.json" "$MASTER_PORT" <<'PY'
+import json, sys
+json.dump({"masters": ["127.0.0.1:" + sys.argv[2]], "stateStallSeconds": 2,
+           "resolvers": ["127.0.0.1:9"], "listener": "127.0.0.1", "port": 9}, open(sys.argv[1], "w"))
+PY
+	t0=$(now_ms)
+	"$TASKDNS" -config="$T/stall.json" --dump-zone >"$T/stall.out" 2>&1
+	rc=$? ms=$(( $(now_ms) - t0 ))
+	ok $([ "$rc" -ne 0 ] && [ "$ms" -ge 1500 ] && [ "$ms" -lt 6000 ]; echo $?) \
+		"a master that answers '$mode': given up after the 2 s stall ($ms ms)"
+	like "$(cat "$T/stall.out")" "too slow|Less than 1024 bytes/sec" "... saying it was too slow"
+done
+
 # The master goes away, then comes back with a changed cluster.
 kill "$MASTER_PID_leader"; wait "$MASTER_PID_leader" 2>/dev/null
 sleep 2.5

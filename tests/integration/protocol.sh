@@ -5,20 +5,7 @@
 need dig python3
 PROBE="python3 $top_srcdir/tests/integration/dnsprobe.py"
 
-# A cluster with one app of 150 instances, each with its own container IP:
-# its A RRset (150 x 16 octets) does not fit a 1232-octet UDP answer.
-python3 - "$top_srcdir/contrib/sample/state.json" "$T/state.json" <<'PY'
-import json, sys
-st = json.load(open(sys.argv[1]))
-fw = st["frameworks"][0]
-for i in range(150):
-    fw["tasks"].append({"id": "big.%d" % i, "name": "big", "framework_id": fw["id"],
-        "slave_id": st["slaves"][i % 3]["id"], "state": "TASK_RUNNING",
-        "resources": {"ports": "[%d-%d]" % (20000 + i, 20000 + i)},
-        "statuses": [{"state": "TASK_RUNNING", "timestamp": 1.0, "container_status":
-            {"network_infos": [{"ip_addresses": [{"ip_address": "10.9.%d.%d" % (i // 200, i % 200 + 1)}]}]}}]})
-json.dump(st, open(sys.argv[2], "w"))
-PY
+big_state "$T/state.json"
 start_taskdns "{\"stateFile\": \"$T/state.json\", \"masters\": [], \"tcpIdleSeconds\": 2,
 	\"resolvers\": [\"127.0.0.1:9\"]}" || bail "taskdns did not start"
 D="dig @127.0.0.1 -p $DNS_PORT +time=2 +tries=1"

@@ -1,6 +1,7 @@
 /* test_config.c -- config.json as Mesos-DNS reads it: defaults, key matching, normalisation, errors. */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -404,6 +405,20 @@ static const struct {
 	  "must be an object {\"principal\": ..., \"secret\": ...}" },
 	{ "{" M "'mesosCredentials': {'principal': 1, 'secret': 's'}}",
 	  "mesosCredentials", "principal and secret must be strings" },
+	/* taskdns's own keys. */
+	{ "{" M "'forwardAllow': '10.0.0.0/8'}", "forwardAllow",
+	  "must be an array of strings" },
+	{ "{" M "'forwardAllow': ['10.0.0.0/8', 'ten']}", "forwardAllow",
+	  "\"ten\" is not an address or network (address/prefix length)" },
+	{ "{" M "'forwardAllow': ['fc00::/129']}", "forwardAllow",
+	  "\"fc00::/129\" is not an address or network (address/prefix length)" },
+	{ "{" M "'forwardAllow': ['10.0.0.0/']}", "forwardAllow",
+	  "\"10.0.0.0/\" is not an address or network (address/prefix length)" },
+	{ "{" M "'tcpMaxMemoryMB': 0}", "tcpMaxMemoryMB",
+	  "must be an integer from 1 to 65536" },
+	{ "{" M "'stateStallSeconds': 0}", "stateStallSeconds",
+	  "must be an integer from 1 to 86400" },
+	{ "{" M "'user': 0}", "user", "must be a string" },
 	/* Out of range. */
 	{ "{" M "'ttl': -1}", "ttl", "must be an integer from 0 to 2147483647" },
 	{ "{" M "'ttl': 2147483648}", "ttl", "must be an integer from 0 to 2147483647" },
@@ -815,6 +830,85 @@ cleanup(void)
 	rmdir(tmpdir);
 }
 
+/* forwardAllow: its default, and what a list of networks matches. */
+static void
+test_forward_allow(void)
+{
+	static const struct {
+		const char *addr;
+		bool def, custom;	/* allowed by the default, by the list */
+	} cases[] = {
+		{ "127.0.0.1", true, false }, { "127.255.0.9", true, false },
+		{ "10.1.2.3", true, true }, { "11.0.0.1", false, false },
+		{ "172.16.0.1", true, false }, { "172.31.255.255", true, false },
+		{ "172.32.0.1", false, false }, { "192.168.7.7", true, true },
+		{ "192.169.0.1", false, false }, { "100.64.0.1", true, false },
+		{ "100.128.0.1", false, false }, { "8.8.8.8", false, false },
+		{ "::1", true, false }, { "::2", false, false },
+		{ "fd12::1", true, false }, { "fe80::1", true, true },
+		{ "fe80::2", true, false }, { "2001:db8::1", false, true },
+		{ "2001:db9::1", false, false },
+		/* IPv4-mapped IPv6 sources are their IPv4 address. */
+		{ "::ffff:10.9.9.9", true, true }, { "::ffff:8.8.8.8", false, false },
+	};
+	char path[512], err[CONFIG_ERR_MAX], log[4096], *out = NULL;
+	struct config def, custom;
+	size_t outlen = 0;
+	FILE *f, *mem;
+
+	snprintf(path, sizeof(path), "%s/allow.json", tmpdir);
+	f = fopen(path, "w");
+	fputs("{\"masters\": [\"10.0.0.1:5050\"], \"forwardAllow\": [\"10.1.2.3/8\","
+	    " \"::ffff:192.168.0.0/112\", \"fe80::1\", \"2001:db8::/32\"]}", f);
+	fclose(f);
+	if (!ok(load(path, &custom, err, log, sizeof(log)) == 0, "forwardAllow parses (%s)", err))
+		return;
+	snprintf(path, sizeof(path), "%s/noallow.json", tmpdir);
+	f = fopen(path, "w");
+	fputs("{\"masters\": [\"10.0.0.1:5050\"]}", f);
+	fclose(f);
+	if (!ok(load(path, &def, err, log, sizeof(log)) == 0, "no forwardAllow parses"))
+		return;
+	is_int((int)def.nforward_allow, 8, "the default: loopback and private ranges");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct addr_ip ip;
+		struct sockaddr_storage ss;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		memset(&ss, 0, sizeof(ss));
+		if (strncmp(cases[i].addr, "::ffff:", 7) == 0) {
+			/* addr_parse_ip() folds these to IPv4: build the v6 form. */
+			s6->sin6_family = AF_INET6;
+			inet_pton(AF_INET6, cases[i].addr, &s6->sin6_addr);
+		} else {
+			addr_parse_ip(cases[i].addr, strlen(cases[i].addr), &ip);
+			addr_to_sockaddr(&ip, 53, &ss);
+		}
+		is_int(addr_cidr_match(def.forward_allow, def.nforward_allow,
+		    (struct sockaddr *)&ss), cases[i].def, "default forwardAllow: %s",
+		    cases[i].addr);
+		is_int(addr_cidr_match(custom.forward_allow, custom.nforward_allow,
+		    (struct sockaddr *)&ss), cases[i].custom, "forwardAllow list: %s",
+		    cases[i].addr);
+	}
+	/* --check-config prints the networks, host bits cleared. */
+	mem = open_memstream(&out, &outlen);
+	fflush(stdout);
+	{
+		FILE *keep = stdout;	/* config_print() writes to stdout */
+		stdout = mem;
+		config_print(&custom);
+		stdout = keep;
+	}
+	fclose(mem);
+	ok(out && strstr(out, "\"forwardAllow\": [\n    \"10.0.0.0/8\",\n    "
+	    "\"192.168.0.0/16\",\n    \"fe80::1/128\",\n    \"2001:db8::/32\"\n  ]"),
+	    "config_print: forwardAllow as networks");
+	free(out);
+	config_clear(&def);
+	config_clear(&custom);
+}
+
 int
 main(void)
 {
@@ -834,6 +928,7 @@ main(void)
 	test_fixtures();
 	test_paths();
 	test_records_params();
+	test_forward_allow();
 	cleanup();
 	return done_testing();
 }

@@ -984,22 +984,26 @@ static const struct ecase {
 	{ "EDNS version 255 with DO: BADVERS",
 	    HDR "0001 0000 0000 0001" QN "0001 0001 00 0029 1000 00 ff 8000 0000",
 	    false, QUERY_REPLY, QUERY_BADVERS, 0x8180, true, 1 },
+	/*
+	 * NOTIMP: QR and the opcode only; RD, CD and RA belong to QUERY (RFC
+	 * 1035 4.1.1, RFC 6895 2, RFC 8906 3.1.4; ISC's opcode tests).
+	 */
 	{ "opcode 1 (IQUERY): NOTIMP", "1234 0900 0001 0000 0000 0000" QN "0001 0001",
-	    false, QUERY_REPLY, QUERY_NOTIMP, 0x8984, true, -1 },
+	    false, QUERY_REPLY, QUERY_NOTIMP, 0x8804, true, -1 },
 	{ "opcode 2 (STATUS): NOTIMP", "1234 1100 0001 0000 0000 0000" QN "0001 0001",
-	    false, QUERY_REPLY, QUERY_NOTIMP, 0x9184, true, -1 },
+	    false, QUERY_REPLY, QUERY_NOTIMP, 0x9004, true, -1 },
 	{ "opcode 2 without a question: NOTIMP", "1234 1100 0000 0000 0000 0000",
-	    false, QUERY_REPLY, QUERY_NOTIMP, 0x9184, false, -1 },
+	    false, QUERY_REPLY, QUERY_NOTIMP, 0x9004, false, -1 },
 	{ "opcode 4 (NOTIFY): NOTIMP", "1234 2400 0001 0000 0000 0000 05'mesos'00 0006 0001",
-	    false, QUERY_REPLY, QUERY_NOTIMP, 0xa084, true, -1 },
+	    false, QUERY_REPLY, QUERY_NOTIMP, 0xa004, true, -1 },
 	{ "opcode 5 (UPDATE): NOTIMP", "1234 2800 0001 0000 0001 0000 05'mesos'00 0006 0001"
 	    "03'new'c00c 0001 00ff 00000000 0000",
-	    false, QUERY_REPLY, QUERY_NOTIMP, 0xa884, true, -1 },
+	    false, QUERY_REPLY, QUERY_NOTIMP, 0xa804, true, -1 },
 	{ "opcode 5 over TCP: NOTIMP", "1234 2800 0001 0000 0000 0000 05'mesos'00 0006 0001",
-	    true, QUERY_REPLY, QUERY_NOTIMP, 0xa884, true, -1 },
+	    true, QUERY_REPLY, QUERY_NOTIMP, 0xa804, true, -1 },
 	{ "opcode 2 with EDNS: NOTIMP with OPT (RFC 6891 7)",
 	    "1234 1100 0001 0000 0000 0001" QN "0001 0001" OPT0,
-	    false, QUERY_REPLY, QUERY_NOTIMP, 0x9184, true, 0 },
+	    false, QUERY_REPLY, QUERY_NOTIMP, 0x9004, true, 0 },
 	{ "out of the domain: REFUSED",
 	    HDR "0001 0000 0000 0000 07'example'03'com'00 0001 0001",
 	    false, QUERY_REPLY, QUERY_REFUSED, 0x8185, true, -1 },
@@ -1166,7 +1170,53 @@ test_forward(const struct table *t)
 	    "qi.qname points to the name as received");
 	is_int(r.qi.qend, WIRE_HEADER + 17 + 4, "qi.qend");
 	ok(r.qi.edns && r.qi.edns_do, "qi.edns and qi.edns_do");
-	is_int(r.qi.udp_limit, 4096, "qi.udp_limit from the OPT");
+	is_int(r.qi.udp_limit, o.udp_max,
+	    "qi.udp_limit: the OPT's 4096, capped at our ednsUdpSize");
+	{
+		uint8_t q[QUERY_UPSTREAM_MAX];
+		size_t n = query_upstream(&r.qi, rq.b, 1400, 0xbeef, q, sizeof(q));
+		/* Header: id, RD only, one question, one OPT. */
+		ok(n == r.qi.qend + 11 && wire_get16(q) == 0xbeef &&
+		    wire_get16(q + 2) == 0x0100 && wire_get16(q + 4) == 1 &&
+		    wire_get16(q + 6) == 0 && wire_get16(q + 8) == 0 &&
+		    wire_get16(q + 10) == 1, "query_upstream: header");
+		ok(memcmp(q + WIRE_HEADER, rq.b + WIRE_HEADER,
+		    r.qi.qend - WIRE_HEADER) == 0,
+		    "query_upstream: the question as asked (its letter case)");
+		ok(q[r.qi.qend] == 0 && wire_get16(q + r.qi.qend + 1) == 41 &&
+		    wire_get16(q + r.qi.qend + 3) == 1400 &&
+		    wire_get32(q + r.qi.qend + 5) == 0x8000 &&
+		    wire_get16(q + r.qi.qend + 9) == 0,
+		    "query_upstream: our OPT: our size, the client's DO, no options");
+		is_int(query_upstream(&r.qi, rq.b, 1400, 1, q, r.qi.qend + 10), 0,
+		    "query_upstream: 0 when it does not fit");
+	}
+	resp_free(&r);
+
+	/* A client's EDNS options (client subnet here) do not travel. */
+	req_hex(&rq, HDR "0001 0000 0000 0001 07'example'03'com'00 0001 0001"
+	    "00 0029 1000 00 00 0000 000b 0008 0007 0001 18 00 0a0000");
+	run(t, &o, &rq, false, &r);
+	{
+		uint8_t q[QUERY_UPSTREAM_MAX];
+		size_t n = query_upstream(&r.qi, rq.b, 1232, 7, q, sizeof(q));
+		ok(r.qi.action == QUERY_FORWARD && n == r.qi.qend + 11 &&
+		    wire_get16(q + r.qi.qend + 9) == 0 &&
+		    wire_get32(q + r.qi.qend + 5) == 0,
+		    "query_upstream: the client's ECS option and size are dropped");
+	}
+	resp_free(&r);
+
+	req_hex(&rq, "1234 0730 0001 0000 0000 0000 07'example'03'com'00 0001 0001");
+	run(t, &o, &rq, false, &r);
+	{
+		uint8_t q[QUERY_UPSTREAM_MAX];
+		size_t n = query_upstream(&r.qi, rq.b, 1232, 7, q, sizeof(q));
+		ok(r.qi.action == QUERY_FORWARD && n == r.qi.qend &&
+		    wire_get16(q + 2) == 0x0130 && wire_get16(q + 10) == 0,
+		    "query_upstream: no EDNS from the client, none upstream; "
+		    "RD, AD, CD kept, AA and TC not");
+	}
 	resp_free(&r);
 
 	req_ldns(&rq, "www.example.com", 1, 1, LDNS_RD, 200, false);
@@ -1189,8 +1239,17 @@ test_forward(const struct table *t)
 
 	req_hex(&rq, HDR "0001 0000 0000 0000 07'example'03'com'00 0001 0003");
 	run(t, &o, &rq, false, &r);
-	ok(r.qi.action == QUERY_FORWARD && r.qi.qclass == 3,
-	    "class CH outside the domain is forwarded");
+	ok(r.qi.action == QUERY_REPLY && r.qi.outcome == QUERY_REFUSED &&
+	    (wire_get16(r.buf + 2) & 0xf) == WIRE_REFUSED,
+	    "class CH outside the domain: REFUSED, not forwarded");
+	resp_free(&r);
+	req_hex(&rq, HDR "0001 0000 0000 0000 07'example'03'com'00 0001 00ff");
+	run(t, &o, &rq, false, &r);
+	ok(r.qi.outcome == QUERY_REFUSED, "class ANY outside the domain: REFUSED");
+	resp_free(&r);
+	req_hex(&rq, HDR "0001 0000 0000 0000 07'example'03'com'00 00fc 0001");
+	run(t, &o, &rq, true, &r);
+	ok(r.qi.outcome == QUERY_REFUSED, "AXFR outside the domain: REFUSED");
 	resp_free(&r);
 }
 

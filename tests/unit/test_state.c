@@ -722,9 +722,42 @@ test_sample(void)
 	state_free(st);
 }
 
+/* Nesting is bounded (STATE_MAX_DEPTH, 256): deeper is refused, not parsed. */
+static void
+test_depth(void)
+{
+	char err[STATE_ERR_MAX];
+	size_t n;
+	char *doc = malloc(4096);
+	struct state *st;
+
+	if (!doc)
+		abort();
+	for (int depth = 250; depth <= 260; depth += 10) {
+		/* The root object and its "x" member: depth levels in all. */
+		n = (size_t)snprintf(doc, 4096, "{\"leader\": \"master@10.0.0.1:5050\", \"x\": ");
+		for (int i = 0; i < depth - 1; i++)
+			doc[n++] = '[';
+		for (int i = 0; i < depth - 1; i++)
+			doc[n++] = ']';
+		doc[n++] = '}';
+		st = state_parse(doc, n, err);
+		if (depth == 250) {
+			ok(st != NULL, "250 levels of nesting parse (%s)", st ? "" : err);
+		} else {
+			ok(st == NULL, "260 levels of nesting are refused");
+			ok(strncmp(err, "JSON nested deeper than 256 levels", 34) == 0,
+			    "... saying so (%s)", err);
+		}
+		state_free(st);
+	}
+	free(doc);
+}
+
 int
 main(void)
 {
+	test_depth();
 	test_bad_documents();
 	test_leader();
 	test_cluster();

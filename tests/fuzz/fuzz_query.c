@@ -1,0 +1,235 @@
+/* fuzz_query.c -- libFuzzer harness: any request bytes through query_answer() and query_error(). */
+#include "autoconf.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+#include "query.h"
+#include "records.h"
+#include "state.h"
+#include "table.h"
+#include "wire.h"
+
+#include "fuzz.h"
+
+#define NOW		((time_t)1700000000)
+#define TCP_MAX		65535
+#define BIG_TASKS	150	/* one A each at big.marathon.mesos: over any UDP size */
+#define HUGE_TASKS	5	/* 1024 ports each: 5120 SRV, over ORDER_MAX and TCP */
+
+/*
+ * Each input is asked of every setup: a table (or none) with its options,
+ * over UDP (a response buffer of exactly udp_max octets, so ASan sees an
+ * overrun) and over TCP.
+ */
+struct setup {
+	const char *what;
+	struct table *t;
+	struct query_opts o;
+	uint8_t *udp, *tcp;
+};
+
+static struct setup setups[4];
+static size_t nsetups;
+
+/* A state with large RRsets: 150 instances of one app, 5 tasks of 1024 ports. */
+static char *
+big_state(size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *s = malloc(cap);
+
+#define PUT(...) do { \
+	int k_ = snprintf(s + n, cap - n, __VA_ARGS__); \
+	if (k_ < 0 || (size_t)k_ >= cap - n) { \
+		cap *= 2; \
+		if (!(s = realloc(s, cap))) \
+			exit(1); \
+		k_ = snprintf(s + n, cap - n, __VA_ARGS__); \
+	} \
+	n += (size_t)k_; \
+} while (0)
+	if (!s)
+		exit(1);
+	PUT("{\"leader\": \"master@10.0.0.1:5050\", \"slaves\": ["
+	    "{\"id\": \"S1\", \"pid\": \"slave(1)@10.0.0.7:5051\", \"hostname\": \"a1\"},"
+	    "{\"id\": \"S2\", \"pid\": \"slave(1)@[fd00::7]:5051\", \"hostname\": \"a2\"}],"
+	    "\"frameworks\": [{\"id\": \"F1\", \"name\": \"marathon\","
+	    "\"pid\": \"scheduler(1)@10.0.0.5:8080\", \"tasks\": [");
+	for (int i = 0; i < BIG_TASKS; i++)
+		PUT("%s{\"id\": \"big.%d\", \"name\": \"big\", \"slave_id\": \"S%d\","
+		    "\"state\": \"TASK_RUNNING\", \"resources\": {\"ports\": \"[%d-%d]\"},"
+		    "\"statuses\": [{\"state\": \"TASK_RUNNING\", \"container_status\":"
+		    "{\"network_infos\": [{\"ip_addresses\": [{\"ip_address\": \"10.9.%d.%d\"},"
+		    "{\"ip_address\": \"fd00::9:%x\"}]}]}}]}",
+		    i ? "," : "", i, 1 + i % 2, 20000 + i, 20000 + i, i / 200,
+		    i % 200 + 1, i);
+	for (int i = 0; i < HUGE_TASKS; i++)
+		PUT(",{\"id\": \"huge.%d\", \"name\": \"huge\", \"slave_id\": \"S1\","
+		    "\"state\": \"TASK_RUNNING\", \"resources\": {\"ports\": \"[30000-31023]\"},"
+		    "\"statuses\": []}", i);
+	PUT("]}]}");
+#undef PUT
+	*len = n;
+	return s;
+}
+
+static struct table *
+build(char *json, size_t len, const char *what)
+{
+	struct records_params p;
+	struct records_stats rs;
+	char err[STATE_ERR_MAX];
+	struct state *st = state_parse(json, len, err);
+	struct table *t;
+
+	free(json);
+	if (!st) {
+		fprintf(stderr, "fuzz_query: %s: %s\n", what, err);
+		exit(1);
+	}
+	fuzz_params(&p);
+	t = records_build(st, &p, NULL, NOW, &rs);
+	state_free(st);
+	if (!t) {
+		fprintf(stderr, "fuzz_query: %s: records_build failed\n", what);
+		exit(1);
+	}
+	return t;
+}
+
+static void
+add(const char *what, struct table *t, bool external_on, bool recurse_on,
+    uint16_t udp_max)
+{
+	struct setup *s = &setups[nsetups++];
+
+	s->what = what;
+	s->t = t;
+	s->o.apex_len = (size_t)names_text_to_wire("mesos", 5, true, s->o.apex);
+	s->o.external_on = external_on;
+	s->o.recurse_on = recurse_on;
+	s->o.udp_max = udp_max;
+	if (!(s->udp = malloc(udp_max)) || !(s->tcp = malloc(TCP_MAX)))
+		exit(1);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	size_t len;
+	char *json;
+
+	(void)argc;
+	(void)argv;
+	json = fuzz_slurp("tests/fixtures/state/cluster.json", &len);
+	add("cluster.json", build(json, len, "cluster.json"), true, true, 1232);
+	json = fuzz_slurp("contrib/sample/state.json", &len);
+	add("sample", build(json, len, "contrib/sample/state.json"), false, false, 512);
+	json = big_state(&len);
+	add("big", build(json, len, "big state"), true, true, 4096);
+	add("nothing loaded", NULL, false, true, 1232);
+	return 0;
+}
+
+/* Invariants of any response @resp (@len octets) to request @req. */
+static void
+check(const struct setup *s, const uint8_t *req, size_t reqlen,
+    const struct query_info *qi, const uint8_t *resp, size_t len,
+    size_t respmax, bool tcp)
+{
+	uint16_t flags;
+
+	FUZZ_CHECK(len <= respmax);
+	if (qi->action != QUERY_REPLY) {
+		FUZZ_CHECK(len == 0);
+		/* Only what is not a request at all is dropped. */
+		if (qi->action == QUERY_DROP)
+			FUZZ_CHECK(reqlen < WIRE_HEADER || (req[2] & 0x80));
+		else
+			FUZZ_CHECK(s->o.external_on && qi->qend > 0);
+		return;
+	}
+	FUZZ_CHECK(len >= WIRE_HEADER);
+	FUZZ_CHECK(wire_get16(resp) == wire_get16(req));
+	flags = wire_get16(resp + 2);
+	FUZZ_CHECK(flags & WIRE_QR);
+	FUZZ_CHECK(((flags & 0x7800) >> 11) == ((req[2] >> 3) & 0x0f));
+	FUZZ_CHECK(!(flags & WIRE_TC) == !qi->truncated);
+	if (!tcp) {
+		FUZZ_CHECK(len <= qi->udp_limit);
+		FUZZ_CHECK(len <= s->o.udp_max);
+	}
+	FUZZ_CHECK(qi->udp_limit >= 512);
+	FUZZ_CHECK(fuzz_wellformed(resp, len));
+	/* The question goes back as asked (RFC 1035 4.1.1), or none at all. */
+	if (qi->qend) {
+		FUZZ_CHECK(qi->qend <= reqlen && qi->qend <= len);
+		FUZZ_CHECK(wire_get16(resp + 4) == 1);
+		FUZZ_CHECK(memcmp(resp + WIRE_HEADER, req + WIRE_HEADER,
+		    qi->qend - WIRE_HEADER) == 0);
+	} else {
+		FUZZ_CHECK(wire_get16(resp + 4) == 0);
+	}
+	/* An OPT in the response exactly when the request had a good one. */
+	FUZZ_CHECK(!qi->edns || wire_get16(resp + 10) >= 1);
+}
+
+static void
+ask(const struct setup *s, const uint8_t *req, size_t reqlen, bool tcp)
+{
+	struct query_info qi;
+	uint8_t *resp = tcp ? s->tcp : s->udp;
+	size_t respmax = tcp ? TCP_MAX : s->o.udp_max;
+	uint64_t rng = 1;	/* the same shuffle every run: reproducible */
+	size_t len;
+
+	len = query_answer(s->t, &s->o, req, reqlen, tcp, &rng, resp, respmax,
+	    &qi);
+	check(s, req, reqlen, &qi, resp, len, respmax, tcp);
+	if (qi.action == QUERY_DROP)
+		return;
+	if (qi.action == QUERY_FORWARD) {
+		/* What goes upstream: a small, well-formed query of ours. */
+		uint8_t up[QUERY_UPSTREAM_MAX];
+		size_t n = query_upstream(&qi, req, 1232, 0x4242, up, sizeof(up));
+
+		FUZZ_CHECK(n >= qi.qend && n <= QUERY_UPSTREAM_MAX);
+		FUZZ_CHECK(wire_get16(up) == 0x4242);
+		FUZZ_CHECK((wire_get16(up + 2) & ~(WIRE_RD | WIRE_AD | WIRE_CD)) == 0);
+		FUZZ_CHECK(wire_get16(up + 4) == 1 && wire_get16(up + 10) == qi.edns);
+		FUZZ_CHECK(memcmp(up + WIRE_HEADER, req + WIRE_HEADER,
+		    qi.qend - WIRE_HEADER) == 0);
+		FUZZ_CHECK(fuzz_wellformed(up, n));
+		FUZZ_CHECK(qi.udp_limit <= s->o.udp_max);
+	}
+	/* What the server sends when it cannot forward, or an answer fails. */
+	len = query_error(&s->o, &qi, req, WIRE_SERVFAIL, resp, respmax);
+	FUZZ_CHECK(len >= WIRE_HEADER && len <= respmax);
+	FUZZ_CHECK(!tcp ? len <= qi.udp_limit : true);
+	FUZZ_CHECK(wire_get16(resp) == wire_get16(req));
+	FUZZ_CHECK(wire_get16(resp + 2) & WIRE_QR);
+	FUZZ_CHECK((wire_get16(resp + 2) & 0x0f) == WIRE_SERVFAIL);
+	FUZZ_CHECK(fuzz_wellformed(resp, len));
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* An exact-size copy: ASan sees any read past the request. */
+	uint8_t *req = malloc(size ? size : 1);
+
+	if (!req)
+		return 0;
+	memcpy(req, data, size);
+	for (size_t i = 0; i < nsetups; i++) {
+		ask(&setups[i], req, size, false);
+		ask(&setups[i], req, size, true);
+	}
+	free(req);
+	return 0;
+}

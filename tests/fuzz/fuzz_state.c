@@ -1,0 +1,201 @@
+/* fuzz_state.c -- libFuzzer harness: a master state fed to the streaming parser in random pieces, then to records_build(). */
+#include "autoconf.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "names.h"
+#include "records.h"
+#include "state.h"
+#include "table.h"
+
+#include "fuzz.h"
+
+#define NOW	((time_t)1700000000)
+
+/*
+ * Input: one octet of options, then as many chunk-size codes as its low
+ * four bits say, then the document. The document is fed in pieces whose
+ * sizes cycle through the codes (curl hands over whatever the network
+ * gave it): code c < 0x80 is c octets (0: an empty feed, then one octet),
+ * c >= 0x80 is ((c & 0x7f) + 1) * 64 octets. No codes: one piece. Bit 4
+ * of the options asks for RFC 952 labels, bits 5-6 pick the IPSources.
+ */
+#define OPT_NCODES(o)	((size_t)((o) & 0x0f))
+#define OPT_RFC952(o)	(((o) >> 4) & 1)
+#define OPT_SOURCES(o)	(((o) >> 5) & 3)
+
+static const uint8_t src0[] = { RECORDS_SRC_NETINFO, RECORDS_SRC_HOST };
+static const uint8_t src1[] = { RECORDS_SRC_HOST };
+static const uint8_t src2[] = { RECORDS_SRC_DOCKER, RECORDS_SRC_MESOS, RECORDS_SRC_HOST };
+static const uint8_t src3[] = { RECORDS_SRC_AUTOIP, RECORDS_SRC_NETINFO, RECORDS_SRC_MESOS };
+static const struct {
+	const uint8_t *s;
+	size_t n;
+} sources[4] = { { src0, 2 }, { src1, 1 }, { src2, 3 }, { src3, 3 } };
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	log_set_level(LOG_ERR);
+	return 0;
+}
+
+/* records_build() reports every name it cannot serve here. */
+static void
+dropped(void *ctx, const char *name, const char *task_id, const char *why)
+{
+	(void)task_id;
+	FUZZ_CHECK(ctx == (void *)sources);
+	FUZZ_CHECK(name != NULL && why != NULL && *why);
+}
+
+static struct state *
+parse_chunked(const uint8_t *codes, size_t ncodes, const uint8_t *doc,
+    size_t len, char *err)
+{
+	struct state_parser *p = state_parser_new();
+	size_t off = 0, k = 0;
+
+	if (!p)
+		return NULL;
+	while (off < len) {
+		size_t n = len - off;
+		if (ncodes) {
+			uint8_t c = codes[k++ % ncodes];
+			if (c == 0) {
+				if (state_parser_feed(p, doc + off, 0) < 0)
+					break;
+				n = 1;
+			} else {
+				n = c < 0x80 ? c : ((size_t)(c & 0x7f) + 1) * 64;
+			}
+			if (n > len - off)
+				n = len - off;
+		}
+		if (state_parser_feed(p, doc + off, n) < 0)
+			break;
+		off += n;
+	}
+	return state_parser_finish(p, err);
+}
+
+/*
+ * An error without its position: when the offending token began in an
+ * earlier piece, yajl reports where it ends rather than where it starts.
+ */
+static const char *
+reason(const char *err)
+{
+	const char *p = strstr(err, " column ");
+
+	if (strncmp(err, "not JSON: line ", 15) != 0 || !p)
+		return err;
+	p += 8;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
+/* Invariants of a parsed state. */
+static void
+check_state(const struct state *st)
+{
+	uint32_t ntasks = 0;
+
+	FUZZ_CHECK(st->leader != NULL);
+	for (uint32_t i = 0; i < st->nframeworks; i++) {
+		const struct state_framework *f = &st->frameworks[i];
+		FUZZ_CHECK(f->ntasks == 0 || f->tasks != NULL);
+		ntasks += f->ntasks;
+		for (uint32_t j = 0; j < f->ntasks; j++) {
+			const struct state_task *t = &f->tasks[j];
+			FUZZ_CHECK(t->id && t->name && t->agent_id);
+			for (uint32_t r = 0; r < t->nports; r++)
+				FUZZ_CHECK(t->ports[r].lo <= t->ports[r].hi);
+		}
+	}
+	FUZZ_CHECK(ntasks == st->ntasks);
+	for (uint32_t i = 0; i < st->nagents; i++) {
+		const struct state_agent *a = state_agent(st, st->agents[i].id);
+		FUZZ_CHECK(a != NULL && strcmp(a->id, st->agents[i].id) == 0);
+	}
+}
+
+/* Invariants of a built table: every name it holds can be found. */
+static void
+check_table(const struct table *t)
+{
+	FUZZ_CHECK(t->apex_node != NULL);
+	for (uint32_t i = 0; i < t->stats.nodes; i++) {
+		const struct table_node *n = &t->nodes[i];
+		FUZZ_CHECK(n->hash == table_hash(n->name, n->name_len));
+		FUZZ_CHECK(table_lookup(t, n->name, n->name_len, n->hash) == n);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err1[STATE_ERR_MAX], err2[STATE_ERR_MAX];
+	struct records_params p;
+	struct records_stats rs;
+	struct state *st, *whole;
+	struct table *t, *t2;
+	size_t ncodes, hdr;
+	uint8_t o;
+
+	if (size < 1)
+		return 0;
+	o = data[0];
+	ncodes = OPT_NCODES(o);
+	hdr = 1 + ncodes;
+	if (size < hdr)
+		return 0;
+	err1[0] = err2[0] = '\0';
+	st = parse_chunked(data + 1, ncodes, data + hdr, size - hdr, err1);
+	whole = state_parse((const char *)data + hdr, size - hdr, err2);
+
+	/* However the document arrives, the same state or the same error. */
+	FUZZ_CHECK(!st == !whole);
+	if (!st) {
+		FUZZ_CHECK(*err1 && strcmp(reason(err1), reason(err2)) == 0);
+		return 0;
+	}
+	FUZZ_CHECK(st->nframeworks == whole->nframeworks);
+	FUZZ_CHECK(st->nagents == whole->nagents);
+	FUZZ_CHECK(st->ntasks == whole->ntasks);
+	FUZZ_CHECK(memcmp(&st->skips, &whole->skips, sizeof(st->skips)) == 0);
+	FUZZ_CHECK(strcmp(st->leader, whole->leader) == 0);
+	check_state(st);
+
+	fuzz_params(&p);
+	p.spec = OPT_RFC952(o) ? NAMES_RFC952 : NAMES_RFC1123;
+	p.ip_sources = sources[OPT_SOURCES(o)].s;
+	p.nip_sources = sources[OPT_SOURCES(o)].n;
+	p.dropped = dropped;
+	p.dropped_ctx = (void *)sources;
+	t = records_build(st, &p, NULL, NOW, &rs);
+	FUZZ_CHECK(t != NULL);
+	FUZZ_CHECK(rs.tasks_served <= rs.tasks_running);
+	FUZZ_CHECK(rs.tasks_running <= st->ntasks);
+	check_table(t);
+	/* The same records from the one-piece parse: the serial stays (it
+	 * moves only when the records change). */
+	t2 = records_build(whole, &p, t, NOW + 100, &rs);
+	FUZZ_CHECK(t2 != NULL);
+	FUZZ_CHECK(t2->content_hash == t->content_hash);
+	FUZZ_CHECK(t2->serial == t->serial);
+	FUZZ_CHECK(memcmp(&t2->stats.rrs, &t->stats.rrs, sizeof(t->stats.rrs)) == 0);
+	table_free(t2);
+	table_free(t);
+	state_free(whole);
+	state_free(st);
+	return 0;
+}
