@@ -12,7 +12,10 @@ did) the way a real master does:
   * with --redirect a follower answers 307 with a protocol-relative
     Location ("//HOST:PORT/master/state"), as masters do for /api/v1;
   * with --auth PRINCIPAL:SECRET requests without that HTTP basic
-    authorization get 401, as with --authenticate_http_readonly.
+    authorization get 401, as with --authenticate_http_readonly;
+  * with --tls CERT KEY it speaks HTTPS, as a master with SSL_ENABLED;
+  * with --redirect-url URL every request gets a 307 to URL (a master
+    that sends clients somewhere else).
 
 A test steers a running master through DIR/mode (one word, read on every
 request): "ok" (default), "500", "garbage" (a truncated JSON body), "hang"
@@ -78,6 +81,9 @@ class Master(BaseHTTPRequestHandler):
                 self.reply(401, b"", "text/plain",
                            {"WWW-Authenticate": 'Basic realm="mesos"'})
                 return
+        if opts.redirect_url:
+            self.reply(307, b"", "text/plain", {"Location": opts.redirect_url})
+            return
         mode = read_word(os.path.join(self.server.dir, "mode"), "ok")
         if mode == "hang":
             time.sleep(3600)
@@ -159,8 +165,15 @@ def main():
     p.add_argument("--redirect", action="store_true",
                    help="as a follower, answer 307 instead of a view")
     p.add_argument("--auth", help="PRINCIPAL:SECRET required")
+    p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS")
+    p.add_argument("--redirect-url", help="answer every request with 307 to this")
     opts = p.parse_args()
     srv = Server((opts.host, opts.port), Master)
+    if opts.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(opts.tls[0], opts.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.opts = opts
     srv.dir = opts.dir
     srv.lock = threading.Lock()

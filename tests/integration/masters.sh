@@ -149,6 +149,42 @@ start_taskdns "{\"masters\": [\"127.0.0.1:$MASTER_PORT\"], \"refreshSeconds\": 1
 	\"mesosCredentials\": {\"principal\": \"taskdns\", \"secret\": \"s3cret\"},
 	\"resolvers\": [\"127.0.0.1:9\"]}" || bail "taskdns did not start"
 is "$(rdata nimbus.storm.mesos)" "10.0.1.1" "basic authentication with mesosCredentials"
+like "$(cat "$TASKDNS_LOG")" 'basic authentication over plain HTTP sends the secret in the clear' \
+	"... over plain HTTP: a warning"
+
+# HTTPS (MesosHTTPSOn, CACertFile), and no redirect from https to http.
+SECURE_PORT=$MASTER_PORT
+if command -v openssl >/dev/null; then
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" \
+		>/dev/null 2>&1
+	start_master tls --tls "$T/cert.pem" "$T/key.pem"
+	sample_state "127.0.0.1:$MASTER_PORT" "$T/state-tls.json"
+	set_state "$MASTER_DIR" "$T/state-tls.json"
+	TLS_PORT=$MASTER_PORT
+	start_master plain
+	set_state "$MASTER_DIR" "$T/state-tls.json"
+	start_master tlsredirect --tls "$T/cert.pem" "$T/key.pem" \
+		--redirect-url "http://127.0.0.1:$MASTER_PORT/master/state"
+	for m in "$TLS_PORT" "$MASTER_PORT"; do
+		printf '{"masters": ["127.0.0.1:%s"], "MesosHTTPSOn": true, "CACertFile": "%s", "port": 9}' \
+			"$m" "$T/cert.pem" >"$T/https-$m.json"
+	done
+	"$TASKDNS" -config="$T/https-$TLS_PORT.json" --dump-zone >"$T/https.zone" 2>&1
+	like "$(cat "$T/https.zone")" "^nimbus\.storm\.mesos\." "MesosHTTPSOn: the state over HTTPS, the CA of CACertFile"
+	"$TASKDNS" -config="$T/https-$MASTER_PORT.json" --dump-zone >"$T/redirect.out" 2>&1
+	rc=$?
+	ok $([ "$rc" -ne 0 ]; echo $?) "a redirect from https to http is not followed"
+	like "$(cat "$T/redirect.out")" "GET https://127.0.0.1:$MASTER_PORT/master/state: .*(http|[Pp]rotocol)" \
+		"... and the failure names it"
+	is "$(cat "$T/master-plain/requests" 2>/dev/null || echo 0)" "0" "... nothing went to the http master"
+else
+	skip "MesosHTTPSOn" "no openssl"
+	skip "https to http redirect" "no openssl"
+	skip "... names it" "no openssl"
+	skip "... nothing went over http" "no openssl"
+fi
+MASTER_PORT=$SECURE_PORT
 
 # Before any state has been loaded, names in the domain are SERVFAIL (a
 # resolver must not cache an NXDOMAIN for them), the rest still forwards.
