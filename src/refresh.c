@@ -31,6 +31,10 @@
 
 /* Dropped names remembered, so each is logged once (a named limit). */
 #define DROPPED_MAX 10000
+/* Their hash table: a power of two, at most a third full. */
+#define DROPPED_SLOTS 32768
+_Static_assert((DROPPED_SLOTS & (DROPPED_SLOTS - 1)) == 0 &&
+    DROPPED_SLOTS >= 3 * DROPPED_MAX, "DROPPED_SLOTS: a power of two, room to spare");
 /* Dropped names logged one per line in one refresh; the rest are counted. */
 #define DROPPED_LOG_MAX 100
 
@@ -60,7 +64,7 @@ struct refresh {
 	unsigned failures;		/* refreshes failed in a row */
 	double failing_since;		/* monotonic ms of the first of them */
 	char skips[1024];		/* the skip line last logged, "" if none */
-	struct drop *drops;		/* open addressing, DROPPED_MAX * 2 slots */
+	struct drop *drops;		/* open addressing, DROPPED_SLOTS slots */
 	unsigned ndrops, refresh_no;
 	unsigned drops_logged, drops_unlisted;	/* in this refresh */
 	bool drops_full_logged;
@@ -98,7 +102,7 @@ on_dropped(void *ctx, const char *name, const char *task_id, const char *why)
 	struct refresh *r = ctx;
 	size_t nl = strlen(name), tl = task_id ? strlen(task_id) : 0;
 	char key[2048];
-	size_t kl, mask = (size_t)DROPPED_MAX * 2 - 1, i;
+	size_t kl, mask = DROPPED_SLOTS - 1, i;
 	uint64_t h;
 
 	if (!r->drops)
@@ -139,7 +143,7 @@ on_dropped(void *ctx, const char *name, const char *task_id, const char *why)
 static void
 drops_sweep(struct refresh *r)
 {
-	size_t slots = (size_t)DROPPED_MAX * 2, mask = slots - 1, gone = 0;
+	size_t slots = DROPPED_SLOTS, mask = slots - 1, gone = 0;
 	struct drop *old = r->drops;
 
 	if (!old)
@@ -194,7 +198,7 @@ refresh_new(const struct config *c, const struct records_params *p,
 	r->p.dropped = on_dropped;
 	r->p.dropped_ctx = r;
 	/* Without it names are not logged one by one; nothing else changes. */
-	r->drops = calloc((size_t)DROPPED_MAX * 2, sizeof(*r->drops));
+	r->drops = calloc(DROPPED_SLOTS, sizeof(*r->drops));
 	r->rcu = rcu;
 	atomic_store(&r->stop, false);
 	pthread_mutex_init(&r->lock, NULL);
@@ -548,7 +552,7 @@ refresh_free(struct refresh *r)
 		return;
 	refresh_stop(r);
 	table_free(rcu_publish(r->rcu, NULL));
-	for (size_t i = 0; r->drops && i < (size_t)DROPPED_MAX * 2; i++)
+	for (size_t i = 0; r->drops && i < DROPPED_SLOTS; i++)
 		free(r->drops[i].key);
 	free(r->drops);
 	pthread_mutex_destroy(&r->lock);

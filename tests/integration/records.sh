@@ -80,5 +80,32 @@ orders=$(for i in $(seq 1 30); do
 done | sort -u | wc -l)
 ok $([ "$orders" -gt 1 ]; echo $?) "several instances come back in varying order ($orders orders in 30 queries)"
 
+# A name the DNS cannot carry (a framework name cleaned to nothing leaves
+# an empty label) is logged once with its task id, however many refreshes
+# see it, and once more when it is gone.
+python3 - "$T/state.json" "$T/state-bad.json" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+fw = dict(st["frameworks"][0], id="fw-bad", name="___", pid="", tasks=[])
+task = dict(st["frameworks"][0]["tasks"][0], id="bad.task.1", framework_id="fw-bad")
+fw["tasks"].append(task)
+st["frameworks"].append(fw)
+json.dump(st, open(sys.argv[2], "w"))
+PY
+set_state "$MASTER_DIR" "$T/state-bad.json"
+kill -HUP "$TASKDNS_PID"; sleep 0.5; kill -HUP "$TASKDNS_PID"; sleep 0.5; kill -HUP "$TASKDNS_PID"
+wait_for 5 grep -q 'records: not served' "$TASKDNS_LOG"
+sleep 1
+n=$(grep 'records: not served: ' "$TASKDNS_LOG" | grep -c '(task bad.task.1)')
+ok $([ "$n" -ge 1 ]; echo $?) "a name the DNS cannot carry is logged with its task id"
+is "$(grep 'records: not served: ' "$TASKDNS_LOG" | sort | uniq -d | wc -l)" "0" \
+	"... each such name once, over several refreshes"
+like "$(grep 'records: not served: .*(task bad.task.1)' "$TASKDNS_LOG" | head -1)" '"[^"]*\.\.mesos" \(task bad.task.1\): an empty label' \
+	"... spelled as Mesos-DNS forms it, with the reason"
+set_state "$MASTER_DIR" "$T/state.json"
+kill -HUP "$TASKDNS_PID"
+wait_for 5 grep -q 'names not served before are gone' "$TASKDNS_LOG"
+ok $? "... and once more when its task is gone"
+
 ok $(still_running; echo $?) "taskdns is still running"
 done_testing
