@@ -41,40 +41,11 @@ gover=$(go version "$mdns" 2>/dev/null | awk '{print $2}')
 gover=${gover:-go?}
 gover=${gover%.*}	# go1.19.8 -> go1.19
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/record-mesosdns.XXXXXX")
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-
-free_port() {
-	python3 - <<'PY'
-import socket, random
-for _ in range(200):
-    p = random.randint(20000, 60000)
-    try:
-        t = socket.socket(); t.bind(("127.0.0.1", p))
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", p))
-        t.close(); u.close(); print(p); break
-    except OSError:
-        pass
-PY
-}
-
-wait_for() { # SECONDS CMD...
-	local i
-	for i in $(seq $(($1 * 10))); do
-		"${@:2}" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# free_port, wait_for, stop_pid, and T and PIDS cleaned up on exit.
+top_srcdir=$top
+# shellcheck source=../integration/lib.sh
+. "$top/tests/integration/lib.sh"
+work=$T
 
 port_open() { python3 -c "import socket; socket.create_connection(('127.1.0.1', 5050), 1)" 2>/dev/null; }
 
@@ -90,7 +61,7 @@ record_case() { # CASE STATE_DIR CONFIG_FILE
 	python3 "$top/tests/fake_master.py" --host 127.1.0.1 --port 5050 \
 		--dir "$work/$case" 2>>"$work/$case/master.log" &
 	mpid=$!
-	pids+=($mpid)
+	PIDS+=($mpid)
 	wait_for 10 port_open || { echo "record.sh: the fake master did not start" >&2; exit 1; }
 
 	dport=$(free_port)
@@ -107,7 +78,7 @@ json.dump(c, sys.stdout, indent=1)
 PY
 	"$mdns" -config="$work/$case/config.json" -v=2 >"$work/$case/mesos-dns.log" 2>&1 &
 	dpid=$!
-	pids+=($dpid)
+	PIDS+=($dpid)
 	domain=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("domain", "mesos").lower())' "$cfile")
 	# /v1/axfr and DNS are served once the first state is loaded.
 	if ! wait_for 30 sh -c "curl -sf http://127.0.0.1:$hport/v1/axfr | grep -q '\"leader.$domain.\"' &&
@@ -143,8 +114,8 @@ PY
 	echo "   $(grep -vc '^#' "$out/$case.answers") (name, type) lines," \
 		"$(grep -c 'UNASKABLE' "$out/$case.answers") unaskable," \
 		"$(grep -c -E $'\t(TIMEOUT|SERVFAIL|BADPACKET)' "$out/$case.answers") without an answer"
-	stop "$dpid"
-	stop "$mpid"
+	stop_pid "$dpid"
+	stop_pid "$mpid"
 }
 
 mkdir -p "$out"
