@@ -156,8 +156,12 @@ wait_for() {
 # start_master NAME [fake_master options...]: a fake master on a free port;
 # sets MASTER_PORT and MASTER_DIR (state from DIR/state.json).
 start_master() {
-	local name=$1
+	local name=$1 host=127.0.0.1 a
 	shift
+	for a in "$@"; do	# --host ADDR: listen there, not on 127.0.0.1
+		[ "${prev:-}" = "--host" ] && host=$a
+		local prev=$a
+	done
 	MASTER_DIR="$T/master-$name"
 	mkdir -p "$MASTER_DIR"
 	MASTER_PORT=$(free_port)
@@ -165,7 +169,7 @@ start_master() {
 		2>>"$T/master-$name.log" &
 	PIDS+=($!)
 	eval "MASTER_PID_$name=$!"
-	wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $MASTER_PORT), 1)" ||
+	wait_for 10 python3 -c "import socket; socket.create_connection(('$host', $MASTER_PORT), 1)" ||
 		bail "fake master $name did not start"
 }
 
@@ -299,4 +303,151 @@ for i in range(150):
             {"network_infos": [{"ip_addresses": [{"ip_address": "10.9.%d.%d" % (i // 200, i % 200 + 1)}]}]}}]})
 json.dump(st, open(sys.argv[2], "w"))
 PY
+}
+
+# ZooKeeper: a real server per test (Debian's zookeeper package, the same
+# Java server Mesos masters register in) and fake masters registering in
+# it (tests/zkreg, built by make check).
+ZKREG=${ZKREG:-$top_builddir/tests/zkreg}
+ZK_JAR=${ZK_JAR:-/usr/share/java/zookeeper.jar}
+
+# need_zookeeper: skip the whole test without the ZooKeeper server or zkreg.
+need_zookeeper() {
+	need java python3
+	if [ ! -r "$ZK_JAR" ]; then
+		echo "1..0 # SKIP ZooKeeper not installed (apt-get install zookeeper)"
+		exit 0
+	fi
+	if [ ! -x "$ZKREG" ]; then
+		echo "1..0 # SKIP $ZKREG not built (make check builds it)"
+		exit 0
+	fi
+}
+
+# zk_cmd PORT WORD: the server's answer to a four-letter word (srvr, mntr,
+# dump: the sessions and their ephemeral nodes, cons...).
+zk_cmd() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys
+try:
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)
+    s.settimeout(2)
+    s.sendall(sys.argv[2].encode())
+    out = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        out += d
+except OSError:
+    sys.exit(1)
+sys.stdout.write(out.decode(errors="replace"))
+PY
+}
+
+# start_zookeeper NAME: a standalone ZooKeeper on a free loopback port, in
+# the foreground of this shell (no system service, nothing in /etc or
+# /var/lib/zookeeper): config, data and transaction log in $T/zk-NAME,
+# its log in $T/zk-NAME/zookeeper.log. A tick of 200 ms lets sessions
+# last 400 ms to 60 s (a client asking 1000 ms gets 1000 ms; the server
+# expires a silent session between its timeout and one tick later). Called
+# again after stop_zookeeper NAME, it restarts on the same port and data
+# (sessions and ephemeral nodes survive: see zk_harness.sh). Sets ZK_PORT,
+# ZK_HOSTS (127.0.0.1:PORT), ZK_PORT_NAME and ZK_PID_NAME; waits (20 s at
+# most) until the server answers "srvr" as a standalone server.
+start_zookeeper() {
+	local name=$1 dir="$T/zk-$1" port pid cp i
+	if [ -f "$dir/zoo.cfg" ]; then
+		port=$(sed -n 's/^clientPort=//p' "$dir/zoo.cfg")
+	else
+		port=$(free_port)
+		mkdir -p "$dir/data" "$dir/datalog" "$dir/tmp"
+		cat >"$dir/zoo.cfg" <<CFG
+tickTime=200
+initLimit=10
+syncLimit=5
+minSessionTimeout=400
+maxSessionTimeout=60000
+dataDir=$dir/data
+dataLogDir=$dir/datalog
+clientPort=$port
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+admin.enableServer=false
+4lw.commands.whitelist=*
+preAllocSize=1024
+autopurge.purgeInterval=0
+CFG
+	fi
+	cp=$ZK_JAR	# its manifest names the other jars
+	[ -r /usr/share/java/slf4j-simple.jar ] && cp="$cp:/usr/share/java/slf4j-simple.jar"
+	echo "=== start_zookeeper $name $(date +%T.%N)" >>"$dir/zookeeper.log"
+	java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
+		-Djava.awt.headless=true -Djava.io.tmpdir="$dir/tmp" \
+		-Dzookeeper.admin.enableServer=false -Dzookeeper.jmx.log4j.disable=true \
+		-Dorg.slf4j.simpleLogger.showDateTime=true \
+		-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS \
+		-cp "$cp" org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zoo.cfg" \
+		>>"$dir/zookeeper.log" 2>&1 </dev/null &
+	pid=$!
+	PIDS+=($pid)
+	eval "ZK_PID_$name=$pid ZK_PORT_$name=$port"
+	ZK_PORT=$port
+	ZK_HOSTS="127.0.0.1:$port"
+	for i in $(seq 200); do
+		zk_cmd "$port" srvr 2>/dev/null | grep -q '^Mode: standalone' && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	diag "ZooKeeper $name did not start on 127.0.0.1:$port; its log:"
+	tail -n 30 "$dir/zookeeper.log" | sed 's/^/#   /'
+	bail "ZooKeeper $name did not start"
+}
+
+# stop_zookeeper NAME [SIGNAL]: stop it (SIGTERM, then SIGKILL after 5 s);
+# with SIGNAL 9 (or KILL), kill it at once: a crash.
+stop_zookeeper() {
+	local pid
+	eval "pid=\${ZK_PID_$1:-}"
+	[ -n "$pid" ] || return 0
+	case ${2:-TERM} in
+	9 | KILL | -9)
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null ;;
+	*)
+		stop_pid "$pid" ;;
+	esac
+	eval "ZK_PID_$1="
+	return 0
+}
+
+# start_zkreg NAME PATH IP PORT [zkreg options...]: a fake master at IP:PORT
+# registered in the ZooKeeper at ZK_HOSTS under PATH (see tests/zkreg.c);
+# waits (10 s at most) for its node. Sets ZKREG_NODE (json.info_NNNNNNNNNN)
+# and ZKREG_PID_NAME; its messages go to $T/zkreg-NAME.log. The EXIT trap
+# stops it with SIGTERM: it closes its session, its node goes at once.
+start_zkreg() {
+	local name=$1 out="$T/zkreg-$1.out" pid i
+	shift
+	: >"$out"
+	"$ZKREG" "$ZK_HOSTS" "$@" >"$out" 2>>"$T/zkreg-$name.log" &
+	pid=$!
+	PIDS+=($pid)
+	eval "ZKREG_PID_$name=$pid"
+	for i in $(seq 100); do
+		if [ -s "$out" ]; then
+			ZKREG_NODE=$(head -n 1 "$out")
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	diag "zkreg $name did not register; its log:"
+	sed 's/^/#   /' "$T/zkreg-$name.log"
+	return 1
+}
+
+# zk_list PATH: the children of PATH in ZK_HOSTS by name, "NAME DATA" each.
+zk_list() {
+	"$ZKREG" --list "$ZK_HOSTS" "$1"
 }
