@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "detect.h"
 #include "log.h"
 #include "names.h"
 #include "rcu.h"
@@ -690,15 +691,18 @@ validate(struct ctx *x)
 		free(c->state_file);
 		c->state_file = p;
 	}
-	if (*c->state_file && c->nmasters > 0)
-		return bad(x, K_STATEFILE, "set either stateFile or masters, not both");
-	if (!*c->state_file && c->nmasters == 0) {
-		if (*c->zk)
-			return bad(x, K_ZK, "ZooKeeper leader detection is not "
-			    "supported yet; list the masters in \"masters\"");
-		return bad(x, K_MASTERS, "no masters (and no stateFile): nothing "
-		    "to read the cluster state from");
+	if (*c->zk) {
+		struct detect_zk_url zu;
+		char why[DETECT_ERR_MAX];
+		if (detect_parse_zk(c->zk, &zu, why) < 0)
+			return bad(x, K_ZK, "%s", why);
 	}
+	if (*c->state_file && (c->nmasters > 0 || *c->zk))
+		return bad(x, K_STATEFILE, "set either stateFile or masters and zk, "
+		    "not both");
+	if (!*c->state_file && c->nmasters == 0 && !*c->zk)
+		return bad(x, K_MASTERS, "no masters, zk or stateFile: nothing to "
+		    "read the cluster state from");
 	if (strcmp(c->mesos_authentication, "") != 0 &&
 	    strcmp(c->mesos_authentication, "basic") != 0) {
 		if (strcmp(c->mesos_authentication, "iam") == 0)
@@ -735,8 +739,6 @@ warn_unsupported(struct ctx *x)
 		enum key k;
 		const char *what;
 	} notes[] = {
-		{ K_ZK, "ZooKeeper leader detection is not supported yet; the masters list is used" },
-		{ K_ZKTIMEOUT, "ZooKeeper leader detection is not supported yet" },
 		{ K_HTTPON, "the HTTP API is not supported yet" },
 		{ K_HTTPPORT, "the HTTP API is not supported yet" },
 		{ K_HTTPLISTENER, "the HTTP API is not supported yet" },
@@ -749,8 +751,6 @@ warn_unsupported(struct ctx *x)
 
 	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
 		if (!x->present[notes[i].k])
-			continue;
-		if (notes[i].k == K_ZK && !*x->c->zk)
 			continue;
 		if (notes[i].k == K_HTTPON && !x->c->http_on)
 			continue;

@@ -37,7 +37,7 @@ struct config {
 	/* Where state comes from. */
 	char **masters;			/**< "host:port", in configured order */
 	size_t nmasters;
-	char *zk;			/**< accepted, not supported yet */
+	char *zk;			/**< zk://[user:pass@]hosts/path, or "" */
 	int zk_detection_timeout;
 	char *state_file;		/**< taskdns: serve a saved /master/state */
 	int refresh_seconds;

@@ -270,7 +270,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (dump) {
-		int r = refresh_once(refresh);
+		int r;
+
+		/* With "zk", the leader ZooKeeper names, if it names one in time. */
+		if (refresh_wait_leader(refresh, c.zk_detection_timeout > 0 ?
+		    c.zk_detection_timeout : 10) < 0)
+			log_msg(LOG_WARN, "main: ZooKeeper named no leader in time; "
+			    "asking the masters list");
+		r = refresh_once(refresh);
 		if (r == 0)
 			r = table_dump(rcu_current(&rcu), stdout);
 		refresh_free(refresh);

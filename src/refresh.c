@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "detect.h"
 #include "fetch.h"
 #include "log.h"
 #include "rcu.h"
@@ -68,6 +69,10 @@ struct refresh {
 	unsigned ndrops, refresh_no;
 	unsigned drops_logged, drops_unlisted;	/* in this refresh */
 	bool drops_full_logged;
+	/* ZooKeeper, when "zk" is set. */
+	struct detect *detect;
+	struct detect_view view;	/* as of this refresh */
+	const char *view_masters[DETECT_MAX_MASTERS];
 };
 
 static double
@@ -184,6 +189,13 @@ drops_sweep(struct refresh *r)
 	    "the state", gone);
 }
 
+/* ZooKeeper names another leader or other masters: load from them now. */
+static void
+on_leader_changed(void *ctx)
+{
+	refresh_trigger(ctx);
+}
+
 struct refresh *
 refresh_new(const struct config *c, const struct records_params *p,
     struct rcu *rcu)
@@ -197,6 +209,10 @@ refresh_new(const struct config *c, const struct records_params *p,
 	r->p = *p;
 	r->p.dropped = on_dropped;
 	r->p.dropped_ctx = r;
+	if (*c->zk && !(r->detect = detect_new(c, on_leader_changed, r))) {
+		free(r);
+		return NULL;
+	}
 	/* Without it names are not logged one by one; nothing else changes. */
 	r->drops = calloc(DROPPED_SLOTS, sizeof(*r->drops));
 	r->rcu = rcu;
@@ -288,11 +304,28 @@ load_from_masters(struct refresh *r, char *source, size_t sourcesize,
     char *why, size_t whysize)
 {
 	const struct config *c = r->c;
+	const char *cand[DETECT_MAX_MASTERS + 64];
+	size_t ncand = 0, nview;
 	char last[1024] = "";
 
-	for (size_t k = 0; k < c->nmasters; k++) {
-		size_t i = (r->last_master + k) % c->nmasters;
-		const char *m = c->masters[i];
+	/*
+	 * Whom to ask: the masters ZooKeeper names, its leader first; then
+	 * the masters list (the fallback when ZooKeeper cannot be reached or
+	 * names none), from the one that answered last.
+	 */
+	for (size_t i = 0; i < r->view.nmasters; i++)
+		cand[ncand++] = r->view.masters[i];
+	nview = ncand;
+	for (size_t k = 0; k < c->nmasters && ncand < sizeof(cand) / sizeof(cand[0]); k++) {
+		const char *m = c->masters[(r->last_master + k) % c->nmasters];
+		bool dup = false;
+		for (size_t j = 0; j < nview && !dup; j++)
+			dup = strcasecmp(cand[j], m) == 0;
+		if (!dup)
+			cand[ncand++] = m;
+	}
+	for (size_t k = 0; k < ncand; k++) {
+		const char *m = cand[k];
 		struct state *st = load_from(r, m, last, sizeof(last));
 		char host[256], lhp[300];
 		uint16_t port;
@@ -330,11 +363,12 @@ load_from_masters(struct refresh *r, char *source, size_t sourcesize,
 		} else {
 			snprintf(source, sourcesize, "%s", m);
 		}
-		r->last_master = i;
+		if (k >= nview && c->nmasters)
+			r->last_master = (r->last_master + (k - nview)) % c->nmasters;
 		return st;
 	}
 	snprintf(why, whysize, "no master answered with a state (last: %s)",
-	    *last ? last : "stopped");
+	    *last ? last : ncand ? "stopped" : "no master known yet");
 	return NULL;
 }
 
@@ -431,6 +465,19 @@ refresh_once(struct refresh *r)
 	struct table *t, *prev, *old;
 	double t0 = now_ms(), t1;
 
+	if (r->detect) {
+		/*
+		 * With ZooKeeper the masters of master.domain and masterN.domain
+		 * are those it names, the leader first (as Mesos-DNS has them);
+		 * while it names none, the masters list.
+		 */
+		detect_view(r->detect, &r->view);
+		for (size_t i = 0; i < r->view.nmasters; i++)
+			r->view_masters[i] = r->view.masters[i];
+		r->p.masters = r->view.nmasters ? r->view_masters :
+		    (const char *const *)r->c->masters;
+		r->p.nmasters = r->view.nmasters ? r->view.nmasters : r->c->nmasters;
+	}
 	if (*r->c->state_file) {
 		snprintf(source, sizeof(source), "%s", r->c->state_file);
 		st = load_from_file(r, why, sizeof(why));
@@ -515,8 +562,28 @@ run(void *arg)
 }
 
 int
+refresh_wait_leader(struct refresh *r, int seconds)
+{
+	struct detect_view v;
+
+	if (!r->detect)
+		return 0;
+	if (detect_start(r->detect) < 0)
+		return -1;
+	for (int i = 0; i < seconds * 10; i++) {
+		detect_view(r->detect, &v);
+		if (v.nmasters)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+int
 refresh_start(struct refresh *r)
 {
+	if (r->detect && detect_start(r->detect) < 0)
+		return -1;
 	if (pthread_create(&r->thread, NULL, run, r) != 0)
 		return -1;
 	r->running = true;
@@ -551,6 +618,7 @@ refresh_free(struct refresh *r)
 	if (!r)
 		return;
 	refresh_stop(r);
+	detect_free(r->detect);
 	table_free(rcu_publish(r->rcu, NULL));
 	for (size_t i = 0; r->drops && i < DROPPED_SLOTS; i++)
 		free(r->drops[i].key);

@@ -12,8 +12,9 @@ struct table;
 struct refresh;
 
 /**
- * A poller for @c that publishes tables through @rcu. @c and @p must
- * outlive it (process lifetime). @return NULL when out of memory.
+ * A poller for @c that publishes tables through @rcu, following ZooKeeper
+ * when c->zk is set. @c and @p must outlive it (process lifetime).
+ * @return NULL when out of memory.
  */
 struct refresh *refresh_new(const struct config *c,
     const struct records_params *p, struct rcu *rcu);
@@ -25,7 +26,18 @@ struct refresh *refresh_new(const struct config *c,
  */
 int refresh_once(struct refresh *r);
 
-/** Start the poller thread: refresh_once() every refreshSeconds. @return 0 or -1. */
+/**
+ * With "zk": start following ZooKeeper now and wait at most @seconds for
+ * it to name a leader (for a single refresh_once(), as --dump-zone does).
+ * @return 0 when one is known (or there is no "zk"), -1 otherwise.
+ */
+int refresh_wait_leader(struct refresh *r, int seconds);
+
+/**
+ * Start the poller thread: refresh_once() every refreshSeconds, at once
+ * when ZooKeeper names another leader, and (with "zk") the detector.
+ * @return 0 or -1.
+ */
 int refresh_start(struct refresh *r);
 
 /** Ask the poller thread to refresh now (async-signal-unsafe: call from the loop). */

@@ -72,7 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(text);
 	FUZZ_CHECK(c.file && c.domain && c.soa_mname && c.soa_rname && c.listener);
-	FUZZ_CHECK(c.nmasters > 0 || *c.state_file);
+	FUZZ_CHECK(c.nmasters > 0 || *c.state_file || *c.zk);
 	FUZZ_CHECK(c.threads >= 1 && c.threads <= 64);
 	FUZZ_CHECK(c.nip_sources >= 1 && c.nip_sources <= sizeof(c.ip_sources));
 	FUZZ_CHECK(c.edns_udp_size >= 512);

@@ -25,8 +25,8 @@ bad "domain" '{"masters": ["127.0.0.1:5050"], "domain": "-bad.example"}' 'key "d
 bad "IPSources" '{"masters": ["127.0.0.1:5050"], "IPSources": ["host", "dhcp"]}' 'key "IPSources": unknown source "dhcp"'
 bad "masters" '{"masters": ["10.0.0.1"]}' 'key "masters": "10.0.0.1" is not host:port'
 bad "resolvers" '{"masters": ["127.0.0.1:5050"], "resolvers": ["dns.example"]}' 'key "resolvers": "dns.example" is not an IP address'
-bad "zk only" '{"zk": "zk://127.0.0.1:2181/mesos"}' 'key "zk": ZooKeeper leader detection is not supported yet'
-bad "no source" '{}' 'key "masters": no masters'
+bad "zk" '{"zk": "zk://127.0.0.1/mesos"}' 'key "zk": "127.0.0.1" is not host:port'
+bad "no source" '{}' 'key "masters": no masters, zk or stateFile'
 bad "zoneResolvers in the domain" '{"masters": ["127.0.0.1:5050"], "zoneResolvers": {"x.mesos": ["127.0.0.1"]}}' \
 	'key "zoneResolvers": zone "x.mesos" is inside domain "mesos"'
 bad "threads" '{"masters": ["127.0.0.1:5050"], "threads": 65}' 'key "threads": must be an integer from 0 to 64'
@@ -55,7 +55,7 @@ is "$rc" "0" "--check-config exits 0 on a good file"
 is "$(echo "$out" | python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["ttl"], c["SOAMname"], c["SOARname"], c["EnforceRFC952"], c["refreshSeconds"], c["port"], c["resolvers"])')" \
 	"30 dns.mesos. admin.example.com. True 5 53 ['8.8.8.8']" "--check-config: keys in any case, defaults, FQDN SOA names"
 like "$(cat "$T/check.err")" 'unknown key "someFutureKey" ignored' "an unknown key is a warning"
-like "$(cat "$T/check.err")" 'key "zk": ZooKeeper leader detection is not supported yet' "zk is reported as not supported yet"
+ok $(grep -q 'key "zk"' "$T/check.err"; [ $? -ne 0 ]; echo $?) "zk is supported: no warning"
 
 # ./config.json is the default, as for Mesos-DNS; --config=FILE works too.
 mkdir -p "$T/cwd"

@@ -246,11 +246,36 @@ PY
 	python3 "$DIFF/dnsdiff.py" ask "$DNS_PORT" <"$T/$case.queries" >"$T/$case.got"
 	"$TASKDNS" -config="$CONFIG" --dump-zone >"$T/$case.zone" 2>"$T/$case.zone.log"
 	ok $? "$case: taskdns --dump-zone"
+
+	verdict=$(compare "$case" "$T/$case.got" "$T/$case.zone" "$(cat "$cfile")")
+	# A question whose answer differs is asked once more, with 3 s to
+	# answer: two answers that differ from Mesos-DNS make a difference,
+	# one lost to a loaded machine (the suite runs tests side by side)
+	# does not. Every one asked again is counted.
+	printf '%s\n' "$verdict" | sed -n 's/^BAD \([^ ]*\) \([A-Z]*\): .*/\1 \2/p' >"$T/$case.again"
+	if [ -s "$T/$case.again" ]; then
+		diag "$case: $(wc -l <"$T/$case.again") answers differ; asking them again"
+		python3 - "$DIFF" "$DNS_PORT" "$T/$case.again" "$T/$case.got" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import dnsdiff
+qs = [tuple(l.split()) for l in open(sys.argv[3]) if l.strip()]
+again = dnsdiff.ask(int(sys.argv[2]), qs, timeout=3)
+lines = []
+for line in open(sys.argv[4]):
+    f = line.rstrip("\n").split("\t")
+    key = (f[0], f[1])
+    if key in again:
+        rcode, rrs = again[key]
+        line = dnsdiff.answers_line(key[0], key[1], rcode, rrs) + "\n"
+    lines.append(line)
+open(sys.argv[4], "w").writelines(lines)
+PY
+		verdict=$(compare "$case" "$T/$case.got" "$T/$case.zone" "$(cat "$cfile")")
+	fi
 	stop_pid "$TASKDNS_PID"
 	stop_pid "$mpid"
 	wait_for 10 master_down || bail "the fake master of $case did not stop"
-
-	verdict=$(compare "$case" "$T/$case.got" "$T/$case.zone" "$(cat "$cfile")")
 	stats=$(printf '%s\n' "$verdict" | sed -n 's/^STATS //p')
 	match=0 total=0 unaskable=0 nodata=0 longcanon=0 unsendable=0 upper=0 shortened=0
 	[ -n "$stats" ] || { ok 1 "$case: the comparison ran"; continue; }

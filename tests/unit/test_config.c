@@ -498,16 +498,17 @@ static const struct {
 	  "\"a..b\" is not a valid domain name" },
 	/* Where state comes from. */
 	{ "{'masters': ['10.0.0.1:5050'], 'stateFile': '/tmp/state.json'}",
-	  "stateFile", "set either stateFile or masters, not both" },
+	  "stateFile", "set either stateFile or masters and zk, not both" },
+	{ "{'zk': 'zk://10.0.0.1:2181/mesos', 'stateFile': '/tmp/state.json'}",
+	  "stateFile", "set either stateFile or masters and zk, not both" },
 	{ "{}", "masters",
-	  "no masters (and no stateFile): nothing to read the cluster state from" },
+	  "no masters, zk or stateFile: nothing to read the cluster state from" },
 	{ "{'masters': []}", "masters",
-	  "no masters (and no stateFile): nothing to read the cluster state from" },
+	  "no masters, zk or stateFile: nothing to read the cluster state from" },
 	{ "{'masters': null, 'stateFile': ''}", "masters",
-	  "no masters (and no stateFile): nothing to read the cluster state from" },
-	{ "{'zk': 'zk://10.0.0.1:2181/mesos'}", "zk",
-	  "ZooKeeper leader detection is not supported yet; list the masters in "
-	  "\"masters\"" },
+	  "no masters, zk or stateFile: nothing to read the cluster state from" },
+	{ "{'zk': 'zk://10.0.0.1/mesos'}", "zk", "\"10.0.0.1\" is not host:port" },
+	{ "{'zk': '10.0.0.1:2181'}", "zk", "\"10.0.0.1:2181\" does not start with zk://" },
 	/* Authentication and services. */
 	{ "{" M "'mesosAuthentication': 'iam'}", "mesosAuthentication",
 	  "\"iam\" is not supported; use \"basic\" with mesosCredentials" },
@@ -651,10 +652,9 @@ test_fixtures(void)
 	is_str(field(&c, "port"), "8053", "sample: port");
 	is_str(field(&c, "resolvers"), "8.8.8.8:53", "sample: resolvers");
 	is_str(field(&c, "soa_rname"), "root.ns1.mesos.", "sample: SOARname default");
-	is_int(count_lines(log), 4, "sample: 4 warnings (email, zk, httpon, httpport)");
+	is_int(count_lines(log), 3, "sample: 3 warnings (email, httpon, httpport)");
 	ok(strstr(log, "unknown key \"email\" ignored") != NULL, "sample: email");
-	ok(strstr(log, "key \"zk\": ZooKeeper leader detection is not supported "
-	    "yet; the masters list is used") != NULL, "sample: zk warning");
+	ok(strstr(log, "key \"zk\"") == NULL, "sample: zk is supported");
 	config_clear(&c);
 
 	path = fixture("full.json");
@@ -688,9 +688,7 @@ test_fixtures(void)
 	is_str(field(&c, "zk_timeout"), "60", "full: zkDetectionTimeout");
 	is_str(field(&c, "own"), "edns=4096 idle=30 tcpmax=64 fwdmax=100 statemax=256",
 	    "full: taskdns keys");
-	is_int(count_lines(log), 1, "full: one warning");
-	ok(strstr(log, "key \"zkDetectionTimeout\": ZooKeeper leader detection "
-	    "is not supported yet\n") != NULL, "full: zkDetectionTimeout warning");
+	is_int(count_lines(log), 0, "full: no warning (zkDetectionTimeout is supported)");
 	config_clear(&c);
 
 	path = fixture("case-insensitive.json");
