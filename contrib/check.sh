@@ -56,9 +56,11 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 	build_and_check _build-sanitizers --enable-werror --enable-sanitizers
 
 echo "== unit tests under valgrind"
+# --fair-sched=yes: valgrind runs one thread at a time, and without it
+# test_rcu's readers may never get a turn while its writer publishes.
 for t in _build-check/tests/unit/test_*; do
 	[ -x "$t" ] || continue
-	if top_srcdir=$top valgrind -q --error-exitcode=1 --leak-check=full \
+	if top_srcdir=$top valgrind -q --fair-sched=yes --error-exitcode=1 --leak-check=full \
 		--errors-for-leak-kinds=definite "$t" >/dev/null 2>"$t.valgrind"; then
 		passed=$((passed + 1))
 	else
@@ -82,7 +84,7 @@ echo "== taskdns under valgrind"
 for t in records protocol nsd_compare; do
 	log="_build-check/tests/integration/$t.valgrind.log"
 	if (cd _build-check && top_srcdir=$top top_builddir=$PWD \
-		TASKDNS_WRAPPER="valgrind -q --leak-check=full --errors-for-leak-kinds=definite" \
+		TASKDNS_WRAPPER="valgrind -q --fair-sched=yes --leak-check=full --errors-for-leak-kinds=definite" \
 		bash "$top/tests/integration/$t.sh") >"$log" 2>&1; then
 		passed=$((passed + 1))
 	else
@@ -93,7 +95,8 @@ done
 
 # ThreadSanitizer cannot share a build with ASan: a build of its own, the
 # threaded unit test, and the integration tests with several responder
-# threads (4, over the tests' "threads") while the state is refreshed. A
+# threads (4, over the tests' "threads") while the state is refreshed, and
+# zk.sh (the ZooKeeper detector's thread beside the client library's). A
 # report fails the test it came from. forward.sh keeps its own "threads"
 # and only its reports count here: its timing checks do not hold under
 # ThreadSanitizer's slowdown (the other builds check them).
@@ -103,11 +106,11 @@ tsan=_build-tsan
 rm -rf "$tsan"
 mkdir -p "$tsan/tsan"
 if (cd "$tsan" && "$top/configure" -q --enable-werror --enable-tsan &&
-	make -s -j"$(nproc)" && make -s -j"$(nproc)" tests/unit/test_rcu) >"$tsan/build.out" 2>&1; then
+	make -s -j"$(nproc)" && make -s -j"$(nproc)" tests/unit/test_rcu tests/zkreg) >"$tsan/build.out" 2>&1; then
 	printf '#!/bin/sh\nexec "%s/src/taskdns" "$@" -threads=4\n' "$top/$tsan" >"$tsan/taskdns-threads"
 	chmod +x "$tsan/taskdns-threads"
 	for t in unit/test_rcu integration/records.sh integration/protocol.sh \
-		integration/masters.sh integration/forward.sh; do
+		integration/masters.sh integration/forward.sh integration/zk.sh; do
 		name=$(basename "$t" .sh)
 		case $t in
 		*/forward.sh) cmd=(bash "$top/tests/$t") ;;

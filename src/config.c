@@ -30,6 +30,7 @@ enum key {
 	/* taskdns */
 	K_STATEFILE, K_EDNSSIZE, K_TCPIDLE, K_TCPMAX, K_FWDMAX, K_STATEMAX,
 	K_THREADS, K_UDPBATCH, K_TCPIO, K_TCPMEM, K_FWDALLOW, K_USER, K_STALL,
+	K_CERTFILE, K_KEYFILE,
 	K_COUNT
 };
 
@@ -58,6 +59,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_TCPIO] = "tcpIoTimeoutMs", [K_TCPMEM] = "tcpMaxMemoryMB",
 	[K_FWDALLOW] = "forwardAllow", [K_USER] = "user",
 	[K_STALL] = "stateStallSeconds",
+	[K_CERTFILE] = "CertFile", [K_KEYFILE] = "KeyFile",
 };
 
 /*
@@ -468,6 +470,8 @@ apply(struct ctx *x, enum key k, const json_t *v)
 	case K_ZKTIMEOUT: return get_int(x, k, v, 0, 86400, &c->zk_detection_timeout);
 	case K_HTTPS: return get_bool(x, k, v, &c->mesos_https_on);
 	case K_CACERT: return get_str(x, k, v, &c->ca_cert_file);
+	case K_CERTFILE: return get_str(x, k, v, &c->cert_file);
+	case K_KEYFILE: return get_str(x, k, v, &c->key_file);
 	case K_IAMCONFIG: {
 		char *ignored = NULL;
 		int r = get_str(x, k, v, &ignored);
@@ -549,6 +553,8 @@ defaults(struct config *c)
 	c->mesos_principal = xstrdup("");
 	c->mesos_secret = xstrdup("");
 	c->ca_cert_file = xstrdup("");
+	c->cert_file = xstrdup("");
+	c->key_file = xstrdup("");
 	c->state_file = xstrdup("");
 	c->resolvers = calloc(1, sizeof(*c->resolvers));
 	if (c->resolvers) {
@@ -656,6 +662,19 @@ validate(struct ctx *x)
 	}
 	if (c->timeout == 0)
 		c->timeout = 5;		/* as Mesos-DNS: 0 means the default */
+	/*
+	 * The client certificate for masters that require one, as Mesos-DNS
+	 * takes it: both files or neither, and readable now rather than at
+	 * the first fetch.
+	 */
+	if (*c->cert_file && !*c->key_file)
+		return bad(x, K_KEYFILE, "CertFile is set: KeyFile is missing");
+	if (*c->key_file && !*c->cert_file)
+		return bad(x, K_CERTFILE, "KeyFile is set: CertFile is missing");
+	if (*c->cert_file && access(c->cert_file, R_OK) < 0)
+		return bad(x, K_CERTFILE, "%s: %s", c->cert_file, strerror(errno));
+	if (*c->key_file && access(c->key_file, R_OK) < 0)
+		return bad(x, K_KEYFILE, "%s: %s", c->key_file, strerror(errno));
 	if (*c->user && !getpwnam(c->user))
 		return bad(x, K_USER, "no such user \"%s\"", c->user);
 	if (c->threads == 0) {
@@ -943,6 +962,8 @@ config_clear(struct config *c)
 	free(c->zk);
 	free(c->state_file);
 	free(c->ca_cert_file);
+	free(c->cert_file);
+	free(c->key_file);
 	free(c->mesos_authentication);
 	free(c->mesos_principal);
 	free(c->mesos_secret);
@@ -999,6 +1020,8 @@ config_print(const struct config *c)
 	json_object_set_new(o, key_names[K_MESOSCREDS], cred);
 	json_object_set_new(o, key_names[K_HTTPS], json_boolean(c->mesos_https_on));
 	json_object_set_new(o, key_names[K_CACERT], json_string(c->ca_cert_file));
+	json_object_set_new(o, key_names[K_CERTFILE], json_string(c->cert_file));
+	json_object_set_new(o, key_names[K_KEYFILE], json_string(c->key_file));
 	json_object_set_new(o, key_names[K_DOMAIN], json_string(c->domain));
 	json_object_set_new(o, key_names[K_TTL], json_integer(c->ttl));
 	json_object_set_new(o, key_names[K_SOAMNAME], json_string(c->soa_mname));

@@ -45,6 +45,7 @@ struct config {
 	int state_stall_seconds;	/**< taskdns: a state below 1 KB/s this long is abandoned */
 	bool mesos_https_on;
 	char *ca_cert_file;
+	char *cert_file, *key_file;	/**< client certificate for HTTPS to masters, or "" */
 	char *mesos_authentication;	/**< "" or "basic" */
 	char *mesos_principal, *mesos_secret;
 	size_t state_max_bytes;		/**< taskdns: largest state accepted */

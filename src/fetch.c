@@ -104,6 +104,10 @@ fetch_get(const char *url, const struct fetch_opts *o, fetch_sink_fn fn,
 	}
 	if (o->ca_file && *o->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+	if (o->cert_file && *o->cert_file) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert_file);
+		curl_easy_setopt(h, CURLOPT_SSLKEY, o->key_file);
+	}
 
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);

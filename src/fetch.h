@@ -13,6 +13,7 @@ struct fetch_opts {
 	long stall_seconds;		/**< abandon below 1 KB/s for this long; 0: never */
 	const char *user, *password;	/**< HTTP basic auth, or NULL */
 	const char *ca_file;		/**< CA bundle for https, or NULL/"" */
+	const char *cert_file, *key_file;	/**< client certificate and key (PEM), or NULL/"" */
 	size_t max_bytes;		/**< larger bodies fail (stateMaxMB) */
 	atomic_bool *cancel;		/**< when it becomes true, abort; or NULL */
 };

@@ -240,6 +240,8 @@ fetch_options(const struct refresh *r, struct fetch_opts *o)
 		o->password = c->mesos_secret;
 	}
 	o->ca_file = c->ca_cert_file;
+	o->cert_file = c->cert_file;
+	o->key_file = c->key_file;
 	o->max_bytes = c->state_max_bytes;
 	o->cancel = (atomic_bool *)&r->stop;
 }

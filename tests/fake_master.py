@@ -14,7 +14,9 @@ did) the way a real master does:
     Location ("//HOST:PORT/master/state"), as masters do for /api/v1;
   * with --auth PRINCIPAL:SECRET requests without that HTTP basic
     authorization get 401, as with --authenticate_http_readonly;
-  * with --tls CERT KEY it speaks HTTPS, as a master with SSL_ENABLED;
+  * with --tls CERT KEY it speaks HTTPS, as a master with SSL_ENABLED, and
+    with --tls-client-ca CA it also requires a client certificate signed
+    by CA (SSL_REQUIRE_CERT);
   * with --redirect-url URL every request gets a 307 to URL (a master
     that sends clients somewhere else).
 
@@ -1142,6 +1144,7 @@ def main():
                    help="as a follower, answer 307 instead of a view")
     p.add_argument("--auth", help="PRINCIPAL:SECRET required")
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS")
+    p.add_argument("--tls-client-ca", help="require a client certificate from this CA")
     p.add_argument("--redirect-url", help="answer every request with 307 to this")
     p.add_argument("--heartbeat", type=float, default=15.0,
                    help="seconds between HEARTBEAT events (0: none)")
@@ -1152,6 +1155,9 @@ def main():
     if opts.tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(opts.tls[0], opts.tls[1])
+        if opts.tls_client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(opts.tls_client_ca)
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.opts = opts
     srv.dir = opts.dir

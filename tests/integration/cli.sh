@@ -35,6 +35,9 @@ bad "not JSON" '{"masters": ["127.0.0.1:5050"],' "bad.json: line [0-9]+ column [
 bad "forwardAllow" '{"masters": ["127.0.0.1:5050"], "forwardAllow": ["10.0.0.0/33"]}' \
 	'key "forwardAllow": "10.0.0.0/33" is not an address or network'
 bad "user" '{"masters": ["127.0.0.1:5050"], "user": "no-such-user-xq"}' 'key "user": no such user "no-such-user-xq"'
+bad "CertFile alone" '{"masters": ["127.0.0.1:5050"], "CertFile": "/etc/passwd"}' 'key "KeyFile": CertFile is set: KeyFile is missing'
+bad "KeyFile unreadable" '{"masters": ["127.0.0.1:5050"], "CertFile": "/etc/passwd", "KeyFile": "/nonexistent/k.pem"}' \
+	'key "KeyFile": /nonexistent/k.pem: No such file'
 bad "tcpIoTimeoutMs" '{"masters": ["127.0.0.1:5050"], "tcpIoTimeoutMs": 50}' \
 	'key "tcpIoTimeoutMs": must be an integer from 100 to 600000'
 bad "17 resolvers" "{\"masters\": [\"127.0.0.1:5050\"], \"resolvers\": [$(seq -s, -f '"127.0.0.%g"' 1 17)]}" \

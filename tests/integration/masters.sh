@@ -178,11 +178,27 @@ if command -v openssl >/dev/null; then
 	like "$(cat "$T/redirect.out")" "GET https://127.0.0.1:$MASTER_PORT/master/state: .*(http|[Pp]rotocol)" \
 		"... and the failure names it"
 	is "$(cat "$T/master-plain/requests" 2>/dev/null || echo 0)" "0" "... nothing went to the http master"
+	# A master that requires a client certificate (CertFile, KeyFile).
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=taskdns \
+		-keyout "$T/client-key.pem" -out "$T/client.pem" >/dev/null 2>&1
+	start_master mtls --tls "$T/cert.pem" "$T/key.pem" --tls-client-ca "$T/client.pem"
+	set_state "$MASTER_DIR" "$T/state-tls.json"
+	printf '{"masters": ["127.0.0.1:%s"], "MesosHTTPSOn": true, "CACertFile": "%s", "port": 9}' \
+		"$MASTER_PORT" "$T/cert.pem" >"$T/mtls-none.json"
+	printf '{"masters": ["127.0.0.1:%s"], "MesosHTTPSOn": true, "CACertFile": "%s",
+		"CertFile": "%s", "KeyFile": "%s", "port": 9}' \
+		"$MASTER_PORT" "$T/cert.pem" "$T/client.pem" "$T/client-key.pem" >"$T/mtls.json"
+	"$TASKDNS" -config="$T/mtls-none.json" --dump-zone >"$T/mtls-none.out" 2>&1
+	ok $([ $? -ne 0 ]; echo $?) "a master requiring a client certificate refuses one without"
+	"$TASKDNS" -config="$T/mtls.json" --dump-zone >"$T/mtls.zone" 2>&1
+	like "$(cat "$T/mtls.zone")" "^nimbus\.storm\.mesos\." "CertFile and KeyFile: the client certificate is presented"
 else
 	skip "MesosHTTPSOn" "no openssl"
 	skip "https to http redirect" "no openssl"
 	skip "... names it" "no openssl"
 	skip "... nothing went over http" "no openssl"
+	skip "client certificate refused without" "no openssl"
+	skip "CertFile and KeyFile" "no openssl"
 fi
 MASTER_PORT=$SECURE_PORT
 
