@@ -43,7 +43,7 @@ for bin in "$@"; do
 	wait_for 10 sh -c "dig @127.0.0.1 -p $port +short nimbus.storm.mesos | grep -q ." ||
 		{ echo "$bin did not start"; cat "$T/log"; exit 1; }
 	for a in none fullpool slowloris noread pipeline; do
-		python3 "$here/tests/integration/tcpattack.py" --port "$port" --attack "$a" \
+		python3 "$here/tests/integration/tcpattack.py" --port "$port" --attack "$a" --reconnect-ms 0 \
 			--conns "$conns" --seconds "$secs" |
 			python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); b=sys.argv[1]
 print("%-40s %-10s %4d/%-4d %9d %8s %8s" % (b[-40:], r["attack"], r["answered"], r["queries"],

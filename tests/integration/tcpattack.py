@@ -11,8 +11,9 @@ KIND is one of
   fullpool   N connections that connect and send nothing
   none       no attack (the baseline)
 
-An attacker whose connection the server closes opens a new one at once, for
-S seconds. Meanwhile a normal client opens a fresh TCP connection every
+An attacker whose connection the server closes opens a new one after
+--reconnect-ms (100 ms; 0: at once, which adds a flood of connections to
+the attack), for S seconds. Meanwhile a normal client opens a fresh TCP connection every
 0.2 s, asks --normal (an A query) and waits at most 2 s for the answer.
 Everything is bounded: at most N attacking sockets, S seconds, and the
 normal client's queries. Prints one JSON object: the normal client's
@@ -94,7 +95,11 @@ class Attacker:
         except (KeyError, ValueError):
             pass
         self.sock.close()
-        self.connect()
+        self.sock = None
+        if self.a.reconnect <= 0:
+            self.connect()
+        else:
+            self.next_at = time.time() + self.a.reconnect
 
     def readable(self):
         # Only to notice a close: attackers never consume answers...
@@ -116,6 +121,9 @@ class Attacker:
     def tick(self, now):
         a = self.a
         if now < self.next_at:
+            return
+        if self.sock is None:
+            self.connect()	# the server closed it a while ago
             return
         try:
             if a.kind == "slowloris":
@@ -178,12 +186,16 @@ def main():
     p.add_argument("--big", default="big.marathon.mesos",
                    help="name with a large answer, for noread and pipeline")
     p.add_argument("--normal", default="nimbus.storm.mesos")
+    p.add_argument("--reconnect-ms", type=float, default=100,
+                   help="wait before reopening a connection the server closed "
+                   "(0: at once, a flood of connections as well)")
     a = p.parse_args()
     a.conns = min(a.conns, 4000)
     a.seconds = min(a.seconds, 120)
     a.kind = a.attack
     a.sel = selectors.DefaultSelector()
     a.opened = a.closed_by_server = 0
+    a.reconnect = a.reconnect_ms / 1000.0
     a.started = False
 
     attackers = []
@@ -206,7 +218,8 @@ def main():
     lats = results.get(timeout=10)
     proc.join()
     for at in attackers:
-        at.sock.close()
+        if at.sock:
+            at.sock.close()
     done = sorted(x for x in lats if x is not None)
     allv = sorted(x if x is not None else 2000.0 for x in lats)
 
