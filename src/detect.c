@@ -12,6 +12,7 @@
 #include <zookeeper/zookeeper.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "config.h"
 #include "detect.h"
 #include "log.h"
@@ -48,15 +49,6 @@ struct detect {
 	bool logged_unreachable, logged_no_leader, logged_garbage;
 	uint64_t lost_ms;		/* when the last leader went, or start */
 };
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* A host:port of a zk:// URL: an address or a host name, and a port. */
 static bool
@@ -297,7 +289,7 @@ log_view(struct detect *d, const struct detect_view *old,
 		log_msg(LOG_WARN, "zk: no master in %s any more; serving the "
 		    "records in service and asking the masters list", d->url.path);
 	if (!v->nmasters && old->nmasters)
-		d->lost_ms = mono_ms();
+		d->lost_ms = clock_ms();
 	if (v->nmasters)
 		d->logged_no_leader = false;
 }
@@ -306,14 +298,14 @@ static void *
 run(void *arg)
 {
 	struct detect *d = arg;
-	uint64_t started = mono_ms();
+	uint64_t started = clock_ms();
 	bool was_connected = false;
 
 	d->lost_ms = started;
 	pthread_mutex_lock(&d->lock);
 	while (!d->stop) {
 		struct timespec until;
-		uint64_t now = mono_ms();
+		uint64_t now = clock_ms();
 
 		if (!d->zh) {
 			pthread_mutex_unlock(&d->lock);

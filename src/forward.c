@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "config.h"
 #include "forward.h"
 #include "log.h"
@@ -126,7 +127,7 @@ struct fwd {
 	void *ctx;
 	struct zone *zones;
 	struct slot **slots;		/* allocated on first use, kept */
-	unsigned nslots, maxslots, pending;
+	unsigned nslots, maxslots;
 	struct slot *free_list;
 	struct probe *probes;		/* one per health entry */
 	struct timeval timeout;
@@ -141,15 +142,6 @@ static void on_rto(evutil_socket_t fd, short what, void *arg);
 static void on_deadline(evutil_socket_t fd, short what, void *arg);
 static void on_probe(evutil_socket_t fd, short what, void *arg);
 static void on_probe_timer(evutil_socket_t fd, short what, void *arg);
-
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static struct timeval
 tv_ms(uint64_t ms)
@@ -248,7 +240,7 @@ health_failed(struct health *e)
 	if (n < FWD_DEAD_AFTER)
 		return;
 	if (atomic_compare_exchange_strong(&e->dead, &was_dead, true)) {
-		atomic_store_explicit(&e->retry_ms, now_us() / 1000 +
+		atomic_store_explicit(&e->retry_ms, clock_us() / 1000 +
 		    FWD_BACKOFF_MIN_MS, memory_order_relaxed);
 		log_msg(LOG_WARN, "forward: resolver %s left %u queries in a row "
 		    "unanswered; skipping it until a probe is answered",
@@ -264,7 +256,7 @@ health_probe_failed(struct health *e)
 
 	b = b >= FWD_BACKOFF_MAX_MS / 2 ? FWD_BACKOFF_MAX_MS : b * 2;
 	atomic_store_explicit(&e->backoff_ms, b, memory_order_relaxed);
-	atomic_store_explicit(&e->retry_ms, now_us() / 1000 + b,
+	atomic_store_explicit(&e->retry_ms, clock_us() / 1000 + b,
 	    memory_order_relaxed);
 }
 
@@ -402,7 +394,6 @@ release(struct slot *s)
 	s->used = false;
 	s->next_free = f->free_list;
 	f->free_list = s;
-	f->pending--;
 }
 
 /*
@@ -485,7 +476,7 @@ start_try(struct slot *s, size_t up)
 	t->up = up;
 	t->id = random_id(f);
 	wire_put16(s->q, t->id);
-	t->sent_us = now_us();
+	t->sent_us = clock_us();
 	if (send(t->fd, s->q, s->qlen, 0) != (ssize_t)s->qlen) {
 		stats_inc(f->stats, ST_FWD_ERRORS);
 		close(t->fd);
@@ -568,6 +559,25 @@ start_tcp(struct slot *s, size_t up)
 	event_add(s->tcp_ev, NULL);
 }
 
+/*
+ * Read datagrams from connected UDP socket @fd into f->buf until one
+ * answers @qi with message id @id; anything else is ignored (RFC 5452
+ * 9.1). @return its length, 0 when none is there yet, -1 on an error of
+ * the socket (ICMP port unreachable and the like).
+ */
+static ssize_t
+recv_answer(struct fwd *f, int fd, const struct query_info *qi, uint16_t id)
+{
+	for (;;) {
+		ssize_t n = recv(fd, f->buf, sizeof(f->buf), 0);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR ? 0 : -1;
+		if (query_matches(qi, f->buf, (size_t)n, id))
+			return n;
+	}
+}
+
 static void
 on_try(evutil_socket_t fd, short what, void *arg)
 {
@@ -575,38 +585,32 @@ on_try(evutil_socket_t fd, short what, void *arg)
 	struct slot *s = t->s;
 	struct fwd *f = s->f;
 	struct health *e = &f->health->h[t->up];
+	ssize_t n = recv_answer(f, fd, &s->qi, t->id);
 
 	(void)what;
-	for (;;) {
-		ssize_t n = recv(fd, f->buf, sizeof(f->buf), 0);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-				return;
-			/* ICMP port unreachable and the like: the next one now. */
-			stats_inc(f->stats, ST_FWD_ERRORS);
-			health_failed(e);
-			close_try(t);
-			move_on(s);
-			return;
-		}
-		/* Anything but an answer to this very question is ignored. */
-		if (!query_matches(&s->qi, f->buf, (size_t)n, t->id))
-			continue;
-		health_answer(e, now_us() - t->sent_us);
-		if (wire_get16(f->buf + 2) & WIRE_TC) {
-			start_tcp(s, t->up);
-			return;
-		}
-		if (wire_get16(f->buf + 4) == 0) {
-			/* An error with no question: this resolver cannot help. */
-			stats_inc(f->stats, ST_FWD_ERRORS);
-			close_try(t);
-			move_on(s);
-			return;
-		}
-		deliver(s, t, f->buf, (size_t)n);
+	if (n == 0)
+		return;
+	if (n < 0) {
+		/* The next one now. */
+		stats_inc(f->stats, ST_FWD_ERRORS);
+		health_failed(e);
+		close_try(t);
+		move_on(s);
 		return;
 	}
+	health_answer(e, clock_us() - t->sent_us);
+	if (wire_get16(f->buf + 2) & WIRE_TC) {
+		start_tcp(s, t->up);
+		return;
+	}
+	if (wire_get16(f->buf + 4) == 0) {
+		/* An error with no question: this resolver cannot help. */
+		stats_inc(f->stats, ST_FWD_ERRORS);
+		close_try(t);
+		move_on(s);
+		return;
+	}
+	deliver(s, t, f->buf, (size_t)n);
 }
 
 static void
@@ -757,23 +761,15 @@ on_probe(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe *p = arg;
 	struct fwd *f = p->f;
+	ssize_t n = recv_answer(f, fd, &p->qi, p->id);
 
 	(void)what;
-	for (;;) {
-		ssize_t n = recv(fd, f->buf, sizeof(f->buf), 0);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-				return;
-			break;		/* refused: still dead */
-		}
-		if (!query_matches(&p->qi, f->buf, (size_t)n, p->id))
-			continue;
-		/* Any real answer, TC or not, shows it back. */
-		health_answer(&f->health->h[p->up], now_us() - p->sent_us);
-		probe_end(p);
+	if (n == 0)
 		return;
-	}
-	health_probe_failed(&f->health->h[p->up]);
+	if (n > 0)	/* any real answer, TC or not, shows it back */
+		health_answer(&f->health->h[p->up], clock_us() - p->sent_us);
+	else		/* refused: still dead */
+		health_probe_failed(&f->health->h[p->up]);
 	probe_end(p);
 }
 
@@ -798,7 +794,7 @@ maybe_probe(struct fwd *f, const struct slot *s, size_t up)
 {
 	struct health *e = &f->health->h[up];
 	struct probe *p = &f->probes[up];
-	uint64_t now = now_us() / 1000, idle = 0, until;
+	uint64_t now = clock_us() / 1000, idle = 0, until;
 	struct timeval tv;
 
 	if (p->fd >= 0 || now < atomic_load_explicit(&e->retry_ms,
@@ -821,7 +817,7 @@ maybe_probe(struct fwd *f, const struct slot *s, size_t up)
 	p->id = random_id(f);
 	wire_put16(p->q, p->id);
 	stats_inc(f->stats, ST_FWD_PROBES);
-	p->sent_us = now_us();
+	p->sent_us = clock_us();
 	if (send(p->fd, p->q, s->qlen, 0) != (ssize_t)s->qlen) {
 		health_probe_failed(e);
 		probe_end(p);
@@ -917,13 +913,12 @@ order_group(struct slot *s, const struct fwd_health *h, const struct group *g)
 
 int
 fwd_start(struct fwd *f, const struct query_info *qi, const uint8_t *req,
-    size_t reqlen, bool client_tcp, const void *client, size_t clientlen)
+    bool client_tcp, const void *client, size_t clientlen)
 {
 	const struct group *g = &f->health->resolvers;
 	struct timeval tv;
 	struct slot *s;
 
-	(void)reqlen;
 	if (clientlen > FWD_CLIENT_MAX)
 		return -1;
 	if (!(s = get_slot(f))) {
@@ -936,7 +931,6 @@ fwd_start(struct fwd *f, const struct query_info *qi, const uint8_t *req,
 		f->free_list = s;
 		return -1;
 	}
-	f->pending++;
 	s->used = true;
 	s->qi = *qi;
 	s->qi.qname = s->q + WIRE_HEADER;

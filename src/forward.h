@@ -64,7 +64,7 @@ struct fwd *fwd_new(struct event_base *base, const struct config *c,
  * queries are in flight.
  */
 int fwd_start(struct fwd *f, const struct query_info *qi, const uint8_t *req,
-    size_t reqlen, bool client_tcp, const void *client, size_t clientlen);
+    bool client_tcp, const void *client, size_t clientlen);
 
 /** Free the forwarder, answering every pending query with SERVFAIL first. */
 void fwd_free(struct fwd *f);

@@ -81,21 +81,25 @@ unaskable_why(const char *s, size_t len)
 static void
 dropped(struct gen *g, const struct frag *const *parts, int nparts)
 {
+	/* Room for the parts of the longest name that can be asked, and more. */
 	char text[4 * NAMES_WIRE_MAX];
 	size_t n = 0;
 
 	table_skip_name(g->b);
 	if (!g->p->dropped)
 		return;
+	/* The parts, each followed by a dot, then the domain; cut to fit. */
 	for (int i = 0; i < nparts; i++) {
-		size_t l = parts[i]->textlen;
-		if (n + l + 1 >= sizeof(text) - NAMES_TEXT_MAX - 2)
-			l = sizeof(text) - NAMES_TEXT_MAX - 3 - n;
-		memcpy(text + n, parts[i]->text, l);
-		n += l;
-		text[n++] = '.';
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%.*s.",
+		    (int)parts[i]->textlen, parts[i]->text);
+		if (n >= sizeof(text)) {
+			n = sizeof(text) - 1;
+			break;
+		}
 	}
 	n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", g->p->zone.apex);
+	if (n >= sizeof(text))
+		n = sizeof(text) - 1;
 	g->p->dropped(g->p->dropped_ctx, text, g->task_id,
 	    unaskable_why(text, n));
 }
@@ -450,7 +454,9 @@ task_ctx_records(struct gen *g, const struct task_ctx *c, const char *task)
 	 */
 	cl = tlen;
 	if (c->tail_len >= 0) {
-		room = NAMES_LABEL_MAX - (NAMES_HASH_LEN + 2 + (size_t)c->tail_len);
+		/* What the label leaves the task part ("T-hash-tail"), if anything. */
+		room = NAMES_HASH_LEN + 2 + (size_t)c->tail_len < NAMES_LABEL_MAX ?
+		    NAMES_LABEL_MAX - (NAMES_HASH_LEN + 2 + (size_t)c->tail_len) : 0;
 		if (!memchr(task, '.', tlen) && tlen > room && room > 0) {
 			cl = room;
 			while (cl > 0 && task[cl - 1] == '-')

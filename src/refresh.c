@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "detect.h"
 #include "fetch.h"
@@ -75,13 +76,11 @@ struct refresh {
 	const char *view_masters[DETECT_MAX_MASTERS];
 };
 
+/* Monotonic milliseconds, with their fractions, for timings in the log. */
 static double
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)clock_us() / 1e3;
 }
 
 static uint64_t

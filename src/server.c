@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "clock.h"
 #include "config.h"
 #include "forward.h"
 #include "log.h"
@@ -260,16 +261,6 @@ static bool tcp_input(struct tcp_conn *c);
 static void on_tcp_read(evutil_socket_t fd, short what, void *arg);
 static bool tcp_mem_for(struct tcp_conn *c, size_t n);
 
-/* A coarse monotonic clock in ms: cheap enough for every TCP event. */
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* TCP memory @c holds: its buffers and itself. */
 static size_t
 tcp_mem(const struct tcp_conn *c)
@@ -305,7 +296,7 @@ scaled(const struct worker *w, uint64_t ms)
 	return ms < TCP_MIN_TIMEOUT_MS ? TCP_MIN_TIMEOUT_MS : ms;
 }
 
-/* When @c must have done something, in mono_ms() time; UINT64_MAX: never. */
+/* When @c must have done something, in clock_coarse_ms() time; UINT64_MAX: never. */
 static uint64_t
 tcp_deadline(const struct tcp_conn *c)
 {
@@ -335,7 +326,7 @@ tcp_arm(struct tcp_conn *c)
 		evtimer_del(c->tmr);
 		return;
 	}
-	now = mono_ms();
+	now = clock_coarse_ms();
 	dl = dl > now ? dl - now : 0;
 	tv.tv_sec = (time_t)(dl / 1000);
 	tv.tv_usec = (suseconds_t)(dl % 1000) * 1000;
@@ -349,7 +340,7 @@ on_tcp_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (tcp_deadline(c) > mono_ms()) {
+	if (tcp_deadline(c) > clock_coarse_ms()) {
 		tcp_arm(c);	/* activity moved the deadline */
 		return;
 	}
@@ -367,7 +358,7 @@ tcp_queue(struct tcp_conn *c, const uint8_t *data, size_t len)
 	if (c->outoff && c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
 	if (c->outlen == c->outoff)
-		c->write_ms = mono_ms();	/* the stall clock starts */
+		c->write_ms = clock_coarse_ms();	/* the stall clock starts */
 	if (c->outlen + len > c->outcap) {
 		size_t cap = c->outcap ? c->outcap : 4096;
 		uint8_t *n;
@@ -509,7 +500,7 @@ handle(struct worker *w, const struct table *t, const uint8_t *req,
 		return len;
 	if (cl->tcp)
 		cl->conn->pending++;
-	if (fwd_start(w->fwd, &qi, req, reqlen, cl->tcp, cl, sizeof(*cl)) == 0)
+	if (fwd_start(w->fwd, &qi, req, cl->tcp, cl, sizeof(*cl)) == 0)
 		return 0;
 	if (cl->tcp)
 		cl->conn->pending--;
@@ -669,7 +660,7 @@ tcp_input(struct tcp_conn *c)
 			event_del(c->rev);
 			break;
 		}
-		c->active_ms = mono_ms();	/* a complete query: not idle */
+		c->active_ms = clock_coarse_ms();	/* a complete query: not idle */
 		c->served = true;
 		memset(&cl, 0, sizeof(cl));
 		cl.tcp = true;
@@ -700,7 +691,7 @@ tcp_input(struct tcp_conn *c)
 	if (c->inlen == 0 || c->paused || turn > TCP_TURN_QUERIES)
 		c->msg_ms = 0;
 	else if (pos || !c->msg_ms)
-		c->msg_ms = mono_ms();
+		c->msg_ms = clock_coarse_ms();
 	if (c->eof && c->pending == 0 && c->outlen == c->outoff) {
 		tcp_close(c);
 		return false;
@@ -774,7 +765,7 @@ on_tcp_write(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	c->outoff += (size_t)n;
-	c->write_ms = mono_ms();
+	c->write_ms = clock_coarse_ms();
 	if (c->outoff < c->outlen) {
 		tcp_arm(c);
 		return;
@@ -870,7 +861,7 @@ tcp_room(const struct worker *w)
 static bool
 tcp_make_room(struct worker *w)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = clock_coarse_ms();
 	struct tcp_conn *c = w->conns_tail;
 
 	for (int k = 0; c && k < TCP_REAP_SCAN; k++) {
@@ -924,7 +915,7 @@ tcp_accept(struct worker *w, int fd, bool may_forward)
 	}
 	stats_inc(w->stats, ST_TCP_ACCEPTED);
 	w->mem += TCP_CONN_COST;
-	c->active_ms = mono_ms();
+	c->active_ms = clock_coarse_ms();
 	c->next = w->conns;
 	if (w->conns)
 		w->conns->prev = c;

@@ -570,11 +570,66 @@ test_sources_and_labels(void)
 	state_free(st);
 }
 
+/*
+ * Names far too long for the wire, made of parts that are long each (a
+ * 250-octet dotted DiscoveryInfo name, a 63-octet agent id suffix, port name
+ * and protocol, a framework of eight 60-octet labels): the
+ * dropped callback gets them cut, never written past its buffer.
+ */
+static void
+test_long_dropped(void)
+{
+	static const uint8_t host[] = { RECORDS_SRC_HOST };
+	char json[4096], di[251], fw[600], lab[64], err[STATE_ERR_MAX];
+	size_t o = 0;
+	struct records_params p;
+	struct records_stats rs;
+	struct state *st;
+	struct table *t;
+
+	memset(di, 'd', 250);
+	for (int i = 50; i < 250; i += 50)
+		di[i] = '.';	/* dotted: its canonical label is not shortened */
+	di[250] = '\0';
+	memset(lab, 'p', 63);
+	lab[63] = '\0';
+	for (int i = 0; i < 8; i++) {
+		memset(fw + o, 'f', 60);
+		o += 60;
+		fw[o++] = '.';
+	}
+	fw[o - 1] = '\0';
+	snprintf(json, sizeof(json),
+	    "{\"leader\": \"master@10.0.0.1:5050\","
+	    " \"slaves\": [{\"id\": \"a-%s\", \"pid\": \"slave(1)@10.1.0.1:5051\"}],"
+	    " \"frameworks\": [{\"id\": \"f\", \"name\": \"%s\", \"tasks\": ["
+	    "  {\"id\": \"long.1\", \"name\": \"web\", \"slave_id\": \"a-%s\","
+	    "   \"state\": \"TASK_RUNNING\", \"resources\": {\"ports\": \"[31000-31000]\"},"
+	    "   \"discovery\": {\"name\": \"%s\", \"ports\": {\"ports\":"
+	    "    [{\"number\": 80, \"name\": \"%s\", \"protocol\": \"%s\"}]}}}]}]}",
+	    lab, fw, lab, di, lab, lab);
+	st = state_parse(json, strlen(json), err);
+	if (!st) {
+		printf("Bail out! %s\n", err);
+		exit(1);
+	}
+	params_init(&p, "mesos", NAMES_RFC1123, host, 1, NULL, 0);
+	p.dropped = log_dropped;
+	dropped_log[0] = '\0';
+	t = build(st, &p, &rs);
+	ok(strstr(dropped_log, "|long.1|") != NULL,
+	    "names made of long parts are reported as dropped");
+	ok(rs.tasks_names_dropped == 1, "... for the one task");
+	table_free(t);
+	state_free(st);
+}
+
 int
 main(void)
 {
 	test_mesosdns_scenario();
 	test_sources_and_labels();
+	test_long_dropped();
 	test_ip_sources();
 	test_masters();
 	test_edges();

@@ -1,0 +1,38 @@
+/* clock.h -- monotonic time in milliseconds or microseconds, for any thread. */
+#ifndef TASKDNS_CLOCK_H
+#define TASKDNS_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+/** Microseconds of CLOCK_MONOTONIC. */
+static inline uint64_t
+clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/** Milliseconds of CLOCK_MONOTONIC. */
+static inline uint64_t
+clock_ms(void)
+{
+	return clock_us() / 1000;
+}
+
+/**
+ * Milliseconds of CLOCK_MONOTONIC_COARSE: a few ms coarse, but cheap
+ * enough for every TCP event of the responders.
+ */
+static inline uint64_t
+clock_coarse_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+#endif
