@@ -30,7 +30,7 @@ enum key {
 	/* taskdns */
 	K_STATEFILE, K_EDNSSIZE, K_TCPIDLE, K_TCPMAX, K_FWDMAX, K_STATEMAX,
 	K_THREADS, K_UDPBATCH, K_TCPIO, K_TCPMEM, K_FWDALLOW, K_USER, K_STALL,
-	K_CERTFILE, K_KEYFILE,
+	K_CERTFILE, K_KEYFILE, K_FEED, K_GRACE, K_UNHEALTHY,
 	K_COUNT
 };
 
@@ -60,6 +60,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_FWDALLOW] = "forwardAllow", [K_USER] = "user",
 	[K_STALL] = "stateStallSeconds",
 	[K_CERTFILE] = "CertFile", [K_KEYFILE] = "KeyFile",
+	[K_FEED] = "stateFeed", [K_GRACE] = "agentGraceSeconds",
+	[K_UNHEALTHY] = "withdrawUnhealthy",
 };
 
 /*
@@ -510,6 +512,9 @@ apply(struct ctx *x, enum key k, const json_t *v)
 		return cidr_list(x, k, v, &c->forward_allow, &c->nforward_allow);
 	case K_USER: return get_str(x, k, v, &c->user);
 	case K_STALL: return get_int(x, k, v, 1, 86400, &c->state_stall_seconds);
+	case K_FEED: return get_str(x, k, v, &c->state_feed);
+	case K_GRACE: return get_int(x, k, v, 0, 86400, &c->agent_grace_seconds);
+	case K_UNHEALTHY: return get_bool(x, k, v, &c->withdraw_unhealthy);
 	case K_TCPMEM:
 		if (get_int(x, k, v, 1, 65536, &tmp) < 0)
 			return -1;
@@ -569,6 +574,9 @@ defaults(struct config *c)
 	c->tcp_idle_seconds = 10;
 	c->tcp_io_timeout_ms = 2000;
 	c->state_stall_seconds = 10;
+	c->state_feed = xstrdup("auto");
+	/* Mesos's own --agent_reregister_timeout: agents have this long to come back. */
+	c->agent_grace_seconds = 600;
 	c->user = xstrdup("");
 	c->nforward_allow = sizeof(forward_allow_default) /
 	    sizeof(forward_allow_default[0]);
@@ -722,6 +730,12 @@ validate(struct ctx *x)
 	if (!*c->state_file && c->nmasters == 0 && !*c->zk)
 		return bad(x, K_MASTERS, "no masters, zk or stateFile: nothing to "
 		    "read the cluster state from");
+	if (strcmp(c->state_feed, "auto") != 0 && strcmp(c->state_feed, "stream") != 0 &&
+	    strcmp(c->state_feed, "poll") != 0)
+		return bad(x, K_FEED, "must be \"auto\", \"stream\" or \"poll\"");
+	if (*c->state_file && strcmp(c->state_feed, "stream") == 0)
+		return bad(x, K_FEED, "\"stream\" needs masters or zk: a stateFile has "
+		    "no event stream");
 	if (strcmp(c->mesos_authentication, "") != 0 &&
 	    strcmp(c->mesos_authentication, "basic") != 0) {
 		if (strcmp(c->mesos_authentication, "iam") == 0)
@@ -965,6 +979,7 @@ config_clear(struct config *c)
 	free(c->cert_file);
 	free(c->key_file);
 	free(c->mesos_authentication);
+	free(c->state_feed);
 	free(c->mesos_principal);
 	free(c->mesos_secret);
 	free(c->domain);
@@ -1014,6 +1029,9 @@ config_print(const struct config *c)
 	json_object_set_new(o, key_names[K_REFRESH], json_integer(c->refresh_seconds));
 	json_object_set_new(o, key_names[K_STATE_TIMEOUT], json_integer(c->state_timeout_seconds));
 	json_object_set_new(o, key_names[K_STALL], json_integer(c->state_stall_seconds));
+	json_object_set_new(o, key_names[K_FEED], json_string(c->state_feed));
+	json_object_set_new(o, key_names[K_GRACE], json_integer(c->agent_grace_seconds));
+	json_object_set_new(o, key_names[K_UNHEALTHY], json_boolean(c->withdraw_unhealthy));
 	json_object_set_new(o, key_names[K_STATEMAX], json_integer((json_int_t)(c->state_max_bytes >> 20)));
 	json_object_set_new(o, key_names[K_ZKTIMEOUT], json_integer(c->zk_detection_timeout));
 	json_object_set_new(o, key_names[K_MESOSAUTH], json_string(c->mesos_authentication));
@@ -1091,4 +1109,5 @@ config_records_params(const struct config *c, struct records_params *p,
 	p->nmasters = c->nmasters;
 	p->ns_addrs = ns_addrs;
 	p->nns_addrs = nns_addrs;
+	p->withdraw_unhealthy = c->withdraw_unhealthy;
 }

@@ -49,6 +49,9 @@ struct config {
 	char *mesos_authentication;	/**< "" or "basic" */
 	char *mesos_principal, *mesos_secret;
 	size_t state_max_bytes;		/**< taskdns: largest state accepted */
+	char *state_feed;		/**< taskdns: "auto", "stream" or "poll" */
+	int agent_grace_seconds;	/**< taskdns: agents a new leader does not list are kept this long */
+	bool withdraw_unhealthy;	/**< taskdns: tasks whose latest status says healthy:false get no records */
 	/* The zone. */
 	char *domain;			/**< lower-case, no trailing dot */
 	uint32_t ttl;

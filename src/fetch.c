@@ -1,4 +1,4 @@
-/* fetch.c -- blocking libcurl GET streamed to a sink, with size and time limits. */
+/* fetch.c -- blocking libcurl GET streamed to a sink, with size and time limits; the curl setup the stream shares. */
 #include "autoconf.h"
 
 #include <stdint.h>
@@ -54,11 +54,41 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 	return cancel && atomic_load(cancel) ? 1 : 0;
 }
 
+void
+fetch_setup(void *curl, const struct fetch_peer *p)
+{
+	CURL *h = curl;
+
+	curl_easy_setopt(h, CURLOPT_URL, p->url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, p->connect_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)FETCH_MAX_REDIRS);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* A redirect never takes an https request (and its secret) to http. */
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+	    strncmp(p->url, "https:", 6) == 0 ? "https" : "http,https");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+	if (p->user) {
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h, CURLOPT_USERNAME, p->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, p->password ? p->password : "");
+	}
+	if (p->ca_file && *p->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, p->ca_file);
+	if (p->cert_file && *p->cert_file) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, p->cert_file);
+		curl_easy_setopt(h, CURLOPT_SSLKEY, p->key_file);
+	}
+}
+
 int
 fetch_get(const char *url, const struct fetch_opts *o, fetch_sink_fn fn,
     void *ctx, struct fetch_result *r)
 {
 	struct sink s = { NULL, r, o->max_bytes, false, fn, ctx };
+	const struct fetch_peer peer = { url, o->connect_timeout_ms, o->user,
+	    o->password, o->ca_file, o->cert_file, o->key_file };
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
 	CURL *h;
@@ -69,10 +99,8 @@ fetch_get(const char *url, const struct fetch_opts *o, fetch_sink_fn fn,
 		snprintf(r->err, sizeof(r->err), "cannot create a curl handle");
 		return -1;
 	}
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	fetch_setup(h, &peer);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	/*
 	 * A master that hangs or trickles is given up within seconds, not
 	 * after the whole timeout; a large state arriving at any sensible
@@ -82,14 +110,7 @@ fetch_get(const char *url, const struct fetch_opts *o, fetch_sink_fn fn,
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, FETCH_LOW_SPEED);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, o->stall_seconds);
 	}
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	/* A redirect never takes an https fetch (and its secret) to http. */
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
-	    strncmp(url, "https:", 6) == 0 ? "https" : "http,https");
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");	/* gzip if offered */
-	curl_easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -97,17 +118,6 @@ fetch_get(const char *url, const struct fetch_opts *o, fetch_sink_fn fn,
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, o->cancel);
-	if (o->user) {
-		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(h, CURLOPT_USERNAME, o->user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, o->password ? o->password : "");
-	}
-	if (o->ca_file && *o->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
-	if (o->cert_file && *o->cert_file) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert_file);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, o->key_file);
-	}
 
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);

@@ -1,4 +1,4 @@
-/* fetch.h -- HTTP GET with libcurl for the state poller; knows no JSON. */
+/* fetch.h -- HTTP GET with libcurl for the state poller, and the setup requests to masters share; knows no JSON. */
 #ifndef TASKDNS_FETCH_H
 #define TASKDNS_FETCH_H
 
@@ -18,6 +18,26 @@ struct fetch_opts {
 	atomic_bool *cancel;		/**< when it becomes true, abort; or NULL */
 };
 
+/** Redirects followed at most (a follower answers 307 to the leader). */
+#define FETCH_MAX_REDIRS 3
+
+/** Whom to ask and how: what a fetch and the event stream (stream.c) share. */
+struct fetch_peer {
+	const char *url;		/**< the full URL */
+	long connect_timeout_ms;	/**< TCP/TLS connect */
+	const char *user, *password;	/**< HTTP basic auth, or NULL */
+	const char *ca_file;		/**< CA bundle for https, or NULL/"" */
+	const char *cert_file, *key_file;	/**< client certificate and key (PEM), or NULL/"" */
+};
+
+/**
+ * Set the options of curl easy handle @curl (a CURL *) that every request
+ * to a master takes: URL, connect timeout, up to FETCH_MAX_REDIRS
+ * redirects never from https to http, user agent, basic auth, TLS files.
+ * curl copies the strings. Any thread, on a handle of its own.
+ */
+void fetch_setup(void *curl, const struct fetch_peer *p);
+
 /** How a fetch went. */
 struct fetch_result {
 	size_t len;			/**< body octets received */
@@ -33,7 +53,7 @@ struct fetch_result {
 typedef int (*fetch_sink_fn)(void *ctx, const void *data, size_t len);
 
 /**
- * GET @url, following up to 3 redirects (a non-leading master may answer
+ * GET @url, following up to FETCH_MAX_REDIRS redirects (a non-leading master may answer
  * 307), and hand the body of a 2xx answer to @sink as it arrives, so
  * nothing holds a whole body. Blocks the calling thread (never a DNS
  * thread) for at most timeout_ms.

@@ -277,10 +277,10 @@ answer_addrs(struct pkt *p, const struct table *t, const struct table_node *n,
 	uint32_t m = order_rrset(n->count[ty], rng, ord);
 
 	for (uint32_t k = 0; k < m; k++) {
-		uint32_t i = n->first[ty] + ord[k];
+		uint32_t i = ord[k];
 		if (!put_addr(p, 0, WIRE_HEADER, NULL, 0,
 		    ty == TABLE_A ? WIRE_TYPE_A : WIRE_TYPE_AAAA, t->ttl,
-		    ty == TABLE_A ? t->a[i] : t->aaaa[i]))
+		    ty == TABLE_A ? n->a[i] : n->aaaa[i]))
 			return false;
 	}
 	return true;
@@ -292,11 +292,11 @@ glue(struct pkt *p, const struct table *t, const struct table_node *n)
 {
 	for (uint32_t k = 0; k < n->count[TABLE_A]; k++)
 		if (!put_addr(p, 2, 0, n->name, n->name_len, WIRE_TYPE_A, t->ttl,
-		    t->a[n->first[TABLE_A] + k]))
+		    n->a[k]))
 			return false;
 	for (uint32_t k = 0; k < n->count[TABLE_AAAA]; k++)
 		if (!put_addr(p, 2, 0, n->name, n->name_len, WIRE_TYPE_AAAA, t->ttl,
-		    t->aaaa[n->first[TABLE_AAAA] + k]))
+		    n->aaaa[k]))
 			return false;
 	return true;
 }
@@ -314,10 +314,13 @@ answer_srv(struct pkt *p, const struct table *t, const struct table_node *n,
 	uint32_t m = order_rrset(n->count[TABLE_SRV], rng, ord), ndone = 0;
 
 	for (uint32_t k = 0; k < m; k++)
-		if (!put_srv(p, t, &t->srv[n->first[TABLE_SRV] + ord[k]]))
+		if (!put_srv(p, t, &n->srv[ord[k]]))
 			return false;
 	for (uint32_t k = 0; k < m; k++) {
-		const struct table_node *tn = t->srv[n->first[TABLE_SRV] + ord[k]].target_node;
+		const struct table_srv *s = &n->srv[ord[k]];
+		/* Looked up now: the target may live in a shard built later. */
+		const struct table_node *tn = table_lookup(t, s->target,
+		    s->target_len, s->target_hash);
 		bool seen = false;
 
 		if (!tn)

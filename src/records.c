@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "records.h"
+#include <stdlib.h>
+#include "zone.h"
 #include "state.h"
 
 /*
@@ -28,14 +30,23 @@ struct frag {
 };
 
 struct gen {
-	struct table_builder *b;
+	struct zone *z;
+	int sign;			/* +1: take references, -1: give them back */
+	uint32_t skipped;		/* names refused while taking */
 	const struct records_params *p;
-	struct records_stats *stats;
+	bool capped;			/* the task's ports were capped */
+	uint8_t ns[NAMES_WIRE_MAX];	/* SOAMname, wire */
+	int ns_len;			/* -1: not a host name */
 	uint8_t domain[NAMES_WIRE_MAX];	/* the apex, root included */
 	size_t domain_len;
 	const char *task_id;		/* the task whose names are made, or NULL */
 	/* Fragments used everywhere. */
 	struct frag slave, tcp, udp, framework, slave_u, leader, leader_u, master;
+};
+
+/* A generator prepared once for its parameters (the writer's, process lifetime). */
+struct records {
+	struct gen g;
 };
 
 
@@ -85,7 +96,10 @@ dropped(struct gen *g, const struct frag *const *parts, int nparts)
 	char text[4 * NAMES_WIRE_MAX];
 	size_t n = 0;
 
-	table_skip_name(g->b);
+	if (g->sign > 0) {
+		g->skipped++;
+		zone_skip(g->z);
+	}
 	if (!g->p->dropped)
 		return;
 	/* The parts, each followed by a dot, then the domain; cut to fit. */
@@ -100,8 +114,9 @@ dropped(struct gen *g, const struct frag *const *parts, int nparts)
 	n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", g->p->zone.apex);
 	if (n >= sizeof(text))
 		n = sizeof(text) - 1;
+	/* Giving back: the name is gone (why NULL). */
 	g->p->dropped(g->p->dropped_ctx, text, g->task_id,
-	    unaskable_why(text, n));
+	    g->sign > 0 ? unaskable_why(text, n) : NULL);
 }
 
 /*
@@ -136,7 +151,8 @@ add_addr(struct gen *g, const struct frag *a, const struct frag *b,
 	int n = compose(g, &w, a, b, c, NULL, NULL);
 
 	if (n >= 0)
-		(void)table_add_addr_wire(g->b, w.b, (size_t)n, ip);
+		(void)zone_rr(g->z, g->sign, w.b, (size_t)n, ip->family == 4 ?
+		    TABLE_A : TABLE_AAAA, ip->bytes, ip->family == 4 ? 4 : 16, 0);
 }
 
 /* SRV at the name of @n1..@n5 to the already composed @target. */
@@ -152,7 +168,7 @@ add_srv(struct gen *g, const struct frag *n1, const struct frag *n2,
 		return;
 	n = compose(g, &w, n1, n2, n3, n4, n5);
 	if (n >= 0)
-		(void)table_add_srv_wire(g->b, w.b, (size_t)n, target->b,
+		(void)zone_rr(g->z, g->sign, w.b, (size_t)n, TABLE_SRV, target->b,
 		    (size_t)tlen, port);
 }
 
@@ -174,53 +190,50 @@ init_frags(struct gen *g)
  * pointing at F.domain and the scheduler port.
  */
 static void
-framework_records(struct gen *g, const struct state *st)
+framework_one(struct gen *g, const struct state_framework *f)
 {
 	char fname[NAMES_WIRE_MAX * 2];
 	struct frag ff;
 	struct names_wire target;
+	size_t fl;
+	int tl;
 
-	for (uint32_t i = 0; i < st->nframeworks; i++) {
-		const struct state_framework *f = &st->frameworks[i];
-		size_t fl;
-		int tl;
-
-		if (!f->has_ip)
-			continue;
-		fl = names_domain_frag(f->name, g->p->spec, fname, sizeof(fname));
-		frag_of(&ff, fname, fl);
-		add_addr(g, &ff, NULL, NULL, &f->ip);
-		if (!f->port)
-			continue;
-		tl = compose(g, &target, &ff, NULL, NULL, NULL, NULL);
-		add_srv(g, &g->framework, &g->tcp, &ff, NULL, NULL, &target, tl, f->port);
-	}
+	if (!f->has_ip || !f->name)
+		return;
+	fl = names_domain_frag(f->name, g->p->spec, fname, sizeof(fname));
+	frag_of(&ff, fname, fl);
+	add_addr(g, &ff, NULL, NULL, &f->ip);
+	if (!f->port)
+		return;
+	tl = compose(g, &target, &ff, NULL, NULL, NULL, NULL);
+	add_srv(g, &g->framework, &g->tcp, &ff, NULL, NULL, &target, tl, f->port);
 }
 
-/* Agents: slave.domain (every agent) and _slave._tcp.domain (agent ports). */
 static void
-agent_records(struct gen *g, const struct state *st)
+agent_one(struct gen *g, const struct state_agent *a)
 {
 	struct names_wire target;
-	int tl = compose(g, &target, &g->slave, NULL, NULL, NULL, NULL);
+	int tl;
 
-	for (uint32_t i = 0; i < st->nagents; i++) {
-		const struct state_agent *a = &st->agents[i];
-		if (!a->has_ip)
-			continue;
-		add_addr(g, &g->slave, NULL, NULL, &a->ip);
-		add_srv(g, &g->slave_u, &g->tcp, NULL, NULL, NULL, &target, tl, a->port);
-	}
+	if (!a->has_ip)
+		return;
+	tl = compose(g, &target, &g->slave, NULL, NULL, NULL, NULL);
+	add_addr(g, &g->slave, NULL, NULL, &a->ip);
+	add_srv(g, &g->slave_u, &g->tcp, NULL, NULL, NULL, &target, tl, a->port);
 }
 
 /* The name server's own name (SOAMname) with the listener's addresses. */
 static void
 ns_records(struct gen *g)
 {
-	const char *ns = g->p->zone.soa_mname;
+	const struct addr_ip *ip = g->p->ns_addrs;
 
+	if (g->ns_len < 0)
+		return;
 	for (size_t i = 0; i < g->p->nns_addrs; i++)
-		(void)table_add_addr(g->b, ns, strlen(ns), &g->p->ns_addrs[i]);
+		(void)zone_rr(g->z, g->sign, g->ns, (size_t)g->ns_len,
+		    ip[i].family == 4 ? TABLE_A : TABLE_AAAA, ip[i].bytes,
+		    ip[i].family == 4 ? 4 : 16, 0);
 }
 
 /*
@@ -230,7 +243,8 @@ ns_records(struct gen *g)
  * missing from the list gets the next number (Mesos-DNS masterRecord).
  */
 static void
-master_records(struct gen *g, const struct state *st)
+master_records(struct gen *g, const struct state *st,
+    const char *const *masters, size_t nmasters)
 {
 	/* master.domain holds each address once; a duplicate gets no number. */
 	struct addr_ip seen[64];
@@ -243,7 +257,7 @@ master_records(struct gen *g, const struct state *st)
 	unsigned idx = 0;
 	int ll;
 
-	if (!st->has_leader_ip)
+	if (!st->has_leader_ip || !st->leader)
 		return;
 	laddr = strchr(st->leader, '@') + 1;
 	ll = compose(g, &leader, &g->leader, NULL, NULL, NULL, NULL);
@@ -253,8 +267,8 @@ master_records(struct gen *g, const struct state *st)
 	add_srv(g, &g->leader_u, &g->udp, NULL, NULL, NULL, &leader, ll, st->leader_port);
 
 	seen[nseen++] = st->leader_ip;
-	for (size_t i = 0; i < g->p->nmasters; i++) {
-		const char *m = g->p->masters[i];
+	for (size_t i = 0; i < nmasters; i++) {
+		const char *m = masters[i];
 		char host[256];
 		uint16_t port;
 		struct addr_ip ip;
@@ -491,7 +505,7 @@ task_ctx_records(struct gen *g, const struct task_ctx *c, const char *task)
 	for (uint32_t r = 0; r < t->nports && tl >= 0; r++) {
 		for (uint32_t port = t->ports[r].lo; port <= t->ports[r].hi; port++) {
 			if (served++ == RECORDS_MAX_TASK_PORTS) {
-				g->stats->ports_capped++;
+				g->capped = true;
 				goto di;
 			}
 			srv_set(g, &fu, "", NULL, c->fw, true, &target, tl, (uint16_t)port);
@@ -513,87 +527,175 @@ di:
 	}
 }
 
-static void
-task_records(struct gen *g, const struct state *st)
+static enum records_task
+task_one(struct gen *g, const struct state_task *t,
+    const struct state_agent *agent, const char *framework, bool *capped)
 {
 	char fname[NAMES_WIRE_MAX * 2], tname[NAMES_LABEL_MAX + 1];
+	uint32_t skipped = g->skipped;
 	struct frag ff;
+	struct task_ctx c;
 
-	for (uint32_t i = 0; i < st->nframeworks; i++) {
-		const struct state_framework *f = &st->frameworks[i];
-		size_t fl = names_domain_frag(f->name, g->p->spec, fname, sizeof(fname));
-
-		frag_of(&ff, fname, fl);
-		for (uint32_t j = 0; j < f->ntasks; j++) {
-			const struct state_task *t = &f->tasks[j];
-			uint32_t skipped = table_skipped(g->b);
-			struct task_ctx c;
-
-			if (!t->running)
-				continue;
-			g->stats->tasks_running++;
-			c.agent = state_agent(st, t->agent_id);
-			if (!c.agent) {
-				g->stats->tasks_no_agent++;
-				continue;
-			}
-			g->task_id = t->id;
-			c.t = t;
-			c.fw = &ff;
-			names_task_hash(t->id, c.hash);
-			c.tail_len = names_agent_tail(t->agent_id, c.tail);
-			c.ips = task_ips(g->p, t, c.agent);
-			/*
-			 * A task with a DiscoveryInfo name is served under that
-			 * name as given (case aside) and cleaned; others under
-			 * the cleaned task name. A name that cleans to nothing
-			 * still gives the names Mesos-DNS forms with an empty
-			 * label where the DNS can carry them ("_._tcp.F",
-			 * "-hash-agent.F").
-			 */
-			if (t->di_name) {
-				task_ctx_records(g, &c, t->di_name);
-				names_label(t->di_name, strlen(t->di_name),
-				    g->p->spec, tname);
-			} else {
-				names_label(t->name, strlen(t->name), g->p->spec,
-				    tname);
-			}
-			task_ctx_records(g, &c, tname);
-			g->task_id = NULL;
-			if (table_skipped(g->b) != skipped)
-				g->stats->tasks_names_dropped++;
-			else
-				g->stats->tasks_served++;
-		}
+	*capped = false;
+	if (!t->running)
+		return RECORDS_TASK_NOT_RUNNING;
+	if (!agent)
+		return RECORDS_TASK_NO_AGENT;
+	if (g->p->withdraw_unhealthy && t->healthy == 0)
+		return RECORDS_TASK_UNHEALTHY;
+	if (!framework)		/* only its id is known yet (a stream event) */
+		return RECORDS_TASK_NO_FRAMEWORK;
+	frag_of(&ff, fname, names_domain_frag(framework, g->p->spec, fname,
+	    sizeof(fname)));
+	g->task_id = t->id;
+	g->capped = false;
+	c.agent = agent;
+	c.t = t;
+	c.fw = &ff;
+	names_task_hash(t->id, c.hash);
+	c.tail_len = names_agent_tail(t->agent_id, c.tail);
+	c.ips = task_ips(g->p, t, c.agent);
+	/*
+	 * A task with a DiscoveryInfo name is served under that name as
+	 * given (case aside) and cleaned; others under the cleaned task name.
+	 * A name that cleans to nothing still gives the names Mesos-DNS forms
+	 * with an empty label where the DNS can carry them ("_._tcp.F",
+	 * "-hash-agent.F").
+	 */
+	if (t->di_name) {
+		task_ctx_records(g, &c, t->di_name);
+		names_label(t->di_name, strlen(t->di_name), g->p->spec, tname);
+	} else {
+		names_label(t->name, strlen(t->name), g->p->spec, tname);
 	}
+	task_ctx_records(g, &c, tname);
+	g->task_id = NULL;
+	*capped = g->capped;
+	return g->skipped != skipped ? RECORDS_TASK_DROPPED : RECORDS_TASK_SERVED;
+}
+
+static int
+gen_init(struct gen *g, const struct records_params *p)
+{
+	int n;
+
+	memset(g, 0, sizeof(*g));
+	init_frags(g);
+	g->p = p;
+	n = names_text_to_wire(p->zone.apex, strlen(p->zone.apex), false, g->domain);
+	if (n < 0)
+		return -1;
+	g->domain_len = (size_t)n;
+	g->ns_len = names_text_to_wire(p->zone.soa_mname,
+	    strlen(p->zone.soa_mname), true, g->ns);
+	return 0;
+}
+
+struct records *
+records_new(const struct records_params *p)
+{
+	struct records *r = malloc(sizeof(*r));
+
+	if (r && gen_init(&r->g, p) < 0) {
+		free(r);
+		r = NULL;
+	}
+	return r;
+}
+
+void
+records_free(struct records *r)
+{
+	free(r);
+}
+
+void
+records_framework(struct records *r, struct zone *z, int sign,
+    const struct state_framework *f)
+{
+	r->g.z = z;
+	r->g.sign = sign;
+	framework_one(&r->g, f);
+}
+
+void
+records_agent(struct records *r, struct zone *z, int sign,
+    const struct state_agent *a)
+{
+	r->g.z = z;
+	r->g.sign = sign;
+	agent_one(&r->g, a);
+}
+
+void
+records_masters(struct records *r, struct zone *z, int sign,
+    const struct state *st, const char *const *masters, size_t nmasters)
+{
+	r->g.z = z;
+	r->g.sign = sign;
+	ns_records(&r->g);
+	master_records(&r->g, st, masters, nmasters);
+}
+
+enum records_task
+records_task(struct records *r, struct zone *z, int sign,
+    const struct state_task *t, const struct state_agent *agent,
+    const char *framework, bool *capped)
+{
+	r->g.z = z;
+	r->g.sign = sign;
+	return task_one(&r->g, t, agent, framework, capped);
+}
+
+void
+records_count(struct records_stats *rs, enum records_task res, bool capped,
+    int sign)
+{
+	uint32_t d = (uint32_t)sign;	/* +1 or -1, modulo 2^32 */
+
+	if (res != RECORDS_TASK_NOT_RUNNING)
+		rs->tasks_running += d;
+	if (res == RECORDS_TASK_SERVED)
+		rs->tasks_served += d;
+	else if (res == RECORDS_TASK_NO_AGENT)
+		rs->tasks_no_agent += d;
+	else if (res == RECORDS_TASK_DROPPED)
+		rs->tasks_names_dropped += d;
+	else if (res == RECORDS_TASK_UNHEALTHY)
+		rs->tasks_unhealthy += d;
+	else if (res == RECORDS_TASK_NO_FRAMEWORK)
+		rs->tasks_no_framework += d;
+	if (capped)
+		rs->ports_capped += d;
 }
 
 struct table *
 records_build(const struct state *st, const struct records_params *p,
     const struct table *prev, time_t now, struct records_stats *stats)
 {
-	struct gen g;
-	int n;
+	struct records r;
+	struct table *t;
 
 	memset(stats, 0, sizeof(*stats));
-	init_frags(&g);
-	g.b = table_builder_new(&p->zone);
-	if (!g.b)
+	if (gen_init(&r.g, p) < 0 || !(r.g.z = zone_new(&p->zone)))
 		return NULL;
-	g.p = p;
-	g.stats = stats;
-	g.task_id = NULL;
-	n = names_text_to_wire(p->zone.apex, strlen(p->zone.apex), false, g.domain);
-	if (n < 0) {
-		table_builder_free(g.b);
-		return NULL;
+	for (uint32_t i = 0; i < st->nframeworks; i++)
+		records_framework(&r, r.g.z, 1, &st->frameworks[i]);
+	for (uint32_t i = 0; i < st->nagents; i++)
+		records_agent(&r, r.g.z, 1, &st->agents[i]);
+	records_masters(&r, r.g.z, 1, st, p->masters, p->nmasters);
+	for (uint32_t i = 0; i < st->nframeworks; i++) {
+		const struct state_framework *f = &st->frameworks[i];
+		for (uint32_t j = 0; j < f->ntasks; j++) {
+			const struct state_task *tk = &f->tasks[j];
+			bool capped;
+			enum records_task res = records_task(&r, r.g.z, 1, tk,
+			    state_agent(st, tk->agent_id), f->name ? f->name : "",
+			    &capped);
+			records_count(stats, res, capped, 1);
+		}
 	}
-	g.domain_len = (size_t)n;
-	framework_records(&g, st);
-	agent_records(&g, st);
-	ns_records(&g);
-	master_records(&g, st);
-	task_records(&g, st);
-	return table_builder_finish(g.b, prev, now);
+	t = zone_publish(r.g.z, prev, now);
+	zone_free(r.g.z);
+	return t;
 }

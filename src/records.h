@@ -2,6 +2,7 @@
 #ifndef TASKDNS_RECORDS_H
 #define TASKDNS_RECORDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -37,11 +38,14 @@ struct records_params {
 	/**
 	 * Called for every name Mesos-DNS would form that the DNS cannot
 	 * carry (@name as Mesos-DNS spells it, @task_id NULL for names not
-	 * of a task, @why a short reason), or NULL. On the building thread.
+	 * of a task, @why a short reason), or NULL. Called again with @why
+	 * NULL when the records that had the name are given back (the name
+	 * is gone). On the building thread.
 	 */
 	void (*dropped)(void *ctx, const char *name, const char *task_id,
 	    const char *why);
 	void *dropped_ctx;
+	bool withdraw_unhealthy;		/**< healthy:false tasks get no records */
 };
 
 /** Counts from one generation, for the refresh log line and metrics. */
@@ -51,7 +55,71 @@ struct records_stats {
 	uint32_t tasks_no_agent;	/**< running tasks whose agent is unknown */
 	uint32_t tasks_names_dropped;	/**< running tasks with names the DNS cannot carry */
 	uint32_t ports_capped;		/**< tasks with more than RECORDS_MAX_TASK_PORTS ports */
+	uint32_t tasks_unhealthy;	/**< running tasks withdrawn as healthy:false */
+	uint32_t tasks_no_framework;	/**< running tasks whose framework is not known yet */
 };
+
+/** What became of one task. */
+enum records_task {
+	RECORDS_TASK_SERVED = 0,	/**< all its records */
+	RECORDS_TASK_NOT_RUNNING,	/**< no records: not TASK_RUNNING */
+	RECORDS_TASK_NO_AGENT,		/**< no records: its agent is unknown */
+	RECORDS_TASK_UNHEALTHY,		/**< no records: healthy:false, withdraw_unhealthy set */
+	RECORDS_TASK_NO_FRAMEWORK,	/**< no records: its framework's name is unknown */
+	RECORDS_TASK_DROPPED		/**< some names the DNS cannot carry were left out */
+};
+
+struct records;
+struct zone;
+struct state_agent;
+struct state_framework;
+struct state_task;
+
+/**
+ * A generator for @p (which must outlive it), for records of one entity
+ * at a time. @return NULL when out of memory or when the zone names are
+ * not names. Writer thread.
+ */
+struct records *records_new(const struct records_params *p);
+
+/** Free a generator; NULL is a no-op. */
+void records_free(struct records *r);
+
+/*
+ * The records of one entity, taken into (@sign +1) or given back to
+ * (@sign -1) @z. Records are a pure function of their arguments (and
+ * the process-lifetime parameters), so giving back with the same
+ * arguments takes back exactly what was given.
+ */
+
+/** A framework: its name's A and _framework._tcp SRV (with a known address). */
+void records_framework(struct records *r, struct zone *z, int sign,
+    const struct state_framework *f);
+
+/** An agent: slave.domain A and _slave._tcp SRV. */
+void records_agent(struct records *r, struct zone *z, int sign,
+    const struct state_agent *a);
+
+/**
+ * The name server's address and the masters: leader.domain, master.domain,
+ * masterN.domain and their SRV, from @st's leader and @masters ("ip:port").
+ */
+void records_masters(struct records *r, struct zone *z, int sign,
+    const struct state *st, const char *const *masters, size_t nmasters);
+
+/**
+ * A task on @agent (NULL: unknown) of the framework named @framework
+ * (NULL: unknown yet). @capped tells whether its ports were capped.
+ * Names that cannot be carried are reported through p->dropped when
+ * taking. @return what became of it.
+ */
+enum records_task records_task(struct records *r, struct zone *z, int sign,
+    const struct state_task *t, const struct state_agent *agent,
+    const char *framework, bool *capped);
+
+/** Count @res (and @capped) into @rs, adding (@sign +1) or removing (-1). */
+void records_count(struct records_stats *rs, enum records_task res,
+    bool capped, int sign);
 
 /**
  * Generate exactly the A, AAAA and SRV records Mesos-DNS generates for @st

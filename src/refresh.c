@@ -1,4 +1,4 @@
-/* refresh.c -- leader following over the masters list, fetch, parse, build and publish. */
+/* refresh.c -- the writer: polls, the event stream and ZooKeeper feed the model; generations are published. */
 #include "autoconf.h"
 
 #include <errno.h>
@@ -16,13 +16,16 @@
 #include "clock.h"
 #include "config.h"
 #include "detect.h"
+#include "event.h"
 #include "fetch.h"
 #include "log.h"
+#include "model.h"
 #include "rcu.h"
 #include "records.h"
 #include "refresh.h"
 #include "state.h"
 #include "stats.h"
+#include "stream.h"
 #include "table.h"
 
 /* The poller thread's nice value, above the responders' (0). */
@@ -30,6 +33,22 @@
 
 /* Connecting to a master takes at most this long (a named limit). */
 #define CONNECT_TIMEOUT_MS 10000L
+
+/*
+ * A burst of changes is published at most this often: the first change
+ * after a quiet spell goes out at once, the next ones together.
+ */
+#define PUBLISH_MIN_INTERVAL_MS 10
+
+/*
+ * Events waiting for the writer (a named limit). Past it the stream is
+ * re-subscribed: its SUBSCRIBED snapshot replaces what was dropped.
+ */
+#define EVENTS_QUEUED_MAX 100000
+
+/* The event stream: retries from 0.5 s doubling to 30 s, records up to 1 GB. */
+#define STREAM_BACKOFF_MIN_MS 500
+#define STREAM_BACKOFF_MAX_MS 30000
 
 /* Dropped names remembered, so each is logged once (a named limit). */
 #define DROPPED_MAX 10000
@@ -43,11 +62,17 @@ _Static_assert((DROPPED_SLOTS & (DROPPED_SLOTS - 1)) == 0 &&
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
-/* A name not served, remembered so that it is logged once (poller thread). */
+/* A name not served, remembered so that it is logged once (writer thread). */
 struct drop {
 	char *key;			/* "name\0task id", or NULL: a free slot */
 	uint64_t hash;
-	unsigned seen;			/* the refresh that last reported it */
+	unsigned refs;			/* sources still making it; 0: gone */
+};
+
+/* An event waiting for the writer. */
+struct queued {
+	struct queued *next;
+	struct mesos_event *ev;
 };
 
 struct refresh {
@@ -59,15 +84,27 @@ struct refresh {
 	pthread_t thread;
 	bool running;
 	atomic_bool stop;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;		/* the fields down to leader_hp */
 	pthread_cond_t cond;
 	bool triggered;
+	struct queued *qhead, **qtail;	/* events from the stream thread */
+	unsigned qlen;
+	bool qoverflow;
+	char leader_hp[300];		/* the leader's host:port as last found, or "" */
+	/* The writer's. */
+	struct model *model;
+	struct stream *stream;		/* NULL: polls only */
+	bool stream_no_api_logged;
+	char last_leader[300];		/* "leader" of the last state loaded */
+	int64_t last_publish_ms;
+	unsigned events_pending;	/* applied, not yet published */
+	bool loaded;			/* a whole state has been applied */
 	/* Conditions logged when they begin and when they end. */
 	unsigned failures;		/* refreshes failed in a row */
 	double failing_since;		/* monotonic ms of the first of them */
 	char skips[1024];		/* the skip line last logged, "" if none */
 	struct drop *drops;		/* open addressing, DROPPED_SLOTS slots */
-	unsigned ndrops, refresh_no;
+	unsigned ndrops, ndrops_gone;
 	unsigned drops_logged, drops_unlisted;	/* in this refresh */
 	bool drops_full_logged;
 	/* ZooKeeper, when "zk" is set. */
@@ -96,9 +133,9 @@ hash_key(const char *k, size_t len)
 }
 
 /*
- * records_build() reports a name it cannot serve: log it the first time
- * (name and task id, as Mesos-DNS spells them), then only remember that it
- * was seen in this refresh.
+ * The records report a name they cannot serve: log it the first time
+ * (name and task id, as Mesos-DNS spells them), then only count who makes
+ * it; @why NULL: a source that made it is gone.
  */
 static void
 on_dropped(void *ctx, const char *name, const char *task_id, const char *why)
@@ -119,10 +156,19 @@ on_dropped(void *ctx, const char *name, const char *task_id, const char *why)
 	for (i = (size_t)h & mask; r->drops[i].key; i = (i + 1) & mask) {
 		if (r->drops[i].hash == h && strcmp(r->drops[i].key, key) == 0 &&
 		    strcmp(r->drops[i].key + nl + 1, key + nl + 1) == 0) {
-			r->drops[i].seen = r->refresh_no;
+			if (!why) {
+				if (r->drops[i].refs > 0 && --r->drops[i].refs == 0)
+					r->ndrops_gone++;
+				return;
+			}
+			if (r->drops[i].refs++ > 0)
+				return;
+			r->ndrops_gone--;	/* back before it was swept */
 			return;
 		}
 	}
+	if (!why)
+		return;
 	if (r->ndrops >= DROPPED_MAX || !(r->drops[i].key = malloc(kl + 1))) {
 		r->drops_unlisted++;
 		return;
@@ -130,7 +176,7 @@ on_dropped(void *ctx, const char *name, const char *task_id, const char *why)
 	memcpy(r->drops[i].key, key, kl);
 	r->drops[i].key[kl] = '\0';
 	r->drops[i].hash = h;
-	r->drops[i].seen = r->refresh_no;
+	r->drops[i].refs = 1;
 	r->ndrops++;
 	if (r->drops_logged++ < DROPPED_LOG_MAX)
 		log_msg(LOG_WARN, "records: not served: \"%.*s\"%s%.*s%s: %s (the "
@@ -140,14 +186,14 @@ on_dropped(void *ctx, const char *name, const char *task_id, const char *why)
 }
 
 /*
- * After a build: forget the names no longer reported (their tasks are gone
- * or renamed; the slots are re-inserted so probing stays correct), and
- * summarise what was not logged one per line.
+ * After a publish: forget the names no source makes any more (the slots
+ * are re-inserted so probing stays correct), and summarise what was not
+ * logged one per line.
  */
 static void
 drops_sweep(struct refresh *r)
 {
-	size_t slots = DROPPED_SLOTS, mask = slots - 1, gone = 0;
+	size_t slots = DROPPED_SLOTS, mask = slots - 1, gone = r->ndrops_gone;
 	struct drop *old = r->drops;
 
 	if (!old)
@@ -160,8 +206,6 @@ drops_sweep(struct refresh *r)
 		    "not logged", DROPPED_MAX, r->drops_unlisted);
 	r->drops_full_logged = r->drops_unlisted > 0;
 	r->drops_logged = r->drops_unlisted = 0;
-	for (size_t i = 0; i < slots; i++)
-		gone += old[i].key && old[i].seen != r->refresh_no;
 	if (!gone)
 		return;
 	r->drops = calloc(slots, sizeof(*r->drops));
@@ -170,11 +214,12 @@ drops_sweep(struct refresh *r)
 		return;
 	}
 	r->ndrops = 0;
+	r->ndrops_gone = 0;
 	for (size_t i = 0; i < slots; i++) {
 		size_t k;
 		if (!old[i].key)
 			continue;
-		if (old[i].seen != r->refresh_no) {
+		if (old[i].refs == 0) {
 			free(old[i].key);
 			continue;
 		}
@@ -212,6 +257,13 @@ refresh_new(const struct config *c, const struct records_params *p,
 		free(r);
 		return NULL;
 	}
+	r->model = model_new(&r->p, c->agent_grace_seconds);
+	if (!r->model) {
+		detect_free(r->detect);
+		free(r);
+		return NULL;
+	}
+	r->qtail = &r->qhead;
 	/* Without it names are not logged one by one; nothing else changes. */
 	r->drops = calloc(DROPPED_SLOTS, sizeof(*r->drops));
 	r->rcu = rcu;
@@ -302,7 +354,7 @@ load_from(struct refresh *r, const char *hostport, char *why, size_t whysize)
  */
 static struct state *
 load_from_masters(struct refresh *r, char *source, size_t sourcesize,
-    char *why, size_t whysize)
+    char *leader, size_t leadersize, char *why, size_t whysize)
 {
 	const struct config *c = r->c;
 	const char *cand[DETECT_MAX_MASTERS + 64];
@@ -361,8 +413,10 @@ load_from_masters(struct refresh *r, char *source, size_t sourcesize,
 				continue;
 			}
 			snprintf(source, sourcesize, "%s (leader, via %s)", lhp, m);
+			snprintf(leader, leadersize, "%s", lhp);
 		} else {
 			snprintf(source, sourcesize, "%s", m);
+			snprintf(leader, leadersize, "%s", m);
 		}
 		if (k >= nview && c->nmasters)
 			r->last_master = (r->last_master + (k - nview)) % c->nmasters;
@@ -457,14 +511,59 @@ log_skips(struct refresh *r, const char *source, const struct state *st,
 	memcpy(r->skips, line, n + 1);
 }
 
+/*
+ * Publish what changed as the next generation. @return 0, or -1 when out
+ * of memory (the changes stay pending; the next publish takes them).
+ */
+static int
+publish(struct refresh *r, struct table **out)
+{
+	struct table *t, *old;
+
+	t = model_publish(r->model, rcu_current(r->rcu), time(NULL));
+	if (!t) {
+		log_msg(LOG_ERR, "refresh: out of memory publishing the records; "
+		    "keeping the records in service");
+		return -1;
+	}
+	old = rcu_publish(r->rcu, t);
+	if (old && old->serial == t->serial && out)
+		*out = NULL;		/* unchanged */
+	else if (out)
+		*out = t;
+	table_free(old);
+	r->last_publish_ms = clock_ms();
+	r->events_pending = 0;
+	drops_sweep(r);
+	if (r->stats)
+		stats_inc(r->stats, ST_GENERATIONS);
+	return 0;
+}
+
+/* The leader as last found, for the stream thread; a new one re-subscribes. */
+static void
+set_leader(struct refresh *r, const char *hp)
+{
+	bool changed;
+
+	pthread_mutex_lock(&r->lock);
+	changed = strcmp(r->leader_hp, hp) != 0;
+	if (changed)
+		snprintf(r->leader_hp, sizeof(r->leader_hp), "%s", hp);
+	pthread_mutex_unlock(&r->lock);
+	if (changed && *hp && r->stream)
+		stream_kick(r->stream);
+}
+
 int
 refresh_once(struct refresh *r)
 {
-	char source[600] = "", why[1200] = "";
-	struct records_stats rs;
+	char source[600] = "", why[1200] = "", leader[300] = "";
+	struct model_counts mc;
 	struct state *st;
-	struct table *t, *prev, *old;
+	struct table *t;
 	double t0 = now_ms(), t1;
+	int64_t now;
 
 	if (r->detect) {
 		/*
@@ -478,12 +577,14 @@ refresh_once(struct refresh *r)
 		r->p.masters = r->view.nmasters ? r->view_masters :
 		    (const char *const *)r->c->masters;
 		r->p.nmasters = r->view.nmasters ? r->view.nmasters : r->c->nmasters;
+		(void)model_set_masters(r->model, r->p.masters, r->p.nmasters);
 	}
 	if (*r->c->state_file) {
 		snprintf(source, sizeof(source), "%s", r->c->state_file);
 		st = load_from_file(r, why, sizeof(why));
 	} else {
-		st = load_from_masters(r, source, sizeof(source), why, sizeof(why));
+		st = load_from_masters(r, source, sizeof(source), leader,
+		    sizeof(leader), why, sizeof(why));
 	}
 	if (!st) {
 		if (r->stats)
@@ -501,35 +602,163 @@ refresh_once(struct refresh *r)
 		r->failures = 0;
 	}
 	t1 = now_ms();
-	prev = rcu_current(r->rcu);
-	r->refresh_no++;
-	t = records_build(st, &r->p, prev, time(NULL), &rs);
-	if (!t) {
+	now = clock_ms();
+	/*
+	 * A new leader lists few agents until they re-register: keep those
+	 * it does not list for the grace period (agentGraceSeconds).
+	 */
+	if (*r->last_leader && strcmp(r->last_leader, st->leader) != 0) {
+		log_msg(LOG_INFO, "refresh: the leader is now %s (was %s); agents "
+		    "it does not list yet are kept %d s", st->leader, r->last_leader,
+		    r->c->agent_grace_seconds);
+		model_grace_open(r->model, now);
+	}
+	snprintf(r->last_leader, sizeof(r->last_leader), "%s", st->leader);
+	if (*leader)
+		set_leader(r, leader);
+	r->loaded = true;
+	if (model_apply_snapshot(r->model, st, MODEL_POLL, now) < 0)
+		log_msg(LOG_ERR, "refresh: %s: out of memory applying the state; "
+		    "the next refresh repairs it", source);
+	if (publish(r, &t) < 0) {
 		if (r->stats)
 			stats_inc(r->stats, ST_REFRESH_FAILED);
-		log_msg(LOG_ERR, "refresh: %s: out of memory building the table; "
-		    "keeping the records in service", source);
 		state_free(st);
 		return -1;
 	}
-	old = rcu_publish(r->rcu, t);
-	drops_sweep(r);
-	/* An unchanged refresh is routine: a debug line. */
-	log_msg(old && old->serial == t->serial ? LOG_DEBUG : LOG_INFO,
-	    "refresh: %s: %u frameworks, %u agents, %u tasks "
-	    "(%u running, %u served); %u names, %u A, %u AAAA, %u SRV; serial %u%s; "
-	    "fetch+parse %.0f ms, build %.0f ms", source, st->nframeworks,
-	    st->nagents, st->ntasks, rs.tasks_running, rs.tasks_served,
-	    t->stats.nodes, t->stats.rrs[TABLE_A], t->stats.rrs[TABLE_AAAA],
-	    t->stats.rrs[TABLE_SRV], t->serial,
-	    old && old->serial == t->serial ? " (unchanged)" : "", t1 - t0,
-	    now_ms() - t1);
-	log_skips(r, source, st, &rs);
-	table_free(old);
+	model_counts(r->model, &mc);
+	{
+		const struct table *cur = rcu_current(r->rcu);
+		/* An unchanged refresh is routine: a debug line. */
+		log_msg(t ? LOG_INFO : LOG_DEBUG,
+		    "refresh: %s: %u frameworks, %u agents, %u tasks "
+		    "(%u running, %u served); %u names, %u A, %u AAAA, %u SRV; "
+		    "serial %u%s; fetch+parse %.0f ms, apply+publish %.0f ms",
+		    source, st->nframeworks, st->nagents, st->ntasks,
+		    mc.rs.tasks_running, mc.rs.tasks_served, cur->stats.nodes,
+		    cur->stats.rrs[TABLE_A], cur->stats.rrs[TABLE_AAAA],
+		    cur->stats.rrs[TABLE_SRV], cur->serial, t ? "" : " (unchanged)",
+		    t1 - t0, now_ms() - t1);
+	}
+	log_skips(r, source, st, &mc.rs);
 	state_free(st);
 	if (r->stats)
 		stats_inc(r->stats, ST_REFRESH_OK);
 	return 0;
+}
+
+/* Apply the events the stream thread queued. */
+static void
+drain_events(struct refresh *r)
+{
+	struct queued *q, *next;
+	bool overflow;
+
+	pthread_mutex_lock(&r->lock);
+	q = r->qhead;
+	r->qhead = NULL;
+	r->qtail = &r->qhead;
+	r->qlen = 0;
+	overflow = r->qoverflow;
+	r->qoverflow = false;
+	pthread_mutex_unlock(&r->lock);
+	for (; q; q = next) {
+		int64_t now = clock_ms();
+		next = q->next;
+		if (q->ev->type == EVENT_SUBSCRIBED)
+			log_msg(LOG_INFO, "refresh: event stream subscribed: %u "
+			    "frameworks, %u agents, %u tasks", q->ev->st->nframeworks,
+			    q->ev->st->nagents, q->ev->st->ntasks);
+		if (q->ev->type == EVENT_SUBSCRIBED)
+			r->loaded = true;
+		if (model_apply_event(r->model, q->ev, now) < 0)
+			log_msg(LOG_ERR, "refresh: out of memory applying a %s "
+			    "event; the next refresh repairs it",
+			    mesos_event_type_name(q->ev->type));
+		r->events_pending++;
+		if (r->stats)
+			stats_inc(r->stats, ST_EVENTS);
+		mesos_event_free(q->ev);
+		free(q);
+	}
+	if (overflow && r->stream) {
+		log_msg(LOG_WARN, "refresh: over %d events waiting; subscribing "
+		    "again for a fresh snapshot", EVENTS_QUEUED_MAX);
+		stream_kick(r->stream);
+	}
+}
+
+/* -- the stream's callbacks (stream thread) -------------------------------- */
+
+static int
+stream_leader_url(void *ctx, char *buf, size_t size)
+{
+	struct refresh *r = ctx;
+	int rc = -1;
+
+	pthread_mutex_lock(&r->lock);
+	if (*r->leader_hp) {
+		snprintf(buf, size, "%s://%s", r->c->mesos_https_on ? "https" :
+		    "http", r->leader_hp);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+static void
+stream_event(void *ctx, struct mesos_event *ev)
+{
+	struct refresh *r = ctx;
+	struct queued *q;
+
+	if (ev->type == EVENT_HEARTBEAT || ev->type == EVENT_UNKNOWN) {
+		mesos_event_free(ev);
+		return;
+	}
+	pthread_mutex_lock(&r->lock);
+	if (r->qlen >= EVENTS_QUEUED_MAX || !(q = malloc(sizeof(*q)))) {
+		r->qoverflow = true;
+		pthread_mutex_unlock(&r->lock);
+		mesos_event_free(ev);
+		return;
+	}
+	q->ev = ev;
+	q->next = NULL;
+	*r->qtail = q;
+	r->qtail = &q->next;
+	r->qlen++;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void
+stream_status(void *ctx, enum stream_status st, const char *why)
+{
+	struct refresh *r = ctx;
+
+	/* stream.c logs each failure; here only what it means for the records. */
+	switch (st) {
+	case STREAM_CONNECTED:
+		if (r->stats)
+			stats_inc(r->stats, ST_STREAM_SUBSCRIBED);
+		r->stream_no_api_logged = false;
+		break;
+	case STREAM_LOST:
+		if (r->stats)
+			stats_inc(r->stats, ST_STREAM_LOST);
+		break;
+	case STREAM_NO_API:
+		if (r->stats)
+			stats_inc(r->stats, ST_STREAM_LOST);
+		if (!r->stream_no_api_logged)
+			log_msg(strcmp(r->c->state_feed, "stream") == 0 ? LOG_ERR :
+			    LOG_INFO, "refresh: %s; changes are seen every "
+			    "refreshSeconds (%d s) until the master has an operator "
+			    "API", why, r->c->refresh_seconds);
+		r->stream_no_api_logged = true;
+		break;
+	}
 }
 
 static void *
@@ -546,19 +775,61 @@ run(void *arg)
 		log_msg(LOG_DEBUG, "refresh: cannot lower the poller's priority: %s",
 		    strerror(errno));
 	r->stats = stats_block_new();
+	if (r->stream && stream_start(r->stream) < 0) {
+		log_msg(LOG_ERR, "refresh: cannot start the event stream thread; "
+		    "polling only");
+		stream_free(r->stream);
+		r->stream = NULL;
+	}
+	int64_t next_poll = 0;
 	while (!atomic_load(&r->stop)) {
 		struct timespec until;
+		int64_t now = clock_ms(), wake, expire;
+		bool poll;
 
-		(void)refresh_once(r);
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += r->c->refresh_seconds;
 		pthread_mutex_lock(&r->lock);
-		while (!r->triggered && !atomic_load(&r->stop))
-			if (pthread_cond_timedwait(&r->cond, &r->lock, &until) == ETIMEDOUT)
-				break;
+		poll = r->triggered || now >= next_poll;
 		r->triggered = false;
 		pthread_mutex_unlock(&r->lock);
+		if (poll) {
+			(void)refresh_once(r);
+			now = clock_ms();
+			next_poll = now + (int64_t)r->c->refresh_seconds * 1000;
+		}
+		drain_events(r);
+		now = clock_ms();
+		expire = model_expire(r->model, now);
+		wake = next_poll;
+		/* Nothing is served before a first state: SERVFAIL, not NXDOMAIN. */
+		if (r->loaded && model_dirty(r->model)) {
+			/* Isolated changes go out at once, bursts together. */
+			if (now - r->last_publish_ms >= PUBLISH_MIN_INTERVAL_MS) {
+				unsigned n = r->events_pending;
+				double t0 = now_ms();
+				if (publish(r, NULL) == 0)
+					log_msg(LOG_DEBUG, "refresh: %u events published "
+					    "as serial %u (%u names changed, %u shards "
+					    "built) in %.1f ms", n,
+					    ((const struct table *)rcu_current(r->rcu))->serial,
+					    ((const struct table *)rcu_current(r->rcu))->nchanged,
+					    ((const struct table *)rcu_current(r->rcu))->shards_built,
+					    now_ms() - t0);
+				continue;
+			}
+			wake = r->last_publish_ms + PUBLISH_MIN_INTERVAL_MS;
+		}
+		if (expire && expire < wake)
+			wake = expire;
+		until.tv_sec = (time_t)(wake / 1000);
+		until.tv_nsec = (long)(wake % 1000) * 1000000L;
+		pthread_mutex_lock(&r->lock);
+		while (!r->triggered && !r->qhead && !atomic_load(&r->stop))
+			if (pthread_cond_timedwait(&r->cond, &r->lock, &until) == ETIMEDOUT)
+				break;
+		pthread_mutex_unlock(&r->lock);
 	}
+	if (r->stream)
+		stream_stop(r->stream);
 	return NULL;
 }
 
@@ -583,8 +854,37 @@ refresh_wait_leader(struct refresh *r, int seconds)
 int
 refresh_start(struct refresh *r)
 {
+	const struct config *c = r->c;
+
 	if (r->detect && detect_start(r->detect) < 0)
 		return -1;
+	if (!*c->state_file && strcmp(c->state_feed, "poll") != 0) {
+		struct stream_opts so;
+		static const struct stream_cb cb = {
+			stream_leader_url, stream_event, stream_status
+		};
+
+		memset(&so, 0, sizeof(so));
+		so.connect_timeout_ms = CONNECT_TIMEOUT_MS;
+		if (strcmp(c->mesos_authentication, "basic") == 0) {
+			so.user = c->mesos_principal;
+			so.password = c->mesos_secret;
+		}
+		so.ca_file = c->ca_cert_file;
+		so.cert_file = c->cert_file;
+		so.key_file = c->key_file;
+		so.max_record = c->state_max_bytes;
+		so.backoff_min_ms = STREAM_BACKOFF_MIN_MS;
+		so.backoff_max_ms = STREAM_BACKOFF_MAX_MS;
+		/*
+		 * Masters before 1.5 send no heartbeats: a quiet stream is
+		 * then normal, and the resync every refreshSeconds bounds
+		 * what a silently dead connection can miss.
+		 */
+		so.no_heartbeat_s = 0;
+		if (!(r->stream = stream_new(&so, &cb, r)))
+			return -1;
+	}
 	if (pthread_create(&r->thread, NULL, run, r) != 0)
 		return -1;
 	r->running = true;
@@ -619,7 +919,14 @@ refresh_free(struct refresh *r)
 	if (!r)
 		return;
 	refresh_stop(r);
+	stream_free(r->stream);
 	detect_free(r->detect);
+	for (struct queued *q = r->qhead, *next; q; q = next) {
+		next = q->next;
+		mesos_event_free(q->ev);
+		free(q);
+	}
+	model_free(r->model);
 	table_free(rcu_publish(r->rcu, NULL));
 	for (size_t i = 0; r->drops && i < DROPPED_SLOTS; i++)
 		free(r->drops[i].key);

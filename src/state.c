@@ -1,6 +1,7 @@
 /* state.c -- /master/state to plain C, parsed as a stream of JSON events (yajl). */
 #include "autoconf.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "region.h"
 #include "state.h"
+#include "state_int.h"
 
 /*
  * Why a streaming parser: a state of 10,000 agents and 100,000 tasks is
@@ -23,14 +25,6 @@
  * Mesos-DNS with it, would reject it all); JSON null is the same as
  * absent; unknown fields are ignored.
  */
-
-/* Host parts of pids longer than this are not addresses. */
-#define PID_MAX 320
-/*
- * JSON nesting deeper than this is refused (a real state nests about 12
- * deep): yajl keeps a byte per level, and no tolerant reader needs more.
- */
-#define STATE_MAX_DEPTH 256
 
 /* What an object or array of the document is to us. */
 enum ctx {
@@ -52,7 +46,7 @@ enum key {
 	K_NAME, K_TASKS, K_SLAVE_ID, K_STATE, K_STATUSES, K_RESOURCES,
 	K_DISCOVERY, K_PORTS, K_TIMESTAMP, K_LABELS, K_CONTAINER_STATUS,
 	K_KEY, K_VALUE, K_NETWORK_INFOS, K_IP_ADDRESSES, K_IP_ADDRESS, K_NUMBER,
-	K_PROTOCOL,
+	K_PROTOCOL, K_HEALTHY,
 };
 
 #define KEY(s, k) { s, sizeof(s) - 1, k }
@@ -72,25 +66,22 @@ static const struct {
 	KEY("network_infos", K_NETWORK_INFOS),
 	KEY("ip_addresses", K_IP_ADDRESSES), KEY("ip_address", K_IP_ADDRESS),
 	KEY("number", K_NUMBER), KEY("protocol", K_PROTOCOL),
+	KEY("healthy", K_HEALTHY),
 };
 #undef KEY
 
 /* The JSON type of a value, as the callbacks see it. */
-enum vtype { V_NULL, V_SCALAR, V_STRING, V_NUMBER, V_MAP, V_ARRAY };
+enum vtype { V_NULL, V_SCALAR, V_STRING, V_NUMBER, V_MAP, V_ARRAY, V_TRUE, V_FALSE };
 
 struct frame {
 	uint8_t ctx;
 	uint8_t key;		/* in a map: the key whose value comes next */
 };
 
-/* A growable array in malloc memory, for the duration of a parse. */
-struct vec {
-	void *p;
-	size_t n, cap;
-};
+/* ---- shared with event.c (state_int.h) ----------------------------------- */
 
-static void *
-vec_push(struct vec *v, size_t size)
+void *
+state_vec_push(struct state_vec *v, size_t size)
 {
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 8;
@@ -105,7 +96,7 @@ vec_push(struct vec *v, size_t size)
 
 /* Addresses found in one status, and what was wrong with them. */
 struct ips_buf {
-	struct vec ips;			/* struct state_task_ip */
+	struct state_vec ips;		/* struct state_task_ip */
 	uint32_t bad;
 };
 
@@ -131,21 +122,21 @@ struct state_parser {
 	bool too_deep;			/* nested deeper than STATE_MAX_DEPTH */
 	size_t line, col;		/* where the bytes fed so far end */
 
-	struct vec agents;		/* struct state_agent */
-	struct vec frameworks;		/* struct state_framework */
+	struct state_vec agents;	/* struct state_agent */
+	struct state_vec frameworks;	/* struct state_framework */
 
 	/* The agent being read. */
 	struct state_agent agent;
 	bool agent_bad;
 	bool agent_has_id;		/* a non-empty string id */
-	char agent_pid[PID_MAX];	/* "" when absent or unusable */
+	char agent_pid[STATE_PID_MAX];	/* "" when absent or unusable */
 
 	/* The framework being read. */
 	struct state_framework fw;
-	struct vec fw_tasks;		/* struct state_task */
+	struct state_vec fw_tasks;	/* struct state_task */
 	struct state_skips fw_skips;	/* of its tasks, counted if it is kept */
 	bool fw_bad;
-	char fw_pid[PID_MAX];
+	char fw_pid[STATE_PID_MAX];
 	struct addr_ip fw_host_ip;
 	bool fw_host_is_ip;
 
@@ -153,15 +144,17 @@ struct state_parser {
 	struct state_task task;
 	bool task_bad, task_status_bad;
 	bool task_has_id, task_has_name, task_has_agent;
-	struct vec ports;		/* resources.ports text, NUL-terminated */
+	struct state_vec ports;		/* resources.ports text, NUL-terminated */
 	bool ports_present, ports_bad;
 	struct ips_buf best, cur;	/* best TASK_RUNNING status so far, this one */
 	double best_ts;
+	double last_ts;			/* of the latest status so far */
 	bool st_running;		/* this status */
 	double st_ts;
+	int8_t st_healthy;		/* this status's healthy, -1 if absent */
 	struct pair label;		/* a status label */
 	/* The NetworkInfo being read: its addresses wait for its name. */
-	struct vec ni_ips;		/* struct state_task_ip */
+	struct state_vec ni_ips;	/* struct state_task_ip */
 	uint32_t ni_naddrs;		/* elements of ip_addresses */
 	bool ni_bad;
 	const char *ni_name;
@@ -173,7 +166,7 @@ struct state_parser {
 	const char *di_name;
 	bool di_ports_bad;
 	uint32_t di_bad;		/* ports skipped */
-	struct vec di_ports;		/* struct state_di_port */
+	struct state_vec di_ports;	/* struct state_di_port */
 	struct state_di_port port;
 	bool port_bad, port_has_number;
 	struct pair dilabel;
@@ -195,8 +188,8 @@ lookup_key(const unsigned char *s, size_t len)
 	return K_OTHER;
 }
 
-static uint64_t
-hash_str(const char *s)
+uint64_t
+state_hash_str(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
 
@@ -207,8 +200,8 @@ hash_str(const char *s)
 	return h;
 }
 
-static bool
-has_nul(const unsigned char *s, size_t len)
+bool
+state_has_nul(const unsigned char *s, size_t len)
 {
 	return memchr(s, '\0', len) != NULL;
 }
@@ -218,10 +211,10 @@ has_nul(const unsigned char *s, size_t len)
  * it in a name and its label rules drop it, so dropping it here yields the
  * same labels where truncating at the NUL would not ("web\u0000x" is "webx").
  */
-static const char *
-dup_clean(struct state_parser *p, const unsigned char *s, size_t len)
+const char *
+state_dup_clean(struct region *r, const unsigned char *s, size_t len)
 {
-	char *d = region_alloc(p->st->region, len + 1);
+	char *d = region_alloc(r, len + 1);
 	size_t o = 0;
 
 	if (!d)
@@ -234,13 +227,19 @@ dup_clean(struct state_parser *p, const unsigned char *s, size_t len)
 }
 
 /* A pid or an address: kept only without NULs and when it fits. */
-static void
-copy_plain(char *dst, size_t size, const unsigned char *s, size_t len)
+void
+state_copy_plain(char *dst, size_t size, const unsigned char *s, size_t len)
 {
-	if (len >= size || has_nul(s, len))
+	if (len >= size || state_has_nul(s, len))
 		len = 0;
 	memcpy(dst, s, len);
 	dst[len] = '\0';
+}
+
+static const char *
+dup_clean(struct state_parser *p, const unsigned char *s, size_t len)
+{
+	return state_dup_clean(p->st->region, s, len);
 }
 
 static struct frame *
@@ -255,23 +254,98 @@ top(struct state_parser *p)
  * A candidate address for the task. Empty is no candidate, as in Mesos-DNS;
  * anything else that is not an address is counted.
  */
-static void
-add_candidate(struct state_parser *p, struct vec *v, const char *s, size_t len,
-    bool plain, uint8_t src)
+int
+state_ip_candidate(struct state_vec *v, const char *s, size_t len, bool plain,
+    uint8_t src)
 {
 	struct state_task_ip *ip;
 	struct addr_ip a;
 
 	if (len == 0)
-		return;
-	if (!plain || !addr_parse_ip(s, len, &a)) {
-		p->cur.bad++;
-		return;
-	}
-	if (!(ip = vec_push(v, sizeof(*ip))))
-		return;
+		return 0;
+	if (!plain || !addr_parse_ip(s, len, &a))
+		return -1;
+	if (!(ip = state_vec_push(v, sizeof(*ip))))
+		return 0;
 	ip->ip = a;
 	ip->source = src;
+	return 0;
+}
+
+static void
+add_candidate(struct state_parser *p, struct state_vec *v, const char *s,
+    size_t len, bool plain, uint8_t src)
+{
+	if (state_ip_candidate(v, s, len, plain, src) < 0)
+		p->cur.bad++;
+}
+
+bool
+state_task_set_ips(struct region *r, struct state_task *t,
+    const struct state_task_ip *in, size_t n)
+{
+	size_t k = 0;
+
+	t->ips = NULL;
+	t->nips = 0;
+	if (!n)
+		return true;
+	if (!(t->ips = region_alloc(r, n * sizeof(*t->ips))))
+		return false;
+	/* NetworkInfo addresses first, then labels', each in order. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++)
+			if ((in[i].source == STATE_IP_NETINFO) == (pass == 0))
+				t->ips[k++] = in[i];
+	t->nips = (uint32_t)n;
+	return true;
+}
+
+uint8_t
+state_ip_label_kind(const unsigned char *s, size_t len)
+{
+	static const char mesos[] = "MesosContainerizer.NetworkSettings.IPAddress";
+	static const char docker[] = "Docker.NetworkSettings.IPAddress";
+
+	if (len == sizeof(mesos) - 1 && memcmp(s, mesos, len) == 0)
+		return 1;
+	if (len == sizeof(docker) - 1 && memcmp(s, docker, len) == 0)
+		return 2;
+	return 0;
+}
+
+uint8_t
+state_di_label_kind(const unsigned char *s, size_t len)
+{
+	if (len == 13 && memcmp(s, "network-scope", 13) == 0)
+		return 1;
+	if (len == 12 && memcmp(s, "network-name", 12) == 0)
+		return 2;
+	return 0;
+}
+
+bool
+state_di_port_number(const char *num, size_t len, uint16_t *out)
+{
+	long v = -1;
+
+	if (!memchr(num, '.', len) && !memchr(num, 'e', len) && !memchr(num, 'E', len))
+		v = strtol(num, NULL, 10);
+	if (v < 0 || v > 65535)
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+void
+state_agent_set_pid(struct state_agent *a, const char *pid)
+{
+	char host[STATE_PID_MAX];
+
+	a->has_ip = false;
+	a->port = 0;
+	if (*pid && addr_parse_upid(pid, host, sizeof(host), &a->port))
+		a->has_ip = addr_parse_ip(host, strlen(host), &a->ip);
 }
 
 static void
@@ -282,7 +356,7 @@ pair_set(struct state_parser *p, struct pair *pr, enum vtype t,
 	pr->value = NULL;
 	if (t == V_STRING) {
 		pr->value = dup_clean(p, s, len);
-		pr->value_plain = !has_nul(s, len);
+		pr->value_plain = !state_has_nul(s, len);
 	}
 }
 
@@ -312,6 +386,8 @@ begin(struct state_parser *p, enum ctx c)
 		p->best.ips.n = p->cur.ips.n = 0;
 		p->best.bad = p->cur.bad = 0;
 		p->best_ts = -1.0;
+		p->last_ts = -HUGE_VAL;
+		p->task.healthy = -1;
 		p->di_name = NULL;
 		p->di_ports_bad = false;
 		p->di_bad = 0;
@@ -322,6 +398,7 @@ begin(struct state_parser *p, enum ctx c)
 		p->cur.bad = 0;
 		p->st_running = false;
 		p->st_ts = 0.0;
+		p->st_healthy = -1;
 		break;
 	case C_LABEL:
 		memset(&p->label, 0, sizeof(p->label));
@@ -352,7 +429,6 @@ static void
 end_agent(struct state_parser *p)
 {
 	struct state_agent *a;
-	char host[PID_MAX];
 
 	if (p->agent_bad || !p->agent_has_id || !p->agent.id) {
 		p->st->skips.agents++;
@@ -361,10 +437,8 @@ end_agent(struct state_parser *p)
 	if (!p->agent.hostname)
 		p->agent.hostname = "";
 	/* AgentInfo has no address: it is the host of the pid. */
-	if (*p->agent_pid && addr_parse_upid(p->agent_pid, host, sizeof(host),
-	    &p->agent.port))
-		p->agent.has_ip = addr_parse_ip(host, strlen(host), &p->agent.ip);
-	if ((a = vec_push(&p->agents, sizeof(*a))))
+	state_agent_set_pid(&p->agent, p->agent_pid);
+	if ((a = state_vec_push(&p->agents, sizeof(*a))))
 		*a = p->agent;
 }
 
@@ -386,40 +460,39 @@ end_task(struct state_parser *p)
 			sk->tasks++;
 			return;
 		}
-		if (p->best.ips.n) {
-			/* NetworkInfo addresses first, then labels', each in order. */
-			const struct state_task_ip *in = p->best.ips.p;
-			size_t n = p->best.ips.n, k = 0;
-
-			t->ips = region_alloc(st->region, n * sizeof(*t->ips));
-			for (int pass = 0; t->ips && pass < 2; pass++)
-				for (size_t i = 0; i < n; i++)
-					if ((in[i].source == STATE_IP_NETINFO) == (pass == 0))
-						t->ips[k++] = in[i];
-			t->nips = t->ips ? (uint32_t)n : 0;
-		}
+		(void)state_task_set_ips(st->region, t, p->best.ips.p, p->best.ips.n);
 		sk->bad_ips += p->best.bad;
-		if (p->ports_bad)
-			sk->bad_ports++;
-		else if (p->ports_present)
-			parse_ports(p, t, p->ports.p);
-		if (p->di_name) {
-			t->di_name = p->di_name;
-			if (p->di_ports_bad) {
-				sk->bad_di_ports++;
-			} else if (p->di_ports.n) {
-				t->di_ports = region_memdup(st->region, p->di_ports.p,
-				    p->di_ports.n * sizeof(struct state_di_port));
-				t->ndi_ports = t->di_ports ? (uint32_t)p->di_ports.n : 0;
-			}
-			sk->bad_di_ports += p->di_bad;
-		}
 	} else {
 		/* Nothing else is served for it. */
 		t->ips = NULL;
 		t->nips = 0;
 	}
-	if ((out = vec_push(&p->fw_tasks, sizeof(*out))))
+	/*
+	 * Ports and DiscoveryInfo are fixed at launch: kept for tasks not
+	 * running yet too, as an update that starts them carries neither
+	 * (the live model, an event stream). Malformed ones are counted for
+	 * running tasks, which lose records by them.
+	 */
+	if (p->ports_bad) {
+		sk->bad_ports += t->running;
+	} else if (p->ports_present) {
+		uint32_t bad = p->st->skips.bad_ports;
+		parse_ports(p, t, p->ports.p);
+		if (!t->running)
+			p->st->skips.bad_ports = bad;
+	}
+	if (p->di_name) {
+		t->di_name = p->di_name;
+		if (p->di_ports_bad) {
+			sk->bad_di_ports += t->running;
+		} else if (p->di_ports.n) {
+			t->di_ports = region_memdup(st->region, p->di_ports.p,
+			    p->di_ports.n * sizeof(struct state_di_port));
+			t->ndi_ports = t->di_ports ? (uint32_t)p->di_ports.n : 0;
+		}
+		sk->bad_di_ports += t->running ? p->di_bad : 0;
+	}
+	if ((out = state_vec_push(&p->fw_tasks, sizeof(*out))))
 		*out = *t;
 }
 
@@ -428,7 +501,7 @@ end_framework(struct state_parser *p)
 {
 	struct state_framework *f = &p->fw, *out;
 	struct state *st = p->st;
-	char host[PID_MAX];
+	char host[STATE_PID_MAX];
 	uint16_t port;
 
 	if (p->fw_bad) {
@@ -461,7 +534,7 @@ end_framework(struct state_parser *p)
 		f->ntasks = f->tasks ? (uint32_t)p->fw_tasks.n : 0;
 	}
 	st->ntasks += f->ntasks;
-	if ((out = vec_push(&p->frameworks, sizeof(*out))))
+	if ((out = state_vec_push(&p->frameworks, sizeof(*out))))
 		*out = *f;
 }
 
@@ -473,6 +546,14 @@ end_framework(struct state_parser *p)
 static void
 end_status(struct state_parser *p)
 {
+	/*
+	 * Health is the latest status's: Mesos appends statuses as they come,
+	 * so of equal timestamps the later one listed is the newer.
+	 */
+	if (p->st_ts >= p->last_ts) {
+		p->last_ts = p->st_ts;
+		p->task.healthy = p->st_healthy;
+	}
 	if (p->st_running && p->st_ts > p->best_ts) {
 		struct ips_buf tmp = p->best;
 		p->best = p->cur;
@@ -493,7 +574,7 @@ end_label(struct state_parser *p)
 		return;
 	}
 	add_candidate(p, &p->cur.ips, l->value, strlen(l->value), l->value_plain,
-	    l->kind == 1 ? STATE_IP_MESOS : STATE_IP_DOCKER);
+	    STATE_IP_LABEL_SOURCE(l->kind));
 }
 
 /*
@@ -518,7 +599,7 @@ end_netinfo(struct state_parser *p)
 	}
 	ips = p->ni_ips.p;
 	for (size_t i = 0; i < p->ni_ips.n; i++) {
-		struct state_task_ip *ip = vec_push(&p->cur.ips, sizeof(*ip));
+		struct state_task_ip *ip = state_vec_push(&p->cur.ips, sizeof(*ip));
 		if (!ip)
 			return;
 		*ip = ips[i];
@@ -539,7 +620,7 @@ end_diport(struct state_parser *p)
 		p->port.name = "";
 	if (!p->port.protocol)
 		p->port.protocol = "";
-	if ((dp = vec_push(&p->di_ports, sizeof(*dp))))
+	if ((dp = state_vec_push(&p->di_ports, sizeof(*dp))))
 		*dp = p->port;
 }
 
@@ -631,10 +712,10 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 			else
 				st->skips.frameworks++;
 		} else if (key == K_LEADER) {
-			st->leader = t == V_STRING && len && !has_nul(s, len) ?
+			st->leader = t == V_STRING && len && !state_has_nul(s, len) ?
 			    dup_clean(p, s, len) : NULL;
 		} else if (key == K_PID) {
-			st->self = t == V_STRING && !has_nul(s, len) ?
+			st->self = t == V_STRING && !state_has_nul(s, len) ?
 			    dup_clean(p, s, len) : NULL;
 		}
 		return 0;
@@ -648,7 +729,7 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 		} else if (key == K_HOSTNAME) {
 			p->agent.hostname = dup_clean(p, s, len);
 		} else if (key == K_PID) {
-			copy_plain(p->agent_pid, sizeof(p->agent_pid), s, len);
+			state_copy_plain(p->agent_pid, sizeof(p->agent_pid), s, len);
 		}
 		return 0;
 	case C_FRAMEWORK:
@@ -665,9 +746,9 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 			else if (key == K_NAME)
 				p->fw.name = dup_clean(p, s, len);
 			else if (key == K_PID)
-				copy_plain(p->fw_pid, sizeof(p->fw_pid), s, len);
+				state_copy_plain(p->fw_pid, sizeof(p->fw_pid), s, len);
 			else
-				p->fw_host_is_ip = !has_nul(s, len) &&
+				p->fw_host_is_ip = !state_has_nul(s, len) &&
 				    addr_parse_ip((const char *)s, len, &p->fw_host_ip);
 		}
 		return 0;
@@ -714,10 +795,10 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 		p->ports_present = p->ports_bad = false;
 		if (t != V_STRING) {
 			p->ports_bad = true;
-		} else if (!has_nul(s, len)) {
+		} else if (!state_has_nul(s, len)) {
 			p->ports.n = 0;
 			for (size_t i = 0; i <= len; i++) {
-				char *c = vec_push(&p->ports, 1);
+				char *c = state_vec_push(&p->ports, 1);
 				if (!c)
 					return 0;
 				*c = i < len ? (char)s[i] : '\0';
@@ -737,6 +818,9 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 				p->task_status_bad = true;
 			else
 				p->st_ts = strtod((const char *)s, NULL);
+		} else if (key == K_HEALTHY) {
+			/* A mistyped health is no health, not a reason to drop the task. */
+			p->st_healthy = t == V_TRUE ? 1 : t == V_FALSE ? 0 : -1;
 		} else if (key == K_LABELS) {
 			return t == V_ARRAY ? C_LABELS : 0;
 		} else if (key == K_CONTAINER_STATUS) {
@@ -746,17 +830,8 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 		}
 		return 0;
 	case C_LABEL:
-		if (key == K_KEY) {
-			static const char mesos[] = "MesosContainerizer.NetworkSettings.IPAddress";
-			static const char docker[] = "Docker.NetworkSettings.IPAddress";
-			p->label.kind = 0;
-			if (t == V_STRING && len == sizeof(mesos) - 1 &&
-			    memcmp(s, mesos, len) == 0)
-				p->label.kind = 1;
-			else if (t == V_STRING && len == sizeof(docker) - 1 &&
-			    memcmp(s, docker, len) == 0)
-				p->label.kind = 2;
-		} else if (key == K_VALUE) {
+		if (key == K_KEY)
+			p->label.kind = t == V_STRING ? state_ip_label_kind(s, len) : 0; else if (key == K_VALUE) {
 			pair_set(p, &p->label, t, s, len);
 		}
 		return 0;
@@ -775,7 +850,7 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 		} else if (key == K_IP_ADDRESS) {
 			p->ni_fallback_type = t;
 			if (t == V_STRING) {
-				p->ni_fallback_plain = !has_nul(s, len) &&
+				p->ni_fallback_plain = !state_has_nul(s, len) &&
 				    len < sizeof(p->ni_fallback);
 				p->ni_fallback_len = p->ni_fallback_plain ? len : 1;
 				memcpy(p->ni_fallback, s, p->ni_fallback_plain ? len : 0);
@@ -788,7 +863,7 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 		if (key == K_IP_ADDRESS) {
 			if (t == V_STRING)
 				add_candidate(p, &p->ni_ips, (const char *)s, len,
-				    !has_nul(s, len), STATE_IP_NETINFO);
+				    !state_has_nul(s, len), STATE_IP_NETINFO);
 			else
 				p->cur.bad++;
 		}
@@ -814,17 +889,11 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 		return 0;
 	case C_DIPORT:
 		if (key == K_NUMBER) {
-			char *e;
-			long v = -1;
-			if (t == V_NUMBER && !memchr(s, '.', len) && !memchr(s, 'e', len) &&
-			    !memchr(s, 'E', len))
-				v = strtol((const char *)s, &e, 10);
-			if (v < 0 || v > 65535) {
-				p->port_bad = true;
-			} else {
-				p->port.number = (uint16_t)v;
+			if (t == V_NUMBER && state_di_port_number((const char *)s, len,
+			    &p->port.number))
 				p->port_has_number = true;
-			}
+			else
+				p->port_bad = true;
 		} else if (key == K_NAME || key == K_PROTOCOL) {
 			if (t != V_STRING)
 				p->port_bad = true;
@@ -839,14 +908,8 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 	case C_DILABELS_OBJ:
 		return key == K_LABELS && t == V_ARRAY ? C_DILABELS : 0;
 	case C_DILABEL:
-		if (key == K_KEY) {
-			p->dilabel.kind = 0;
-			if (t == V_STRING && len == 13 && memcmp(s, "network-scope", 13) == 0)
-				p->dilabel.kind = 1;
-			else if (t == V_STRING && len == 12 &&
-			    memcmp(s, "network-name", 12) == 0)
-				p->dilabel.kind = 2;
-		} else if (key == K_VALUE) {
+		if (key == K_KEY)
+			p->dilabel.kind = t == V_STRING ? state_di_label_kind(s, len) : 0; else if (key == K_VALUE) {
 			pair_set(p, &p->dilabel, t, s, len);
 		}
 		return 0;
@@ -907,8 +970,7 @@ on_null(void *ctx)
 static int
 on_boolean(void *ctx, int b)
 {
-	(void)b;
-	return value(ctx, V_SCALAR, NULL, 0);
+	return value(ctx, b ? V_TRUE : V_FALSE, NULL, 0);
 }
 
 static int
@@ -1094,8 +1156,8 @@ state_parser_feed(struct state_parser *p, const void *data, size_t len)
 	return 0;
 }
 
-static bool
-index_agents(struct state *st)
+bool
+state_index_agents(struct state *st)
 {
 	uint32_t size = 16;
 
@@ -1107,7 +1169,7 @@ index_agents(struct state *st)
 	memset(st->agent_index, 0xff, size * sizeof(uint32_t));
 	st->agent_index_mask = size - 1;
 	for (uint32_t i = 0; i < st->nagents; i++) {
-		uint32_t h = (uint32_t)hash_str(st->agents[i].id) & st->agent_index_mask;
+		uint32_t h = (uint32_t)state_hash_str(st->agents[i].id) & st->agent_index_mask;
 		/*
 		 * A duplicate id: the last one listed wins, as in Mesos-DNS
 		 * (its map of agent addresses is filled in order).
@@ -1127,7 +1189,7 @@ state_agent(const struct state *st, const char *id)
 
 	if (!st->agent_index)
 		return NULL;
-	h = (uint32_t)hash_str(id) & st->agent_index_mask;
+	h = (uint32_t)state_hash_str(id) & st->agent_index_mask;
 	while (st->agent_index[h] != UINT32_MAX) {
 		const struct state_agent *a = &st->agents[st->agent_index[h]];
 		if (strcmp(a->id, id) == 0)
@@ -1141,7 +1203,7 @@ struct state *
 state_parser_finish(struct state_parser *p, char *err)
 {
 	struct state *st = p->st;
-	char host[PID_MAX];
+	char host[STATE_PID_MAX];
 
 	if (p->too_deep) {
 		snprintf(err, STATE_ERR_MAX, "JSON nested deeper than %d levels "
@@ -1181,7 +1243,7 @@ state_parser_finish(struct state_parser *p, char *err)
 	    p->agents.n * sizeof(struct state_agent));
 	st->frameworks = region_memdup(st->region, p->frameworks.p,
 	    p->frameworks.n * sizeof(struct state_framework));
-	if (!st->agents || !st->frameworks || !index_agents(st)) {
+	if (!st->agents || !st->frameworks || !state_index_agents(st)) {
 		snprintf(err, STATE_ERR_MAX, "out of memory");
 		state_parser_free(p);
 		return NULL;

@@ -44,6 +44,7 @@ struct state_task {
 	const char *name;
 	const char *agent_id;
 	bool running;			/**< state == TASK_RUNNING */
+	int8_t healthy;			/**< latest status's healthy: 1, 0, -1 when absent */
 	struct state_task_ip *ips;	/**< from the latest TASK_RUNNING status */
 	uint32_t nips;
 	struct state_range *ports;	/**< resources.ports */

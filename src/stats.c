@@ -21,7 +21,8 @@ static const char *const names[ST_OUTCOME] = {
 	"forward_servfail", "forward_full", "forward_retries", "forward_probes",
 	"forward_denied", "tcp_accepted", "tcp_rejected",
 	"tcp_evicted", "tcp_timeouts", "tcp_overflow",
-	"refresh_ok", "refresh_failed",
+	"refresh_ok", "refresh_failed", "events", "stream_subscribed",
+	"stream_lost", "generations",
 };
 
 struct stats_block *

@@ -29,6 +29,10 @@ enum stats_counter {
 	ST_TCP_OVERFLOW,	/**< TCP connections closed: output or memory cap */
 	ST_REFRESH_OK,		/**< state loads that produced a table */
 	ST_REFRESH_FAILED,	/**< state loads that failed (old table kept) */
+	ST_EVENTS,		/**< event stream records applied to the model */
+	ST_STREAM_SUBSCRIBED,	/**< subscriptions to the event stream that began */
+	ST_STREAM_LOST,		/**< subscriptions that ended or failed */
+	ST_GENERATIONS,		/**< record generations published */
 	ST_OUTCOME,		/**< first of QUERY_OUTCOMES counters by outcome */
 	ST_COUNT = ST_OUTCOME + QUERY_OUTCOMES
 };

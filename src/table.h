@@ -2,6 +2,7 @@
 #ifndef TASKDNS_TABLE_H
 #define TASKDNS_TABLE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,8 +10,6 @@
 #include <time.h>
 
 #include "addr.h"
-
-struct region;
 
 /** The RR types a node can hold, as indexes into table_node.first/count. */
 enum table_type {
@@ -20,23 +19,43 @@ enum table_type {
 	TABLE_NTYPES = 3
 };
 
-struct table_node;
+/** Longest wire name, octets (RFC 1035 2.3.4). */
+#define TABLE_NAME_MAX 255
 
 /** One SRV record; priority is always 0 and weight is per table. */
 struct table_srv {
 	uint16_t port;
 	uint8_t target_len;			/**< wire length of target */
-	const uint8_t *target;			/**< lower-case wire, table memory */
-	const struct table_node *target_node;	/**< node of target, or NULL */
+	const uint8_t *target;			/**< lower-case wire, shard memory */
+	uint64_t target_hash;			/**< table_hash() of target, for glue */
 };
 
 /** A name that exists in the zone: an owner of records or an empty non-terminal. */
 struct table_node {
 	uint64_t hash;				/**< table_hash() of name */
-	const uint8_t *name;			/**< lower-case wire, table memory */
+	const uint8_t *name;			/**< lower-case wire, shard memory */
 	uint8_t name_len;
-	uint32_t first[TABLE_NTYPES];		/**< index into the type's array */
 	uint32_t count[TABLE_NTYPES];		/**< 0: no RRset of that type */
+	const uint8_t (*a)[4];			/**< count[TABLE_A] addresses */
+	const uint8_t (*aaaa)[16];		/**< count[TABLE_AAAA] addresses */
+	const struct table_srv *srv;		/**< count[TABLE_SRV] records */
+};
+
+/**
+ * A part of a table: the names whose hash falls in it, with their records
+ * and an index. Immutable and shared by every generation that did not
+ * change it (reference counted), so publishing a change costs the shards
+ * it touches, not the zone. One allocation holds it all.
+ */
+struct table_shard {
+	_Atomic uint32_t refs;			/**< generations holding it */
+	uint32_t nnodes;
+	const struct table_node *nodes;
+	const uint32_t *index;			/**< open addressing: node or UINT32_MAX */
+	uint32_t index_mask;
+	uint32_t rrs[TABLE_NTYPES];		/**< records per type */
+	uint64_t content_hash;			/**< order-independent hash of its records */
+	size_t bytes;				/**< memory it holds */
 };
 
 /** Zone parameters a builder is given (copied; the caller keeps its own). */
@@ -58,28 +77,47 @@ struct table_stats {
 };
 
 /**
- * A record table: immutable once built, so any number of threads may read
- * it without locks. Generation lifetime: all memory is in its region.
+ * A record table, one generation of the zone: immutable once published,
+ * so any number of threads may read it without locks. Generation
+ * lifetime: it owns its shard array and change list and holds a
+ * reference on each shard; table_free() releases them.
  */
 struct table {
-	struct region *region;
-	const uint8_t *apex;		/**< lower-case wire */
+	uint8_t apex[TABLE_NAME_MAX];		/**< lower-case wire */
 	uint8_t apex_len;
 	const struct table_node *apex_node;
-	const uint8_t *soa_mname, *soa_rname;
+	uint8_t soa_mname[TABLE_NAME_MAX], soa_rname[TABLE_NAME_MAX];
 	uint8_t soa_mname_len, soa_rname_len;
 	uint32_t ttl, serial, soa_refresh, soa_retry, soa_expire, soa_minimum;
 	uint16_t srv_weight;
-	const struct table_node *nodes;
-	const uint32_t *index;		/**< open addressing: node index or UINT32_MAX */
-	uint32_t index_mask;
-	const uint8_t (*a)[4];
-	const uint8_t (*aaaa)[16];
-	const struct table_srv *srv;
-	uint64_t content_hash;		/**< order-independent hash of all records */
-	time_t built;			/**< wall clock when finished */
+	uint32_t shard_mask;			/**< shards - 1 (a power of two) */
+	struct table_shard **shards;		/**< by table_shard_of() */
+	uint64_t content_hash;			/**< sum of the shards' */
+	time_t built;				/**< wall clock when finished */
+	/**
+	 * What changed since the generation this one followed (prev_serial):
+	 * the names whose records or existence changed, as lower-case wire,
+	 * in no particular order. When changed_all is set (a first load, a
+	 * reshard, over TABLE_CHANGES_MAX names) the list is empty and
+	 * anything may have changed.
+	 */
+	uint32_t prev_serial;
+	bool changed_all;
+	uint32_t nchanged;
+	const uint8_t *const *changed;		/**< each: a length octet, then the wire name */
+	uint32_t shards_built;			/**< shards this generation built anew */
 	struct table_stats stats;
 };
+
+/** Most changed names a generation lists before it says changed_all. */
+#define TABLE_CHANGES_MAX 65536
+
+/** The shard of a name whose table_hash() is @hash. */
+static inline uint32_t
+table_shard_of(uint64_t hash, uint32_t mask)
+{
+	return (uint32_t)(hash >> 40) & mask;
+}
 
 /** Hash of a lower-case wire name, as stored in table_node.hash. */
 uint64_t table_hash(const uint8_t *wire, size_t len);
@@ -92,17 +130,18 @@ static inline const struct table_node *
 table_lookup(const struct table *t, const uint8_t *name, size_t len,
     uint64_t hash)
 {
-	uint32_t i = (uint32_t)hash & t->index_mask;
+	const struct table_shard *s = t->shards[table_shard_of(hash, t->shard_mask)];
+	uint32_t i = (uint32_t)hash & s->index_mask;
 
 	for (;;) {
-		uint32_t n = t->index[i];
+		uint32_t n = s->index[i];
 		if (n == UINT32_MAX)
 			return NULL;
-		const struct table_node *node = &t->nodes[n];
+		const struct table_node *node = &s->nodes[n];
 		if (node->hash == hash && node->name_len == len &&
 		    __builtin_memcmp(node->name, name, len) == 0)
 			return node;
-		i = (i + 1) & t->index_mask;
+		i = (i + 1) & s->index_mask;
 	}
 }
 
@@ -160,6 +199,9 @@ uint32_t table_skipped(const struct table_builder *b);
 
 /** Abandon a builder; NULL is a no-op. */
 void table_builder_free(struct table_builder *b);
+
+/** Drop a reference on a shard, freeing it with the last; NULL is a no-op. */
+void table_shard_release(struct table_shard *s);
 
 /** Free a table no reader can still hold; NULL is a no-op. */
 void table_free(struct table *t);

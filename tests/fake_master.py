@@ -38,9 +38,11 @@ readonly_handler.cpp, master.cpp):
     a RecordIO stream: "<decimal length>\\n<JSON>" per event, no newline
     after the JSON. A real master writes one chunk per record; this one
     cuts its output into chunks at random places (within records and
-    across them), reproducibly: --seed N and the subscription's number
-    seed each stream. There is no Mesos-Stream-Id header: masters send
-    one to schedulers (/api/v1/scheduler), never to operator subscribers.
+    across them), some 2 ms apart, reproducibly: --seed N and the
+    subscription's number seed each stream (with --whole-chunks, for
+    benchmarks, what is due goes out at once as one chunk). There is no
+    Mesos-Stream-Id header: masters send one to schedulers
+    (/api/v1/scheduler), never to operator subscribers.
   * The first record is SUBSCRIBED: subscribed.get_state is the v1
     GetState (get_tasks, get_executors, get_frameworks, get_agents) of the
     cluster in DIR/state.json, converted from the v0 /master/state format
@@ -92,6 +94,40 @@ request; DIR/mode only concerns /master/state):
 Every request to /api/v1, whatever its answer, is counted in
 DIR/subscribes. The master logs to standard error, one line per
 subscription and per subscriber it drops (write failed or peer gone).
+
+Changing the cluster without a file
+-----------------------------------
+Replacing DIR/state.json costs a parse and a diff of the whole cluster per
+change (seconds at 100,000 tasks). A benchmark changes one task at a time
+through two control endpoints instead (POST, a JSON object as the body;
+no --auth, never counted in DIR/requests or DIR/subscribes; 409 on a
+follower):
+
+  POST /_fake/launch  {"framework_id": F, "agent_id": A, "task_id": T,
+                       "name": N, "ip": "10.1.2.3" (optional, the
+                       container IP; IPv6 too), "ports": [31000] (optional)}
+      a task T of framework F on agent A, running: it joins F's "tasks"
+      in /master/state (state TASK_RUNNING, one TASK_RUNNING status from
+      its executor, the IP in its container_status) and subscribers get
+      TASK_ADDED (the task in TASK_STAGING, no status: Master::addTask)
+      then TASK_UPDATED (TASK_RUNNING, that status). 404 for an unknown
+      framework or agent, 409 when F already runs a task T.
+  POST /_fake/kill    {"framework_id": F, "task_id": T}
+      the running task ends: TASK_UPDATED TASK_KILLED (from its executor,
+      see killed()) to subscribers, and in /master/state it moves to F's
+      "completed_tasks" (the last 1000 are kept, as a master does). 404
+      when F runs no task T.
+
+Both answer 200 {"time": time.time(), "monotonic": time.monotonic(),
+"events": [types], "subscribers": n}, the clocks read at the moment the
+change became observable: under the lock that GET /master/state, new
+subscriptions and the diff take, just before the records are handed to
+the subscribers. The first call parses DIR/state.json (kept from then on,
+as a Cluster parse keeps it); GET /master/state then serves that document
+with the changes, serialised again lazily on the next GET, and only the
+frameworks that changed. Replacing DIR/state.json afterwards starts over
+from the new file: subscribers get the diff from the injected cluster to
+it, and what was injected is gone.
 """
 
 import argparse
@@ -242,9 +278,11 @@ def v1_network_info(ni):
             addrs.append(a)
     # NetworkInfo.ip_address (and .protocol) left Mesos in 1.0, before the
     # v1 API existed: a v1 stream never has them. Carry such an address as
-    # an ip_addresses entry so both feeds give the task the same address.
+    # an ip_addresses entry so both feeds give the task the same address;
+    # a reader of v0 (Mesos-DNS, taskdns) takes it only when ip_addresses
+    # has none, so only then.
     legacy = ni.get("ip_address")
-    if isinstance(legacy, str) and legacy and legacy not in [a.get("ip_address") for a in addrs]:
+    if isinstance(legacy, str) and legacy and not addrs:
         addrs.append({"protocol": ni.get("protocol", "IPv4"), "ip_address": legacy})
     if addrs:
         out["ip_addresses"] = addrs
@@ -680,6 +718,29 @@ def diff(old, new):
     return events
 
 
+def v0_launched_task(req, fid, aid, role):
+    """The v0 task (/master/state) of a /_fake/launch request, running: one
+    TASK_RUNNING status from its executor, with the container IP if "ip"
+    is given; "ports" a list of numbers."""
+    tid = str(req["task_id"])
+    ports = req.get("ports") or []
+    if not isinstance(ports, list) or not all(isinstance(p, int) and 0 < p < 65536 for p in ports):
+        raise ValueError("ports: a list of port numbers")
+    now = round(time.time(), 6)
+    res = {"cpus": 0.1, "mem": 32.0, "disk": 0.0, "gpus": 0.0}
+    if ports:
+        res["ports"] = "[%s]" % ", ".join("%d-%d" % (p, p) for p in sorted(ports))
+    status = {"state": "TASK_RUNNING", "timestamp": now, "source": "SOURCE_EXECUTOR",
+              "container_status": {"container_id": {"value": "fake-" + _uuid(fid, tid, now)[:16]}}}
+    ip = req.get("ip")
+    if ip:
+        status["container_status"]["network_infos"] = [{"ip_addresses": [
+            {"protocol": "IPv6" if ":" in str(ip) else "IPv4", "ip_address": str(ip)}]}]
+    return {"id": tid, "name": str(req.get("name") or tid), "framework_id": fid,
+            "executor_id": "", "slave_id": aid, "state": "TASK_RUNNING", "role": role,
+            "resources": res, "statuses": [status], "labels": []}
+
+
 # --------------------------------------------------------------------------
 # Subscribers.
 # --------------------------------------------------------------------------
@@ -729,6 +790,16 @@ class Hub:
         self.key = None
         self.count = 0
         self.error = "no state loaded"
+        # The v0 document of the file (kept when it is parsed anyway), and
+        # what /_fake/launch and /_fake/kill made of it: see inject().
+        self.doc = None
+        self.doc_key = None
+        self.injected = False
+        self.frame = None   # [(key, serialised value or None for frameworks)]
+        self.pieces = {}    # id(framework dict) -> its serialisation
+        self.body = None    # the whole document, until the next change
+        self.fw_index = None
+        self.agent_ids = None
         threading.Thread(target=self._watch, daemon=True).start()
 
     def _key(self):
@@ -746,12 +817,18 @@ class Hub:
             return
         self.key = key
         try:
-            with open(self.path, "rb") as f:
-                new = Cluster(json.loads(f.read()))
+            if self.doc is not None and self.doc_key == key:
+                doc = self.doc  # the file and what was injected into it
+            else:
+                with open(self.path, "rb") as f:
+                    doc = json.loads(f.read())
+            new = Cluster(doc)
         except (OSError, ValueError) as e:
             self.error = "%s: %s" % (self.path, e)
             log("state not loaded, the stream keeps the previous one: " + self.error)
             return
+        if doc is not self.doc:
+            self._set_doc(doc, key)
         if new.skipped:
             log("%s: %d malformed entries left out of the v1 state" % (self.path, new.skipped))
         if self.model is not None and self.subs:
@@ -794,6 +871,146 @@ class Hub:
         with self.lock:
             if self.subs.pop(s.number, None) is not None:
                 log("subscriber %d dropped: %s" % (s.number, why))
+
+    # -- injection: /_fake/launch and /_fake/kill -----------------------
+
+    def _set_doc(self, doc, key):
+        """A freshly parsed file: what was injected before is gone."""
+        self.doc, self.doc_key, self.injected = doc, key, False
+        self.frame, self.pieces, self.body = None, {}, None
+        self.fw_index = self.agent_ids = None
+
+    def _load_doc(self):
+        """The v0 document of the file as it is now (parsed once; a 100 MB
+        state takes seconds), with indexes by framework and agent id."""
+        if self.model is not None or self.subs:
+            self._refresh()  # subscribers first get what the file changed
+        key = self._key()
+        if key is None:
+            raise ValueError("%s: no such file" % self.path)
+        if self.doc is None or self.doc_key != key:
+            with open(self.path, "rb") as f:
+                doc = json.loads(f.read())
+            if not isinstance(doc, dict):
+                raise ValueError("the state is not a JSON object")
+            self._set_doc(doc, key)
+        if self.fw_index is None:
+            self.fw_index = {str(f["id"]): f for f in Cluster._list(self.doc, "frameworks")
+                             if "id" in f}
+            self.agent_ids = {str(a["id"]) for a in Cluster._list(self.doc, "slaves")
+                              if "id" in a}
+
+    def v0_body(self):
+        """/master/state as injected into, serialised lazily on the first
+        GET after a change: only the frameworks that changed are serialised
+        again (a 100 MB state takes 2 s in full). None while nothing was
+        injected into the file as it is (then the file is served as is)."""
+        if not self.injected:
+            return None  # without the lock: a parse for a subscriber holds it
+        with self.lock:
+            if not self.injected or self.doc_key != self._key():
+                return None
+            if self.body is not None:
+                return self.body
+            doc = self.doc
+            if self.frame is None:
+                self.frame = [(json.dumps(k).encode() + b":",
+                               None if k == "frameworks" and isinstance(v, list)
+                               else json.dumps(v, separators=(",", ":")).encode())
+                              for k, v in doc.items()]
+            parts = [b"{"]
+            for k, v in self.frame:
+                if len(parts) > 1:
+                    parts.append(b",")
+                parts.append(k)
+                if v is not None:
+                    parts.append(v)
+                    continue
+                parts.append(b"[")
+                for i, f in enumerate(doc["frameworks"]):
+                    b = self.pieces.get(id(f))
+                    if b is None:
+                        b = self.pieces[id(f)] = json.dumps(f, separators=(",", ":")).encode()
+                    parts.extend((b",", b) if i else (b,))
+                parts.append(b"]")
+            parts.append(b"}")
+            self.body = b"".join(parts)  # one copy of 100 MB, not four
+            return self.body
+
+    def inject(self, op, req):
+        """Apply /_fake/launch or /_fake/kill to the cluster: to the v0
+        document GET /master/state serves and to the model subscribers
+        follow, and push the events a real master would send. Returns
+        (HTTP status, reply object)."""
+        with self.lock:
+            try:
+                self._load_doc()
+            except (OSError, ValueError) as e:
+                return 503, {"error": "state not loaded: %s" % e}
+            fid = str(req.get("framework_id", ""))
+            tid = str(req.get("task_id", ""))
+            fw = self.fw_index.get(fid)
+            if fw is None:
+                return 404, {"error": "no framework %r" % fid}
+            if not tid:
+                return 400, {"error": "task_id is required"}
+            running = fw.setdefault("tasks", [])
+            at = next((i for i, t in enumerate(running)
+                       if isinstance(t, dict) and str(t.get("id")) == tid), None)
+            if op == "launch":
+                if at is not None:
+                    return 409, {"error": "task %s of %s is running" % (tid, fid)}
+                aid = str(req.get("agent_id", ""))
+                if aid not in self.agent_ids:
+                    return 404, {"error": "no agent %r" % aid}
+                try:
+                    t = v0_launched_task(req, fid, aid, fw.get("role", "*"))
+                except (TypeError, ValueError) as e:
+                    return 400, {"error": str(e)}
+                task = v1_task(t, fid)
+                first = launched(task)
+                events = [{"type": "TASK_ADDED", "task_added": {"task": first}}]
+                events += task_updates(first, task)
+                running.append(t)
+                if self.model is not None:
+                    self.model.tasks[(fid, tid)] = (task, "tasks")
+            else:
+                if at is None:
+                    return 404, {"error": "no running task %s of %s" % (tid, fid)}
+                t = running.pop(at)
+                task = (self.model.tasks[(fid, tid)][0]
+                        if self.model is not None and (fid, tid) in self.model.tasks
+                        else v1_task(t, fid))
+                st = killed(task)
+                events = [ev_task_updated(task, st, "TASK_KILLED")]
+                t["state"] = "TASK_KILLED"
+                t.setdefault("statuses", []).append(
+                    {"state": "TASK_KILLED", "timestamp": st["timestamp"],
+                     "source": st["source"], "message": st["message"]})
+                # Master::removeTask: into completed_tasks, a bounded list
+                # (--max_completed_tasks_per_framework, 1000).
+                done = fw.setdefault("completed_tasks", [])
+                done.append(t)
+                del done[:-1000]
+                if self.model is not None:
+                    task = copy.deepcopy(task)
+                    task["state"] = "TASK_KILLED"
+                    task.setdefault("statuses", []).append(st)
+                    task["status_update_state"] = "TASK_KILLED"
+                    task["status_update_uuid"] = st["uuid"]
+                    self.model.tasks[(fid, tid)] = (task, "completed_tasks")
+            self.injected = True
+            self.pieces.pop(id(fw), None)
+            self.body = None
+            recs = [record(e) for e in events]
+            # The change is observable from here on: GET /master/state
+            # waits for this lock, subscribers get the records now.
+            wall, mono = time.time(), time.monotonic()
+            for s in self.subs.values():
+                s.push(recs)
+            return 200, {"time": wall, "monotonic": mono,
+                         "events": [e["type"] for e in events],
+                         "subscribers": len(self.subs)}
 
 
 # --------------------------------------------------------------------------
@@ -910,10 +1127,32 @@ class Master(BaseHTTPRequestHandler):
         if self.path.split("?")[0] in API_PATHS:
             self.api()
             return
+        if self.path.split("?")[0] in ("/_fake/launch", "/_fake/kill") and self.command == "POST":
+            self.control(self.path.split("?")[0][len("/_fake/"):])
+            return
         self.count()
         self.reply(404, b"", "text/plain")
 
     do_PUT = do_DELETE = do_POST
+
+    def control(self, op):
+        """POST /_fake/launch and /_fake/kill (see the module's docstring)."""
+        try:
+            n = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            n = 0
+        try:
+            req = json.loads(self.rfile.read(n) if n > 0 else b"")
+            if not isinstance(req, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as e:
+            self.reply(400, json.dumps({"error": "body: %s" % e}).encode())
+            return
+        if self.server.opts.follower_of:
+            self.reply(409, json.dumps({"error": "a follower has no cluster to change"}).encode())
+            return
+        code, out = self.server.hub.inject(op, req)
+        self.reply(code, json.dumps(out).encode())
 
     # -- /api/v1 ----------------------------------------------------------
 
@@ -1069,7 +1308,12 @@ class Master(BaseHTTPRequestHandler):
 
     def chunks(self, data):
         """Write `data` as HTTP chunks cut at random places: a length, a
-        record, or two records may each span several chunks."""
+        record, or two records may each span several chunks. With
+        --whole-chunks, as one chunk and at once (a benchmark)."""
+        if self.server.opts.whole_chunks:
+            if data:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            return
         rng, n = self.rng, len(data)
         cuts = set()
         if n > 1:
@@ -1092,7 +1336,11 @@ class Server(ThreadingHTTPServer):
 
     def state_body(self):
         """DIR/state.json, read again only when it changed (a benchmark
-        serves a 100 MB state every second)."""
+        serves a 100 MB state every second); or that file with what was
+        injected into it (Hub.v0_body)."""
+        body = self.hub.v0_body()
+        if body is not None:
+            return body
         path = os.path.join(self.dir, "state.json")
         st = os.stat(path)
         key = (st.st_ino, st.st_mtime_ns, st.st_size)
@@ -1150,6 +1398,8 @@ def main():
                    help="seconds between HEARTBEAT events (0: none)")
     p.add_argument("--seed", type=int, default=0,
                    help="seeds where the event streams are cut into chunks")
+    p.add_argument("--whole-chunks", action="store_true",
+                   help="write what is due as one chunk, without the short pauses")
     opts = p.parse_args()
     srv = Server((opts.host, opts.port), Master)
     if opts.tls:

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "names.h"
+#include "model.h"
 #include "records.h"
 #include "state.h"
 #include "table.h"
@@ -47,13 +48,16 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* records_build() reports every name it cannot serve here. */
+/* Every name the records cannot serve is reported here (why NULL: gone). */
+static long drops_live;
+
 static void
 dropped(void *ctx, const char *name, const char *task_id, const char *why)
 {
 	(void)task_id;
 	FUZZ_CHECK(ctx == (void *)sources);
-	FUZZ_CHECK(name != NULL && why != NULL && *why);
+	FUZZ_CHECK(name != NULL && (why == NULL || *why));
+	drops_live += why ? 1 : -1;
 }
 
 static struct state *
@@ -132,12 +136,17 @@ check_state(const struct state *st)
 static void
 check_table(const struct table *t)
 {
+	uint32_t nodes = 0;
+
 	FUZZ_CHECK(t->apex_node != NULL);
-	for (uint32_t i = 0; i < t->stats.nodes; i++) {
-		const struct table_node *n = &t->nodes[i];
-		FUZZ_CHECK(n->hash == table_hash(n->name, n->name_len));
-		FUZZ_CHECK(table_lookup(t, n->name, n->name_len, n->hash) == n);
-	}
+	for (uint32_t sh = 0; sh <= t->shard_mask; sh++)
+		for (uint32_t i = 0; i < t->shards[sh]->nnodes; i++) {
+			const struct table_node *n = &t->shards[sh]->nodes[i];
+			FUZZ_CHECK(n->hash == table_hash(n->name, n->name_len));
+			FUZZ_CHECK(table_lookup(t, n->name, n->name_len, n->hash) == n);
+			nodes++;
+		}
+	FUZZ_CHECK(nodes == t->stats.nodes);
 }
 
 int
@@ -194,6 +203,52 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(t2->serial == t->serial);
 	FUZZ_CHECK(memcmp(&t2->stats.rrs, &t->stats.rrs, sizeof(t->stats.rrs)) == 0);
 	table_free(t2);
+	/*
+	 * The live model given the state as a poll holds the same records
+	 * as a one-shot build; given it twice nothing changes; given an empty
+	 * cluster, then the state again, it follows.
+	 */
+	{
+		struct model *m;
+		struct state *none;
+		uint64_t empty;
+
+		drops_live = 0;
+		m = model_new(&p, 0);
+		FUZZ_CHECK(m != NULL);
+		FUZZ_CHECK(model_apply_snapshot(m, st, MODEL_POLL, 1) == 0);
+		FUZZ_CHECK(drops_live == (long)t->stats.skipped_names);
+		t2 = model_publish(m, NULL, NOW);
+		FUZZ_CHECK(t2 && t2->content_hash == t->content_hash);
+		table_free(t2);
+		FUZZ_CHECK(model_apply_snapshot(m, whole, MODEL_POLL, 2) == 0);
+		/* Only a broken master's duplicate ids make a same state work. */
+		if (model_dirty(m)) {
+			t2 = model_publish(m, t, NOW + 1);
+			FUZZ_CHECK(t2 && t2->serial == t->serial);
+			table_free(t2);
+		}
+		static const char empty_cluster[] =
+		    "{\"leader\":\"master@192.0.2.1:5050\"}";
+		none = state_parse(empty_cluster, sizeof(empty_cluster) - 1, err2);
+		FUZZ_CHECK(none != NULL);
+		FUZZ_CHECK(model_apply_snapshot(m, none, MODEL_POLL, 3) == 0);
+		/* What was reported as not served is reported gone, once each. */
+		FUZZ_CHECK(drops_live == 0);
+		t2 = model_publish(m, NULL, NOW);
+		FUZZ_CHECK(t2 != NULL);
+		empty = t2->content_hash;
+		table_free(t2);
+		t2 = records_build(none, &p, NULL, NOW, &rs);
+		FUZZ_CHECK(t2 && t2->content_hash == empty);
+		table_free(t2);
+		FUZZ_CHECK(model_apply_snapshot(m, st, MODEL_POLL, 4) == 0);
+		t2 = model_publish(m, NULL, NOW);
+		FUZZ_CHECK(t2 && t2->content_hash == t->content_hash);
+		table_free(t2);
+		state_free(none);
+		model_free(m);
+	}
 	table_free(t);
 	state_free(whole);
 	state_free(st);

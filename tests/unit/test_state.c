@@ -324,7 +324,7 @@ test_cluster(void)
 		t = f && f->ntasks ? &f->tasks[0] : NULL;
 		if (t) {
 			is_int(t->running, false, "TASK_STAGING is not running");
-			is_int(t->nports, 0, "not running: ports not read");
+			is_int(t->nports, 1, "not running: ports kept (fixed at launch; an update may start it)");
 			is_str(t->agent_id, "4a1b2c3d-0000-4000-8000-000000000001-S9",
 			    "a task on an unknown agent is kept");
 		}
@@ -485,8 +485,8 @@ test_tasks(void)
 	if (ok(t != NULL, "task finished")) {
 		is_int(t->running, false, "finished: not running");
 		is_int(t->nips, 0, "finished: IPs not read");
-		is_int(t->nports, 0, "finished: ports not read");
-		ok(t->di_name == NULL, "finished: discovery not read");
+		is_int(t->nports, 1, "finished: ports kept (fixed at launch)");
+		ok(t->di_name != NULL, "finished: discovery kept (fixed at launch)");
 	}
 
 	t = find_task(f, "staging");
@@ -754,6 +754,37 @@ test_depth(void)
 	free(doc);
 }
 
+/* healthy: the latest status's (by timestamp; of equal ones the last listed). */
+static void
+test_healthy(void)
+{
+	static const char doc[] = "{\"leader\":\"master@10.0.0.1:5050\",\"frameworks\":"
+	    "[{\"id\":\"F\",\"name\":\"f\",\"tasks\":["
+	    "{\"id\":\"a\",\"name\":\"a\",\"slave_id\":\"S\",\"state\":\"TASK_RUNNING\","
+	    "\"statuses\":[{\"state\":\"TASK_RUNNING\",\"timestamp\":2,\"healthy\":false},"
+	    "{\"state\":\"TASK_RUNNING\",\"timestamp\":1,\"healthy\":true}]},"
+	    "{\"id\":\"b\",\"name\":\"b\",\"slave_id\":\"S\",\"state\":\"TASK_RUNNING\","
+	    "\"statuses\":[{\"state\":\"TASK_RUNNING\",\"timestamp\":1,\"healthy\":false},"
+	    "{\"state\":\"TASK_RUNNING\",\"timestamp\":1,\"healthy\":true}]},"
+	    "{\"id\":\"c\",\"name\":\"c\",\"slave_id\":\"S\",\"state\":\"TASK_RUNNING\","
+	    "\"statuses\":[{\"state\":\"TASK_RUNNING\",\"timestamp\":1,\"healthy\":true},"
+	    "{\"state\":\"TASK_RUNNING\",\"timestamp\":3}]},"
+	    "{\"id\":\"d\",\"name\":\"d\",\"slave_id\":\"S\",\"state\":\"TASK_STAGING\"},"
+	    "{\"id\":\"e\",\"name\":\"e\",\"slave_id\":\"S\",\"state\":\"TASK_RUNNING\","
+	    "\"statuses\":[{\"state\":\"TASK_RUNNING\",\"healthy\":\"yes\"}]}]}]}";
+	static const int8_t want[] = { 0, 1, -1, -1, -1 };
+	char err[STATE_ERR_MAX];
+	struct state *st = state_parse(doc, sizeof(doc) - 1, err);
+
+	if (!ok(st != NULL && st->nframeworks == 1 && st->frameworks[0].ntasks == 5,
+	    "healthy document parses"))
+		return;
+	for (uint32_t i = 0; i < 5; i++)
+		is_int(st->frameworks[0].tasks[i].healthy, want[i], "healthy of task %s",
+		    st->frameworks[0].tasks[i].id);
+	state_free(st);
+}
+
 int
 main(void)
 {
@@ -765,5 +796,6 @@ main(void)
 	test_malformed();
 	test_nul();
 	test_sample();
+	test_healthy();
 	return done_testing();
 }

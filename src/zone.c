@@ -1,0 +1,634 @@
+/* zone.c -- the writer's zone: names and referenced records in shards; generations built shard by shard. */
+#include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+#include "zone.h"
+
+/* Most shards (a named limit): 65536 shards of ZONE_SHARD_NAMES names. */
+#define ZONE_MAX_SHARDS 65536
+
+/* A record, held by as many references as sources gave it. */
+struct zrr {
+	struct zrr *next;
+	uint32_t refs;
+	uint8_t type;			/* enum table_type */
+	uint8_t len;			/* of data */
+	uint16_t port;			/* SRV */
+	uint8_t data[];			/* address, or SRV target wire */
+};
+
+/* A name that exists: the apex, an owner, or an empty non-terminal. */
+struct zname {
+	struct zname *next;		/* in its shard's bucket */
+	struct zname *parent;		/* NULL for the apex */
+	struct zrr *rrs;
+	uint64_t hash;
+	uint32_t children;		/* existing names one label below */
+	uint32_t changed;		/* generation it was last listed as changed in */
+	uint8_t len;
+	uint8_t wire[];
+};
+
+struct zshard {
+	struct zname **buckets;		/* chained, nbuckets a power of two */
+	uint32_t nbuckets, nnames;
+	bool dirty;
+	struct table_shard *cur;	/* as last published, one reference ours */
+};
+
+struct zone {
+	struct table_zone zp;
+	uint8_t apex[TABLE_NAME_MAX], mname[TABLE_NAME_MAX], rname[TABLE_NAME_MAX];
+	uint8_t apex_len, mname_len, rname_len;
+	struct zshard *shards;
+	uint32_t nshards;
+	uint64_t nnames;
+	uint32_t gen;			/* generations published, + 1 */
+	bool all_changed;		/* since the last publish */
+	bool dirty;
+	uint8_t **changed;		/* names listed since the last publish */
+	uint32_t nchanged, capchanged;
+	uint32_t skipped;
+	uint64_t bad_releases;
+};
+
+static int
+to_wire(const char *text, uint8_t *wire, uint8_t *len, bool hostname)
+{
+	int n = names_text_to_wire(text, strlen(text), hostname, wire);
+
+	if (n < 0)
+		return -1;
+	*len = (uint8_t)n;
+	return 0;
+}
+
+static int
+shards_init(struct zshard *s, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		s[i].nbuckets = 8;
+		s[i].buckets = calloc(8, sizeof(*s[i].buckets));
+		if (!s[i].buckets)
+			return -1;
+		s[i].dirty = true;
+	}
+	return 0;
+}
+
+static void
+bucket_insert(struct zshard *s, struct zname *n)
+{
+	uint32_t b = (uint32_t)n->hash & (s->nbuckets - 1);
+
+	n->next = s->buckets[b];
+	s->buckets[b] = n;
+	s->nnames++;
+}
+
+static int
+shard_grow(struct zshard *s)
+{
+	uint32_t nb = s->nbuckets * 2;
+	struct zname **b = calloc(nb, sizeof(*b)), *n, *next;
+
+	if (!b)
+		return -1;
+	for (uint32_t i = 0; i < s->nbuckets; i++)
+		for (n = s->buckets[i]; n; n = next) {
+			next = n->next;
+			n->next = b[(uint32_t)n->hash & (nb - 1)];
+			b[(uint32_t)n->hash & (nb - 1)] = n;
+		}
+	free(s->buckets);
+	s->buckets = b;
+	s->nbuckets = nb;
+	return 0;
+}
+
+static struct zname *
+find(const struct zone *z, const uint8_t *wire, size_t len, uint64_t hash)
+{
+	const struct zshard *s = &z->shards[table_shard_of(hash, z->nshards - 1)];
+
+	for (struct zname *n = s->buckets[(uint32_t)hash & (s->nbuckets - 1)];
+	    n; n = n->next)
+		if (n->hash == hash && n->len == len && memcmp(n->wire, wire, len) == 0)
+			return n;
+	return NULL;
+}
+
+/* List @n as changed in this generation, once. */
+static int
+note_change(struct zone *z, const struct zname *n)
+{
+	uint8_t *copy;
+
+	z->shards[table_shard_of(n->hash, z->nshards - 1)].dirty = true;
+	z->dirty = true;
+	if (z->all_changed)
+		return 0;
+	if (z->nchanged == TABLE_CHANGES_MAX) {
+		z->all_changed = true;
+		return 0;
+	}
+	if (z->nchanged == z->capchanged) {
+		uint32_t cap = z->capchanged ? z->capchanged * 2 : 64;
+		uint8_t **c = realloc(z->changed, cap * sizeof(*c));
+		if (!c)
+			return -1;
+		z->changed = c;
+		z->capchanged = cap;
+	}
+	if (!(copy = malloc((size_t)n->len + 1)))
+		return -1;
+	copy[0] = n->len;
+	memcpy(copy + 1, n->wire, n->len);
+	z->changed[z->nchanged++] = copy;
+	return 0;
+}
+
+static int
+mark(struct zone *z, struct zname *n)
+{
+	if (n->changed == z->gen)
+		return 0;
+	n->changed = z->gen;
+	return note_change(z, n);
+}
+
+/* Find or make @wire and, up to the apex, its ancestors. */
+static struct zname *
+make(struct zone *z, const uint8_t *wire, size_t len)
+{
+	uint64_t hash = table_hash(wire, len);
+	struct zname *n = find(z, wire, len, hash), *parent;
+	struct zshard *s;
+
+	if (n)
+		return n;
+	/* Not the apex (it always exists): the parent is one label up. */
+	parent = make(z, wire + wire[0] + 1, len - wire[0] - 1);
+	if (!parent || !(n = calloc(1, sizeof(*n) + len)))
+		return NULL;
+	n->hash = hash;
+	n->len = (uint8_t)len;
+	memcpy(n->wire, wire, len);
+	n->parent = parent;
+	parent->children++;
+	s = &z->shards[table_shard_of(hash, z->nshards - 1)];
+	if (s->nnames >= s->nbuckets && shard_grow(s) < 0) {
+		parent->children--;
+		free(n);
+		return NULL;
+	}
+	bucket_insert(s, n);
+	z->nnames++;
+	if (mark(z, n) < 0)
+		return NULL;
+	return n;
+}
+
+/* Remove @n, and its ancestors that it alone kept in existence. */
+static void
+prune(struct zone *z, struct zname *n)
+{
+	while (n->parent && !n->rrs && !n->children) {
+		struct zname *p = n->parent;
+		struct zshard *s = &z->shards[table_shard_of(n->hash, z->nshards - 1)];
+		struct zname **pp = &s->buckets[(uint32_t)n->hash & (s->nbuckets - 1)];
+
+		if (n->changed != z->gen)
+			(void)note_change(z, n);
+		else
+			s->dirty = true;
+		while (*pp != n)
+			pp = &(*pp)->next;
+		*pp = n->next;
+		s->nnames--;
+		z->nnames--;
+		free(n);
+		p->children--;
+		n = p;
+	}
+}
+
+struct zone *
+zone_new(const struct table_zone *zp)
+{
+	struct zone *z = calloc(1, sizeof(*z));
+	struct zname *apex;
+
+	if (!z)
+		return NULL;
+	z->zp = *zp;
+	z->gen = 1;
+	z->all_changed = true;
+	z->dirty = true;
+	if (to_wire(zp->apex, z->apex, &z->apex_len, true) < 0 ||
+	    to_wire(zp->soa_mname, z->mname, &z->mname_len, false) < 0 ||
+	    to_wire(zp->soa_rname, z->rname, &z->rname_len, false) < 0)
+		goto fail;
+	z->nshards = 1;
+	if (!(z->shards = calloc(1, sizeof(*z->shards))) ||
+	    shards_init(z->shards, 1) < 0)
+		goto fail;
+	if (!(apex = calloc(1, sizeof(*apex) + z->apex_len)))
+		goto fail;
+	apex->hash = table_hash(z->apex, z->apex_len);
+	apex->len = z->apex_len;
+	memcpy(apex->wire, z->apex, z->apex_len);
+	bucket_insert(&z->shards[0], apex);
+	z->nnames = 1;
+	return z;
+fail:
+	zone_free(z);
+	return NULL;
+}
+
+static bool
+same_rr(const struct zrr *r, uint8_t type, const uint8_t *data, size_t dlen,
+    uint16_t port)
+{
+	return r->type == type && r->len == dlen && r->port == port &&
+	    memcmp(r->data, data, dlen) == 0;
+}
+
+int
+zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
+    enum table_type type, const uint8_t *data, size_t dlen, uint16_t port)
+{
+	struct zname *n;
+	struct zrr *r, **rp;
+
+	if (dlen > TABLE_NAME_MAX ||
+	    !names_wire_in_zone(name, len, z->apex, z->apex_len))
+		return -1;
+	if (sign > 0) {
+		if (!(n = make(z, name, len)))
+			return -1;
+		for (r = n->rrs; r; r = r->next)
+			if (same_rr(r, (uint8_t)type, data, dlen, port)) {
+				r->refs++;
+				return 0;
+			}
+		if (!(r = malloc(sizeof(*r) + dlen)))
+			return -1;
+		r->refs = 1;
+		r->type = (uint8_t)type;
+		r->len = (uint8_t)dlen;
+		r->port = port;
+		memcpy(r->data, data, dlen);
+		r->next = n->rrs;
+		n->rrs = r;
+		return mark(z, n);
+	}
+	n = find(z, name, len, table_hash(name, len));
+	for (rp = n ? &n->rrs : NULL; rp && *rp; rp = &(*rp)->next)
+		if (same_rr(*rp, (uint8_t)type, data, dlen, port))
+			break;
+	if (!rp || !*rp) {
+		z->bad_releases++;
+		return -1;
+	}
+	r = *rp;
+	if (--r->refs > 0)
+		return 0;
+	*rp = r->next;
+	free(r);
+	if (mark(z, n) < 0)
+		return -1;
+	prune(z, n);
+	return 0;
+}
+
+bool
+zone_dirty(const struct zone *z)
+{
+	return z->dirty;
+}
+
+void
+zone_skip(struct zone *z)
+{
+	z->skipped++;
+}
+
+uint32_t
+zone_skipped(const struct zone *z)
+{
+	return z->skipped;
+}
+
+uint64_t
+zone_bad_releases(const struct zone *z)
+{
+	return z->bad_releases;
+}
+
+/*
+ * Spread the names over @n shards (a power of two), every shard dirty.
+ * Buckets are sized first, so that moving names cannot fail half-way.
+ */
+static int
+reshard(struct zone *z, uint32_t n)
+{
+	struct zshard *s = calloc(n, sizeof(*s));
+	struct zname *x, *next;
+
+	if (!s)
+		return -1;
+	for (uint32_t i = 0; i < z->nshards; i++)
+		for (uint32_t b = 0; b < z->shards[i].nbuckets; b++)
+			for (x = z->shards[i].buckets[b]; x; x = x->next)
+				s[table_shard_of(x->hash, n - 1)].nnames++;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t nb = 8;
+		while (nb < s[i].nnames)
+			nb *= 2;
+		s[i].nbuckets = nb;
+		s[i].nnames = 0;
+		s[i].dirty = true;
+		if (!(s[i].buckets = calloc(nb, sizeof(*s[i].buckets)))) {
+			for (uint32_t k = 0; k <= i; k++)
+				free(s[k].buckets);
+			free(s);
+			return -1;
+		}
+	}
+	for (uint32_t i = 0; i < z->nshards; i++) {
+		for (uint32_t b = 0; b < z->shards[i].nbuckets; b++)
+			for (x = z->shards[i].buckets[b]; x; x = next) {
+				next = x->next;
+				bucket_insert(&s[table_shard_of(x->hash, n - 1)], x);
+			}
+		table_shard_release(z->shards[i].cur);
+		free(z->shards[i].buckets);
+	}
+	free(z->shards);
+	z->shards = s;
+	z->nshards = n;
+	z->all_changed = true;
+	return 0;
+}
+
+static int
+cmp_rr(const void *x, const void *y)
+{
+	const struct zrr *a = *(const struct zrr *const *)x;
+	const struct zrr *c = *(const struct zrr *const *)y;
+	size_t l = a->len < c->len ? a->len : c->len;
+	int r;
+
+	if (a->type != c->type)
+		return a->type < c->type ? -1 : 1;
+	r = memcmp(a->data, c->data, l);
+	if (r == 0 && a->len != c->len)
+		r = a->len < c->len ? -1 : 1;
+	if (r == 0 && a->port != c->port)
+		r = a->port < c->port ? -1 : 1;
+	return r;
+}
+
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/*
+ * Build the immutable form of shard @s in one allocation: shard header,
+ * nodes, index, A, AAAA, SRV arrays, then name and target octets.
+ */
+static struct table_shard *
+shard_build(const struct zshard *s)
+{
+	uint32_t nrr[TABLE_NTYPES] = { 0, 0, 0 }, size = 2, maxrr = 0;
+	size_t names = 0, total;
+	struct table_shard *t;
+	struct table_node *nodes;
+	uint32_t *index;
+	uint8_t (*a)[4], (*aaaa)[16], *bytes;
+	struct table_srv *srv;
+	const struct zrr **sorted;
+	uint32_t ni = 0, ka = 0, k6 = 0, ks = 0;
+	uint64_t chash = 0;
+
+	for (uint32_t b = 0; b < s->nbuckets; b++)
+		for (const struct zname *n = s->buckets[b]; n; n = n->next) {
+			uint32_t c = 0;
+			names += n->len;
+			for (const struct zrr *r = n->rrs; r; r = r->next, c++) {
+				nrr[r->type]++;
+				if (r->type == TABLE_SRV)
+					names += r->len;
+			}
+			if (c > maxrr)
+				maxrr = c;
+		}
+	while (size < s->nnames * 2)
+		size *= 2;
+	total = sizeof(*t) + s->nnames * sizeof(*nodes) + size * sizeof(*index) +
+	    nrr[TABLE_A] * 4 + nrr[TABLE_AAAA] * 16 +
+	    nrr[TABLE_SRV] * sizeof(*srv) + names + 16;
+	t = calloc(1, total);
+	sorted = malloc((maxrr ? maxrr : 1) * sizeof(*sorted));
+	if (!t || !sorted) {
+		free(t);
+		free(sorted);
+		return NULL;
+	}
+	/* Layout, largest alignment first. */
+	nodes = (struct table_node *)(t + 1);
+	srv = (struct table_srv *)(nodes + s->nnames);
+	index = (uint32_t *)(srv + nrr[TABLE_SRV]);
+	a = (uint8_t (*)[4])(index + size);
+	aaaa = (uint8_t (*)[16])(a + nrr[TABLE_A]);
+	bytes = (uint8_t *)(aaaa + nrr[TABLE_AAAA]);
+	memset(index, 0xff, size * sizeof(*index));
+
+	for (uint32_t b = 0; b < s->nbuckets; b++)
+		for (const struct zname *n = s->buckets[b]; n; n = n->next) {
+			struct table_node *node = &nodes[ni];
+			uint32_t c = 0, h = (uint32_t)n->hash & (size - 1);
+
+			node->hash = n->hash;
+			node->name = bytes;
+			node->name_len = n->len;
+			memcpy(bytes, n->wire, n->len);
+			bytes += n->len;
+			for (const struct zrr *r = n->rrs; r; r = r->next)
+				sorted[c++] = r;
+			/* One order for every build: dumps and answers do not depend on history. */
+			qsort(sorted, c, sizeof(*sorted), cmp_rr);
+			node->a = (const uint8_t (*)[4])&a[ka];
+			node->aaaa = (const uint8_t (*)[16])&aaaa[k6];
+			node->srv = &srv[ks];
+			for (uint32_t k = 0; k < c; k++) {
+				const struct zrr *r = sorted[k];
+				chash += mix64((n->hash * 3 + r->type) ^
+				    (table_hash(r->data, r->len) + r->port));
+				node->count[r->type]++;
+				if (r->type == TABLE_A) {
+					memcpy(a[ka++], r->data, 4);
+				} else if (r->type == TABLE_AAAA) {
+					memcpy(aaaa[k6++], r->data, 16);
+				} else {
+					struct table_srv *v = &srv[ks++];
+					v->port = r->port;
+					v->target = bytes;
+					v->target_len = r->len;
+					v->target_hash = table_hash(r->data, r->len);
+					memcpy(bytes, r->data, r->len);
+					bytes += r->len;
+				}
+			}
+			while (index[h] != UINT32_MAX)
+				h = (h + 1) & (size - 1);
+			index[h] = ni++;
+		}
+	free(sorted);
+	atomic_init(&t->refs, 1);
+	t->nnodes = s->nnames;
+	t->nodes = nodes;
+	t->index = index;
+	t->index_mask = size - 1;
+	memcpy(t->rrs, nrr, sizeof(nrr));
+	t->content_hash = chash;
+	t->bytes = total;
+	return t;
+}
+
+struct table *
+zone_publish(struct zone *z, const struct table *prev, time_t now)
+{
+	struct table *t = calloc(1, sizeof(*t));
+	struct table_shard **built = NULL;
+	uint32_t want = z->nshards;
+
+	if (!t)
+		return NULL;
+	/* Shards of a few hundred to ZONE_SHARD_NAMES names: grow by powers of two. */
+	if (z->nnames > (uint64_t)z->nshards * ZONE_SHARD_NAMES) {
+		while ((uint64_t)want * ZONE_SHARD_NAMES / 4 < z->nnames &&
+		    want < ZONE_MAX_SHARDS)
+			want *= 2;
+		if (want != z->nshards && reshard(z, want) < 0)
+			goto fail;
+	}
+	t->shards = calloc(z->nshards, sizeof(*t->shards));
+	built = calloc(z->nshards, sizeof(*built));
+	if (!t->shards || !built)
+		goto fail;
+	for (uint32_t i = 0; i < z->nshards; i++)
+		if (z->shards[i].dirty || !z->shards[i].cur) {
+			if (!(built[i] = shard_build(&z->shards[i])))
+				goto fail;
+			t->shards_built++;
+		}
+	/* Everything built: nothing below can fail. */
+	for (uint32_t i = 0; i < z->nshards; i++) {
+		struct zshard *s = &z->shards[i];
+		if (built[i]) {
+			table_shard_release(s->cur);
+			s->cur = built[i];
+			s->dirty = false;
+		}
+		atomic_fetch_add(&s->cur->refs, 1);
+		t->shards[i] = s->cur;
+		t->content_hash += s->cur->content_hash;
+		t->stats.nodes += s->cur->nnodes;
+		for (int ty = 0; ty < TABLE_NTYPES; ty++)
+			t->stats.rrs[ty] += s->cur->rrs[ty];
+		t->stats.bytes += s->cur->bytes;
+	}
+	free(built);
+	t->shard_mask = z->nshards - 1;
+	memcpy(t->apex, z->apex, z->apex_len);
+	t->apex_len = z->apex_len;
+	memcpy(t->soa_mname, z->mname, z->mname_len);
+	t->soa_mname_len = z->mname_len;
+	memcpy(t->soa_rname, z->rname, z->rname_len);
+	t->soa_rname_len = z->rname_len;
+	t->ttl = z->zp.ttl;
+	t->soa_refresh = z->zp.soa_refresh;
+	t->soa_retry = z->zp.soa_retry;
+	t->soa_expire = z->zp.soa_expire;
+	t->soa_minimum = z->zp.soa_minimum;
+	t->srv_weight = z->zp.srv_weight;
+	t->apex_node = table_lookup(t, t->apex, t->apex_len,
+	    table_hash(t->apex, t->apex_len));
+	t->built = now;
+	t->stats.skipped_names = z->skipped;
+	/*
+	 * The serial moves only when the records do, so secondaries and
+	 * caches see a change exactly when there is one; it stays a clock
+	 * value like Mesos-DNS's, and never goes backwards.
+	 */
+	if (prev && prev->content_hash == t->content_hash)
+		t->serial = prev->serial;
+	else if (prev && (uint32_t)now <= prev->serial)
+		t->serial = prev->serial + 1;
+	else
+		t->serial = (uint32_t)now;
+	t->prev_serial = prev ? prev->serial : 0;
+	t->changed_all = z->all_changed || !prev;
+	if (t->changed_all) {
+		for (uint32_t i = 0; i < z->nchanged; i++)
+			free(z->changed[i]);
+	} else {
+		t->changed = (const uint8_t *const *)z->changed;
+		t->nchanged = z->nchanged;
+		z->changed = NULL;
+		z->capchanged = 0;
+	}
+	z->nchanged = 0;
+	z->all_changed = false;
+	z->dirty = false;
+	z->gen++;
+	return t;
+fail:
+	for (uint32_t i = 0; built && i < z->nshards; i++)
+		table_shard_release(built[i]);
+	free(built);
+	free(t->shards);
+	free(t);
+	return NULL;
+}
+
+void
+zone_free(struct zone *z)
+{
+	if (!z)
+		return;
+	for (uint32_t i = 0; z->shards && i < z->nshards; i++) {
+		struct zshard *s = &z->shards[i];
+		for (uint32_t b = 0; s->buckets && b < s->nbuckets; b++) {
+			struct zname *n = s->buckets[b], *next;
+			for (; n; n = next) {
+				struct zrr *r = n->rrs, *rn;
+				next = n->next;
+				for (; r; r = rn) {
+					rn = r->next;
+					free(r);
+				}
+				free(n);
+			}
+		}
+		free(s->buckets);
+		table_shard_release(s->cur);
+	}
+	free(z->shards);
+	for (uint32_t i = 0; i < z->nchanged; i++)
+		free(z->changed[i]);
+	free(z->changed);
+	free(z);
+}
