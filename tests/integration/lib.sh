@@ -33,6 +33,9 @@ cleanup() {
 		rm -rf "/etc/netns/$p"
 	done
 	rm -rf "$T"
+	for p in "$PORTS_DIR"/*/owner; do
+		[ "$(cat "$p" 2>/dev/null)" = "$$" ] && rm -rf "${p%/owner}"
+	done
 }
 trap cleanup EXIT
 
@@ -127,18 +130,39 @@ done_testing() {
 
 bail() { echo "Bail out! $*"; exit 1; }
 
-# A free port on 127.0.0.1 for both UDP and TCP.
+# A free port on 127.0.0.1 for both UDP and TCP, claimed for this test:
+# tests run in parallel, taskdns binds with SO_REUSEPORT, and two tests
+# handed the same port would share its datagrams. A claim is a directory
+# in PORTS_DIR naming the test's shell; cleanup releases them.
+PORTS_DIR="${TMPDIR:-/tmp}/taskdns-ports.$(id -u)"
+mkdir -p "$PORTS_DIR"
 free_port() {
-	python3 - <<'PY'
-import socket, random
+	OWNER=$$ PORTS_DIR="$PORTS_DIR" python3 - <<'PY'
+import os, socket, random
+d, owner = os.environ["PORTS_DIR"], os.environ["OWNER"]
 for _ in range(200):
     p = random.randint(20000, 60000)
     try:
         t = socket.socket(); t.bind(("127.0.0.1", p))
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", p))
-        t.close(); u.close(); print(p); break
+        t.close(); u.close()
     except OSError:
-        pass
+        continue
+    try:
+        os.mkdir(os.path.join(d, str(p)))
+    except FileExistsError:
+        # Claimed by a test that has not bound it yet, or one whose shell
+        # is gone (its claim is stale: take it over).
+        try:
+            with open(os.path.join(d, str(p), "owner")) as f:
+                os.kill(int(f.read()), 0)
+            continue
+        except (OSError, ValueError):
+            pass
+    with open(os.path.join(d, str(p), "owner"), "w") as f:
+        f.write(owner)
+    print(p)
+    break
 PY
 }
 
