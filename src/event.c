@@ -111,25 +111,9 @@ static const struct {
 #undef KEY
 
 /* The JSON type of a value, as the callbacks see it. */
-enum vtype { V_NULL, V_SCALAR, V_STRING, V_NUMBER, V_MAP, V_ARRAY, V_TRUE, V_FALSE };
-
 struct frame {
 	uint8_t ctx;
 	uint8_t key;		/* in a map: the key whose value comes next; 0xff: a list */
-};
-
-/* Addresses found in one status, and what was wrong with them. */
-struct ips_buf {
-	struct state_vec ips;		/* struct state_task_ip */
-	uint32_t bad;
-};
-
-/* A {"key", "value"} label: the value waits for the key. */
-struct pair {
-	uint8_t kind;			/* which known key, 0 for none */
-	enum vtype vtype;		/* of the value */
-	const char *value;		/* a string value, NULs dropped */
-	bool value_plain;		/* it had no NUL */
 };
 
 /* A task as read, with the framework it belongs to. */
@@ -184,30 +168,7 @@ struct mesos_event_parser {
 	uint32_t res_bad;
 	bool range_bad, range_has_begin, range_has_end;
 	struct state_range range;
-	/* Statuses. */
-	struct ips_buf best, cur;	/* best TASK_RUNNING status so far, this one */
-	double best_ts, last_ts;	/* of best, of the latest status so far */
-	bool st_running;		/* this status */
-	double st_ts;
-	int8_t st_healthy;
-	struct pair label;
-	/* The NetworkInfo being read: its addresses wait for its name. */
-	struct state_vec ni_ips;	/* struct state_task_ip */
-	uint32_t ni_naddrs;
-	bool ni_bad;
-	const char *ni_name;
-	enum vtype ni_fallback_type;	/* Mesos 0.25's single ip_address */
-	char ni_fallback[64];
-	size_t ni_fallback_len;
-	bool ni_fallback_plain;
-	/* DiscoveryInfo. */
-	const char *di_name;
-	bool di_ports_bad;
-	uint32_t di_bad;
-	struct state_vec di_ports;	/* struct state_di_port */
-	struct state_di_port port;
-	bool port_bad, port_has_number;
-	struct pair dilabel;
+	struct state_taskp tp;		/* statuses, NetworkInfos, DiscoveryInfo */
 };
 
 static const char *const type_names[] = {
@@ -263,14 +224,6 @@ static struct frame *
 top(struct mesos_event_parser *p)
 {
 	return &p->stack[p->depth - 1];
-}
-
-static void
-add_candidate(struct mesos_event_parser *p, struct state_vec *v, const char *s,
-    size_t len, bool plain, uint8_t src)
-{
-	if (state_ip_candidate(v, s, len, plain, src) < 0)
-		p->cur.bad++;
 }
 
 static void
@@ -331,14 +284,7 @@ begin(struct mesos_event_parser *p, enum ctx c)
 		p->task_has_agent = p->task_has_fw = false;
 		p->ranges.n = 0;
 		p->ranges_bad = 0;
-		p->best.ips.n = p->cur.ips.n = 0;
-		p->best.bad = p->cur.bad = 0;
-		p->best_ts = -1.0;
-		p->last_ts = -HUGE_VAL;
-		p->di_name = NULL;
-		p->di_ports_bad = false;
-		p->di_bad = 0;
-		p->di_ports.n = 0;
+		state_taskp_begin(&p->tp, STATE_TP_TASK);
 		break;
 	case C_RESOURCE:
 		p->res_is_ports = false;
@@ -351,29 +297,12 @@ begin(struct mesos_event_parser *p, enum ctx c)
 	case C_STATUS:
 		if (p->in_upd_status)
 			p->task_status_bad = false;	/* no task around it */
-		p->cur.ips.n = 0;
-		p->cur.bad = 0;
-		p->st_running = false;
-		p->st_ts = 0.0;
-		p->st_healthy = -1;
+		state_taskp_begin(&p->tp, STATE_TP_STATUS);
 		break;
-	case C_LABEL:
-		memset(&p->label, 0, sizeof(p->label));
-		break;
-	case C_NETINFO:
-		p->ni_ips.n = 0;
-		p->ni_naddrs = 0;
-		p->ni_bad = false;
-		p->ni_name = NULL;
-		p->ni_fallback_type = V_NULL;
-		break;
-	case C_DIPORT:
-		memset(&p->port, 0, sizeof(p->port));
-		p->port_bad = p->port_has_number = false;
-		break;
-	case C_DILABEL:
-		memset(&p->dilabel, 0, sizeof(p->dilabel));
-		break;
+	case C_LABEL: state_taskp_begin(&p->tp, STATE_TP_LABEL); break;
+	case C_NETINFO: state_taskp_begin(&p->tp, STATE_TP_NETINFO); break;
+	case C_DIPORT: state_taskp_begin(&p->tp, STATE_TP_DIPORT); break;
+	case C_DILABEL: state_taskp_begin(&p->tp, STATE_TP_DILABEL); break;
 	default:
 		break;
 	}
@@ -442,35 +371,18 @@ end_task(struct mesos_event_parser *p)
 		sk->tasks++;
 		return;
 	}
-	if (t->running) {
-		/* A wrong status could pick a stale address: skip the task. */
-		if (p->task_status_bad) {
-			sk->tasks++;
-			return;
-		}
-		(void)state_task_set_ips(st->region, t, p->best.ips.p, p->best.ips.n);
-		sk->bad_ips += p->best.bad;
-	} else {
-		t->ips = NULL;
-		t->nips = 0;
+	/* A wrong status could pick a stale address: skip the task. */
+	if (t->running && p->task_status_bad) {
+		sk->tasks++;
+		return;
 	}
-	/* Fixed at launch: kept for tasks that are not running yet (TASK_ADDED). */
+	state_taskp_finish(&p->tp, st->region, t, sk);
+	/* Ports too are fixed at launch: kept, counted as DiscoveryInfo's. */
 	sk->bad_ports += t->running ? p->ranges_bad : 0;
 	if (p->ranges.n) {
 		t->ports = region_memdup(st->region, p->ranges.p,
 		    p->ranges.n * sizeof(struct state_range));
 		t->nports = t->ports ? (uint32_t)p->ranges.n : 0;
-	}
-	if (p->di_name) {
-		t->di_name = p->di_name;
-		if (p->di_ports_bad) {
-			sk->bad_di_ports += t->running;
-		} else if (p->di_ports.n) {
-			t->di_ports = region_memdup(st->region, p->di_ports.p,
-			    p->di_ports.n * sizeof(struct state_di_port));
-			t->ndi_ports = t->di_ports ? (uint32_t)p->di_ports.n : 0;
-		}
-		sk->bad_di_ports += t->running ? p->di_bad : 0;
 	}
 	if ((out = state_vec_push(&p->tasks, sizeof(*out))))
 		*out = p->task;
@@ -514,112 +426,27 @@ end_upd_status(struct mesos_event_parser *p)
 	struct state_task tmp;
 
 	p->in_upd_status = false;
-	p->ev.healthy = p->st_healthy;
+	p->ev.healthy = p->tp.st_healthy;
 	if (p->task_status_bad)
 		return;
-	p->ev.status_running = p->st_running;
-	if (!p->st_running)
+	p->ev.status_running = p->tp.st_running;
+	if (!p->tp.st_running)
 		return;
 	memset(&tmp, 0, sizeof(tmp));
-	(void)state_task_set_ips(p->st->region, &tmp, p->cur.ips.p, p->cur.ips.n);
+	(void)state_task_set_ips(p->st->region, &tmp, p->tp.cur.ips.p, p->tp.cur.ips.n);
 	p->ev.ips = tmp.ips;
 	p->ev.nips = tmp.nips;
-	p->st->skips.bad_ips += p->cur.bad;
+	p->st->skips.bad_ips += p->tp.cur.bad;
 }
 
-/*
- * As state.c: the most recent TASK_RUNNING status (by timestamp, the first
- * of equal ones) gives the addresses; the latest of all (the last of equal
- * ones: Mesos appends them in order) the health.
- */
+/* task_updated.status is the update's own; the others are the task's (state_int.h). */
 static void
 end_status(struct mesos_event_parser *p)
 {
-	if (p->in_upd_status) {
+	if (p->in_upd_status)
 		end_upd_status(p);
-		return;
-	}
-	if (p->st_ts >= p->last_ts) {
-		p->last_ts = p->st_ts;
-		p->task.t.healthy = p->st_healthy;
-	}
-	if (p->st_running && p->st_ts > p->best_ts) {
-		struct ips_buf tmp = p->best;
-		p->best = p->cur;
-		p->cur = tmp;
-		p->best_ts = p->st_ts;
-	}
-}
-
-static void
-end_label(struct mesos_event_parser *p)
-{
-	struct pair *l = &p->label;
-
-	if (!l->kind || l->vtype == V_NULL)
-		return;
-	if (l->vtype != V_STRING) {
-		p->cur.bad++;
-		return;
-	}
-	add_candidate(p, &p->cur.ips, l->value, strlen(l->value), l->value_plain,
-	    STATE_IP_LABEL_SOURCE(l->kind));
-}
-
-static void
-end_netinfo(struct mesos_event_parser *p)
-{
-	struct state_task_ip *ips;
-
-	if (p->ni_bad) {
-		p->cur.bad++;
-		return;
-	}
-	if (p->ni_naddrs == 0) {
-		if (p->ni_fallback_type == V_STRING)
-			add_candidate(p, &p->ni_ips, p->ni_fallback, p->ni_fallback_len,
-			    p->ni_fallback_plain, STATE_IP_NETINFO);
-		else if (p->ni_fallback_type != V_NULL)
-			p->cur.bad++;
-	}
-	ips = p->ni_ips.p;
-	for (size_t i = 0; i < p->ni_ips.n; i++) {
-		struct state_task_ip *ip = state_vec_push(&p->cur.ips, sizeof(*ip));
-		if (!ip)
-			return;
-		*ip = ips[i];
-		ip->network = p->ni_name;
-	}
-}
-
-static void
-end_diport(struct mesos_event_parser *p)
-{
-	struct state_di_port *dp;
-
-	if (p->port_bad || !p->port_has_number) {
-		p->di_bad++;
-		return;
-	}
-	if (!p->port.name)
-		p->port.name = "";
-	if (!p->port.protocol)
-		p->port.protocol = "";
-	if ((dp = state_vec_push(&p->di_ports, sizeof(*dp))))
-		*dp = p->port;
-}
-
-static void
-end_dilabel(struct mesos_event_parser *p)
-{
-	struct pair *l = &p->dilabel;
-
-	if (l->vtype != V_STRING)
-		return;
-	if (l->kind == 1)
-		p->port.network_scope = l->value;
-	else if (l->kind == 2)
-		p->port.network_name = l->value;
+	else
+		state_taskp_end(&p->tp, STATE_TP_STATUS, &p->task.t.healthy);
 }
 
 static void
@@ -633,10 +460,10 @@ end(struct mesos_event_parser *p, enum ctx c)
 	case C_RESOURCE: end_resource(p); break;
 	case C_RANGE: end_range(p); break;
 	case C_STATUS: end_status(p); break;
-	case C_LABEL: end_label(p); break;
-	case C_NETINFO: end_netinfo(p); break;
-	case C_DIPORT: end_diport(p); break;
-	case C_DILABEL: end_dilabel(p); break;
+	case C_LABEL: state_taskp_end(&p->tp, STATE_TP_LABEL, NULL); break;
+	case C_NETINFO: state_taskp_end(&p->tp, STATE_TP_NETINFO, NULL); break;
+	case C_DIPORT: state_taskp_end(&p->tp, STATE_TP_DIPORT, NULL); break;
+	case C_DILABEL: state_taskp_end(&p->tp, STATE_TP_DILABEL, NULL); break;
 	default: break;
 	}
 }
@@ -736,7 +563,7 @@ element(struct mesos_event_parser *p, enum ctx list, enum vtype t)
 	};
 
 	if (list == C_IPADDRS)
-		p->ni_naddrs++;
+		p->tp.ni_naddrs++;
 	if (t == V_MAP)
 		return child[list];
 	switch (list) {
@@ -745,8 +572,8 @@ element(struct mesos_event_parser *p, enum ctx list, enum vtype t)
 	case C_TASKS: p->st->skips.tasks++; break;
 	case C_RANGES: p->res_bad++; break;
 	case C_STATUSES: p->task_status_bad = true; break;
-	case C_NETINFOS: case C_IPADDRS: p->cur.bad++; break;
-	case C_DIPORTS: p->di_bad++; break;
+	case C_NETINFOS: case C_IPADDRS: p->tp.cur.bad++; break;
+	case C_DIPORTS: p->tp.di_bad++; break;
 	default: break;
 	}
 	return 0;
@@ -986,24 +813,24 @@ member(struct mesos_event_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 			if (t != V_STRING)
 				p->task_status_bad = true;
 			else
-				p->st_running = len == 12 &&
+				p->tp.st_running = len == 12 &&
 				    memcmp(s, "TASK_RUNNING", 12) == 0;
 			return 0;
 		case K_TIMESTAMP:
 			if (t != V_NUMBER)
 				p->task_status_bad = true;
 			else
-				p->st_ts = strtod((const char *)s, NULL);
+				p->tp.st_ts = strtod((const char *)s, NULL);
 			return 0;
 		case K_HEALTHY:
-			p->st_healthy = t == V_TRUE ? 1 : t == V_FALSE ? 0 : -1;
+			p->tp.st_healthy = t == V_TRUE ? 1 : t == V_FALSE ? 0 : -1;
 			return 0;
 		case K_LABELS:
 			return t == V_MAP ? C_LABELS_OBJ : 0;
 		case K_CONTAINER_STATUS:
 			if (t == V_MAP)
 				return C_CSTATUS;
-			p->cur.bad++;
+			p->tp.cur.bad++;
 			return 0;
 		case K_TASK_ID:
 			return p->in_upd_status ? id_field(p, ID_STATUS_TASK, t) : 0;
@@ -1016,41 +843,41 @@ member(struct mesos_event_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 		return key == K_LABELS && t == V_ARRAY ? C_LABELS : 0;
 	case C_LABEL:
 		if (key == K_KEY)
-			p->label.kind = t == V_STRING ? state_ip_label_kind(s, len) : 0;
+			p->tp.label.kind = t == V_STRING ? state_ip_label_kind(s, len) : 0;
 		else if (key == K_VALUE)
-			pair_set(p, &p->label, t, s, len);
+			pair_set(p, &p->tp.label, t, s, len);
 		return 0;
 	case C_CSTATUS:
 		if (key == K_NETWORK_INFOS) {
 			if (t == V_ARRAY)
 				return C_NETINFOS;
-			p->cur.bad++;
+			p->tp.cur.bad++;
 		}
 		return 0;
 	case C_NETINFO:
 		if (key == K_IP_ADDRESSES) {
 			if (t == V_ARRAY)
 				return C_IPADDRS;
-			p->ni_bad = true;
+			p->tp.ni_bad = true;
 		} else if (key == K_IP_ADDRESS) {
-			p->ni_fallback_type = t;
+			p->tp.ni_fallback_type = t;
 			if (t == V_STRING) {
-				p->ni_fallback_plain = !state_has_nul(s, len) &&
-				    len < sizeof(p->ni_fallback);
-				p->ni_fallback_len = p->ni_fallback_plain ? len : 1;
-				memcpy(p->ni_fallback, s, p->ni_fallback_plain ? len : 0);
+				p->tp.ni_fallback_plain = !state_has_nul(s, len) &&
+				    len < sizeof(p->tp.ni_fallback);
+				p->tp.ni_fallback_len = p->tp.ni_fallback_plain ? len : 1;
+				memcpy(p->tp.ni_fallback, s, p->tp.ni_fallback_plain ? len : 0);
 			}
 		} else if (key == K_NAME) {
-			p->ni_name = t == V_STRING ? dup_clean(p, s, len) : NULL;
+			p->tp.ni_name = t == V_STRING ? dup_clean(p, s, len) : NULL;
 		}
 		return 0;
 	case C_IPADDR:
 		if (key == K_IP_ADDRESS) {
 			if (t == V_STRING)
-				add_candidate(p, &p->ni_ips, (const char *)s, len,
+				state_taskp_candidate(&p->tp, &p->tp.ni_ips, (const char *)s, len,
 				    !state_has_nul(s, len), STATE_IP_NETINFO);
 			else
-				p->cur.bad++;
+				p->tp.cur.bad++;
 		}
 		return 0;
 	case C_DISCOVERY:
@@ -1058,34 +885,34 @@ member(struct mesos_event_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 			if (t != V_STRING)
 				p->task_bad = true;
 			else
-				p->di_name = len ? dup_clean(p, s, len) : NULL;
+				p->tp.di_name = len ? dup_clean(p, s, len) : NULL;
 		} else if (key == K_PORTS) {
 			if (t == V_MAP)
 				return C_DIPORTS_OBJ;
-			p->di_ports_bad = true;
+			p->tp.di_ports_bad = true;
 		}
 		return 0;
 	case C_DIPORTS_OBJ:
 		if (key == K_PORTS) {
 			if (t == V_ARRAY)
 				return C_DIPORTS;
-			p->di_ports_bad = true;
+			p->tp.di_ports_bad = true;
 		}
 		return 0;
 	case C_DIPORT:
 		if (key == K_NUMBER) {
 			if (t == V_NUMBER && state_di_port_number((const char *)s, len,
-			    &p->port.number))
-				p->port_has_number = true;
+			    &p->tp.port.number))
+				p->tp.port_has_number = true;
 			else
-				p->port_bad = true;
+				p->tp.port_bad = true;
 		} else if (key == K_NAME || key == K_PROTOCOL) {
 			if (t != V_STRING)
-				p->port_bad = true;
+				p->tp.port_bad = true;
 			else if (key == K_NAME)
-				p->port.name = dup_clean(p, s, len);
+				p->tp.port.name = dup_clean(p, s, len);
 			else
-				p->port.protocol = dup_clean(p, s, len);
+				p->tp.port.protocol = dup_clean(p, s, len);
 		} else if (key == K_LABELS) {
 			return t == V_MAP ? C_DILABELS_OBJ : 0;
 		}
@@ -1094,9 +921,9 @@ member(struct mesos_event_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 		return key == K_LABELS && t == V_ARRAY ? C_DILABELS : 0;
 	case C_DILABEL:
 		if (key == K_KEY)
-			p->dilabel.kind = t == V_STRING ? state_di_label_kind(s, len) : 0;
+			p->tp.dilabel.kind = t == V_STRING ? state_di_label_kind(s, len) : 0;
 		else if (key == K_VALUE)
-			pair_set(p, &p->dilabel, t, s, len);
+			pair_set(p, &p->tp.dilabel, t, s, len);
 		return 0;
 	default:
 		return 0;
@@ -1470,10 +1297,7 @@ mesos_event_parser_free(struct mesos_event_parser *p)
 	free(p->tasks.p);
 	free(p->ranges.p);
 	free(p->res_ranges.p);
-	free(p->best.ips.p);
-	free(p->cur.ips.p);
-	free(p->ni_ips.p);
-	free(p->di_ports.p);
+	state_taskp_clear(&p->tp);
 	free(p);
 }
 

@@ -140,6 +140,42 @@ map_del(struct idmap *m, struct ment *e)
 	m->n--;
 }
 
+/*
+ * The entity of @id, or with @size a new zeroed one of that many octets
+ * (an entity starting with its ment) under that key. NULL: none, or out
+ * of memory.
+ */
+static struct ment *
+map_get(struct idmap *m, const char *id, size_t size)
+{
+	size_t len = strlen(id);
+	struct ment *e = map_find(m, id, len);
+
+	if (e || !size)
+		return e;
+	if (!(e = calloc(1, size)) || !(e->key = strdup(id))) {
+		free(e);
+		return NULL;
+	}
+	e->keylen = len;
+	if (map_add(m, e) < 0) {
+		free(e->key);
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* Unlink @e from @m and free it, its key and @blob. */
+static void
+map_free(struct idmap *m, struct ment *e, char *blob)
+{
+	map_del(m, e);
+	free(blob);
+	free(e->key);
+	free(e);
+}
+
 /* Every entity of @m, safe against removing the current one. */
 #define MAP_EACH(m, e, next) \
 	for (uint32_t i_ = 0; i_ < (m)->nb; i_++) \
@@ -351,33 +387,15 @@ framework_tasks(struct model *m, struct mframework *f, int sign)
 static struct magent *
 agent_get(struct model *m, const char *id, bool make)
 {
-	struct magent *a = (struct magent *)map_find(&m->agents, id, strlen(id));
-
-	if (a || !make)
-		return a;
-	if (!(a = calloc(1, sizeof(*a))) || !(a->e.key = strdup(id))) {
-		free(a);
-		return NULL;
-	}
-	a->e.keylen = strlen(id);
-	if (map_add(&m->agents, &a->e) < 0) {
-		free(a->e.key);
-		free(a);
-		return NULL;
-	}
-	return a;
+	return (struct magent *)map_get(&m->agents, id, make ? sizeof(struct magent) : 0);
 }
 
 /* Free a placeholder no task names any more. */
 static void
 agent_gc(struct model *m, struct magent *a)
 {
-	if (a->known || a->tasks)
-		return;
-	map_del(&m->agents, &a->e);
-	free(a->blob);
-	free(a->e.key);
-	free(a);
+	if (!a->known && !a->tasks)
+		map_free(&m->agents, &a->e, a->blob);
 }
 
 static int
@@ -474,33 +492,15 @@ dups_settle(struct model *m, struct magent *a)
 static struct mframework *
 framework_get(struct model *m, const char *id, bool make)
 {
-	struct mframework *f = (struct mframework *)map_find(&m->frameworks, id,
-	    strlen(id));
-
-	if (f || !make)
-		return f;
-	if (!(f = calloc(1, sizeof(*f))) || !(f->e.key = strdup(id))) {
-		free(f);
-		return NULL;
-	}
-	f->e.keylen = strlen(id);
-	if (map_add(&m->frameworks, &f->e) < 0) {
-		free(f->e.key);
-		free(f);
-		return NULL;
-	}
-	return f;
+	return (struct mframework *)map_get(&m->frameworks, id,
+	    make ? sizeof(struct mframework) : 0);
 }
 
 static void
 framework_gc(struct model *m, struct mframework *f)
 {
-	if (f->known || f->tasks)
-		return;
-	map_del(&m->frameworks, &f->e);
-	free(f->blob);
-	free(f->e.key);
-	free(f);
+	if (!f->known && !f->tasks)
+		map_free(&m->frameworks, &f->e, f->blob);
 }
 
 /*
@@ -550,15 +550,20 @@ framework_upsert(struct model *m, const struct state_framework *src,
 static struct mtask *
 task_find(struct model *m, const char *fwid, const char *tid)
 {
-	char key[2048];
+	char buf[512], *key = buf;
 	size_t fl = strlen(fwid), tl = strlen(tid);
+	struct mtask *t;
 
-	if (fl + tl + 1 > sizeof(key))
+	/* Ids are as long as the master makes them: a long key on the heap. */
+	if (fl + 1 + tl > sizeof(buf) && !(key = malloc(fl + 1 + tl)))
 		return NULL;
 	memcpy(key, fwid, fl);
 	key[fl] = '\0';
 	memcpy(key + fl + 1, tid, tl);
-	return (struct mtask *)map_find(&m->tasks, key, fl + 1 + tl);
+	t = (struct mtask *)map_find(&m->tasks, key, fl + 1 + tl);
+	if (key != buf)
+		free(key);
+	return t;
 }
 
 static void
@@ -592,10 +597,7 @@ task_remove(struct model *m, struct mtask *t)
 	*t->fprev = t->fnext;
 	if (t->fnext)
 		t->fnext->fprev = t->fprev;
-	map_del(&m->tasks, &t->e);
-	free(t->blob);
-	free(t->e.key);
-	free(t);
+	map_free(&m->tasks, &t->e, t->blob);
 	agent_gc(m, a);
 	framework_gc(m, f);
 }

@@ -806,14 +806,12 @@ run(void *arg)
 			if (now - r->last_publish_ms >= PUBLISH_MIN_INTERVAL_MS) {
 				unsigned n = r->events_pending;
 				double t0 = now_ms();
-				if (publish(r, NULL) == 0)
+				const struct table *t;
+				if (publish(r, NULL) == 0 && (t = rcu_current(r->rcu)))
 					log_msg(LOG_DEBUG, "refresh: %u events published "
 					    "as serial %u (%u names changed, %u shards "
-					    "built) in %.1f ms", n,
-					    ((const struct table *)rcu_current(r->rcu))->serial,
-					    ((const struct table *)rcu_current(r->rcu))->nchanged,
-					    ((const struct table *)rcu_current(r->rcu))->shards_built,
-					    now_ms() - t0);
+					    "built) in %.1f ms", n, t->serial, t->nchanged,
+					    t->shards_built, now_ms() - t0);
 				continue;
 			}
 			wake = r->last_publish_ms + PUBLISH_MIN_INTERVAL_MS;

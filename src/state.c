@@ -70,13 +70,195 @@ static const struct {
 };
 #undef KEY
 
-/* The JSON type of a value, as the callbacks see it. */
-enum vtype { V_NULL, V_SCALAR, V_STRING, V_NUMBER, V_MAP, V_ARRAY, V_TRUE, V_FALSE };
-
+/* An object or array being read: what it is, and the key of the next value. */
 struct frame {
 	uint8_t ctx;
 	uint8_t key;		/* in a map: the key whose value comes next */
 };
+
+/* ---- a task's statuses and DiscoveryInfo, for both readers ------------ */
+
+void
+state_taskp_begin(struct state_taskp *tp, enum state_tpart part)
+{
+	switch (part) {
+	case STATE_TP_TASK:
+		tp->best.ips.n = tp->cur.ips.n = 0;
+		tp->best.bad = tp->cur.bad = 0;
+		tp->best_ts = -1.0;
+		tp->last_ts = -HUGE_VAL;
+		tp->di_name = NULL;
+		tp->di_ports_bad = false;
+		tp->di_bad = 0;
+		tp->di_ports.n = 0;
+		break;
+	case STATE_TP_STATUS:
+		tp->cur.ips.n = 0;
+		tp->cur.bad = 0;
+		tp->st_running = false;
+		tp->st_ts = 0.0;
+		tp->st_healthy = -1;
+		break;
+	case STATE_TP_LABEL:
+		memset(&tp->label, 0, sizeof(tp->label));
+		break;
+	case STATE_TP_NETINFO:
+		tp->ni_ips.n = 0;
+		tp->ni_naddrs = 0;
+		tp->ni_bad = false;
+		tp->ni_name = NULL;
+		tp->ni_fallback_type = V_NULL;
+		break;
+	case STATE_TP_DIPORT:
+		memset(&tp->port, 0, sizeof(tp->port));
+		tp->port_bad = tp->port_has_number = false;
+		break;
+	case STATE_TP_DILABEL:
+		memset(&tp->dilabel, 0, sizeof(tp->dilabel));
+		break;
+	}
+}
+
+void
+state_taskp_candidate(struct state_taskp *tp, struct state_vec *v,
+    const char *s, size_t len, bool plain, uint8_t src)
+{
+	if (state_ip_candidate(v, s, len, plain, src) < 0)
+		tp->cur.bad++;
+}
+
+/*
+ * The most recent TASK_RUNNING status (by timestamp, the first of equal
+ * ones) gives the addresses, as in Mesos-DNS. Health is the latest
+ * status's: Mesos appends statuses as they come, so of equal timestamps
+ * the later one listed is the newer.
+ */
+static void
+end_status(struct state_taskp *tp, int8_t *healthy)
+{
+	if (tp->st_ts >= tp->last_ts) {
+		tp->last_ts = tp->st_ts;
+		*healthy = tp->st_healthy;
+	}
+	if (tp->st_running && tp->st_ts > tp->best_ts) {
+		struct ips_buf tmp = tp->best;
+		tp->best = tp->cur;
+		tp->cur = tmp;
+		tp->best_ts = tp->st_ts;
+	}
+}
+
+static void
+end_netinfo(struct state_taskp *tp)
+{
+	struct state_task_ip *ips;
+
+	if (tp->ni_bad) {
+		tp->cur.bad++;
+		return;
+	}
+	/* Mesos 0.25's single ip_address counts only without ip_addresses. */
+	if (tp->ni_naddrs == 0) {
+		if (tp->ni_fallback_type == V_STRING)
+			state_taskp_candidate(tp, &tp->ni_ips, tp->ni_fallback,
+			    tp->ni_fallback_len, tp->ni_fallback_plain,
+			    STATE_IP_NETINFO);
+		else if (tp->ni_fallback_type != V_NULL)
+			tp->cur.bad++;
+	}
+	ips = tp->ni_ips.p;
+	for (size_t i = 0; i < tp->ni_ips.n; i++) {
+		struct state_task_ip *ip = state_vec_push(&tp->cur.ips, sizeof(*ip));
+		if (!ip)
+			return;
+		*ip = ips[i];
+		ip->network = tp->ni_name;
+	}
+}
+
+void
+state_taskp_end(struct state_taskp *tp, enum state_tpart part, int8_t *healthy)
+{
+	struct pair *l;
+	struct state_di_port *dp;
+
+	switch (part) {
+	case STATE_TP_TASK:
+		break;
+	case STATE_TP_STATUS:
+		end_status(tp, healthy);
+		break;
+	case STATE_TP_LABEL:
+		l = &tp->label;
+		if (!l->kind || l->vtype == V_NULL)
+			break;
+		if (l->vtype != V_STRING)
+			tp->cur.bad++;
+		else
+			state_taskp_candidate(tp, &tp->cur.ips, l->value, strlen(l->value),
+			    l->value_plain, STATE_IP_LABEL_SOURCE(l->kind));
+		break;
+	case STATE_TP_NETINFO:
+		end_netinfo(tp);
+		break;
+	case STATE_TP_DIPORT:
+		if (tp->port_bad || !tp->port_has_number) {
+			tp->di_bad++;
+			break;
+		}
+		if (!tp->port.name)
+			tp->port.name = "";
+		if (!tp->port.protocol)
+			tp->port.protocol = "";
+		if ((dp = state_vec_push(&tp->di_ports, sizeof(*dp))))
+			*dp = tp->port;
+		break;
+	case STATE_TP_DILABEL:
+		/* As Mesos-DNS's ExtractAutoIPLabels: the last of a key wins. */
+		l = &tp->dilabel;
+		if (l->vtype != V_STRING)
+			break;
+		if (l->kind == 1)
+			tp->port.network_scope = l->value;
+		else if (l->kind == 2)
+			tp->port.network_name = l->value;
+		break;
+	}
+}
+
+void
+state_taskp_finish(struct state_taskp *tp, struct region *r,
+    struct state_task *t, struct state_skips *sk)
+{
+	if (t->running) {
+		(void)state_task_set_ips(r, t, tp->best.ips.p, tp->best.ips.n);
+		sk->bad_ips += tp->best.bad;
+	} else {
+		/* Nothing else is served for it. */
+		t->ips = NULL;
+		t->nips = 0;
+	}
+	if (tp->di_name) {
+		t->di_name = tp->di_name;
+		if (tp->di_ports_bad) {
+			sk->bad_di_ports += t->running;
+		} else if (tp->di_ports.n) {
+			t->di_ports = region_memdup(r, tp->di_ports.p,
+			    tp->di_ports.n * sizeof(struct state_di_port));
+			t->ndi_ports = t->di_ports ? (uint32_t)tp->di_ports.n : 0;
+		}
+		sk->bad_di_ports += t->running ? tp->di_bad : 0;
+	}
+}
+
+void
+state_taskp_clear(struct state_taskp *tp)
+{
+	free(tp->best.ips.p);
+	free(tp->cur.ips.p);
+	free(tp->ni_ips.p);
+	free(tp->di_ports.p);
+}
 
 /* ---- shared with event.c (state_int.h) ----------------------------------- */
 
@@ -93,23 +275,6 @@ state_vec_push(struct state_vec *v, size_t size)
 	}
 	return memset((char *)v->p + v->n++ * size, 0, size);
 }
-
-/* Addresses found in one status, and what was wrong with them. */
-struct ips_buf {
-	struct state_vec ips;		/* struct state_task_ip */
-	uint32_t bad;
-};
-
-/*
- * A small object whose fields arrive in any order ({"key", "value"}
- * labels): the value waits for the key.
- */
-struct pair {
-	uint8_t kind;			/* which known key, 0 for none */
-	enum vtype vtype;		/* of the value */
-	const char *value;		/* a string value, NULs dropped */
-	bool value_plain;		/* it had no NUL */
-};
 
 struct state_parser {
 	yajl_handle h;
@@ -146,30 +311,7 @@ struct state_parser {
 	bool task_has_id, task_has_name, task_has_agent;
 	struct state_vec ports;		/* resources.ports text, NUL-terminated */
 	bool ports_present, ports_bad;
-	struct ips_buf best, cur;	/* best TASK_RUNNING status so far, this one */
-	double best_ts;
-	double last_ts;			/* of the latest status so far */
-	bool st_running;		/* this status */
-	double st_ts;
-	int8_t st_healthy;		/* this status's healthy, -1 if absent */
-	struct pair label;		/* a status label */
-	/* The NetworkInfo being read: its addresses wait for its name. */
-	struct state_vec ni_ips;	/* struct state_task_ip */
-	uint32_t ni_naddrs;		/* elements of ip_addresses */
-	bool ni_bad;
-	const char *ni_name;
-	enum vtype ni_fallback_type;	/* Mesos 0.25's single ip_address */
-	char ni_fallback[64];
-	size_t ni_fallback_len;
-	bool ni_fallback_plain;
-	/* DiscoveryInfo. */
-	const char *di_name;
-	bool di_ports_bad;
-	uint32_t di_bad;		/* ports skipped */
-	struct state_vec di_ports;	/* struct state_di_port */
-	struct state_di_port port;
-	bool port_bad, port_has_number;
-	struct pair dilabel;
+	struct state_taskp tp;		/* statuses, NetworkInfos, DiscoveryInfo */
 };
 
 /*
@@ -270,14 +412,6 @@ state_ip_candidate(struct state_vec *v, const char *s, size_t len, bool plain,
 	ip->ip = a;
 	ip->source = src;
 	return 0;
-}
-
-static void
-add_candidate(struct state_parser *p, struct state_vec *v, const char *s,
-    size_t len, bool plain, uint8_t src)
-{
-	if (state_ip_candidate(v, s, len, plain, src) < 0)
-		p->cur.bad++;
 }
 
 bool
@@ -383,47 +517,22 @@ begin(struct state_parser *p, enum ctx c)
 		p->task_bad = p->task_status_bad = false;
 		p->task_has_id = p->task_has_name = p->task_has_agent = false;
 		p->ports_present = p->ports_bad = false;
-		p->best.ips.n = p->cur.ips.n = 0;
-		p->best.bad = p->cur.bad = 0;
-		p->best_ts = -1.0;
-		p->last_ts = -HUGE_VAL;
 		p->task.healthy = -1;
-		p->di_name = NULL;
-		p->di_ports_bad = false;
-		p->di_bad = 0;
-		p->di_ports.n = 0;
+		state_taskp_begin(&p->tp, STATE_TP_TASK);
 		break;
-	case C_STATUS:
-		p->cur.ips.n = 0;
-		p->cur.bad = 0;
-		p->st_running = false;
-		p->st_ts = 0.0;
-		p->st_healthy = -1;
-		break;
-	case C_LABEL:
-		memset(&p->label, 0, sizeof(p->label));
-		break;
-	case C_NETINFO:
-		p->ni_ips.n = 0;
-		p->ni_naddrs = 0;
-		p->ni_bad = false;
-		p->ni_name = NULL;
-		p->ni_fallback_type = V_NULL;
-		break;
-	case C_DIPORT:
-		memset(&p->port, 0, sizeof(p->port));
-		p->port_bad = p->port_has_number = false;
-		break;
-	case C_DILABEL:
-		memset(&p->dilabel, 0, sizeof(p->dilabel));
-		break;
+	case C_STATUS: state_taskp_begin(&p->tp, STATE_TP_STATUS); break;
+	case C_LABEL: state_taskp_begin(&p->tp, STATE_TP_LABEL); break;
+	case C_NETINFO: state_taskp_begin(&p->tp, STATE_TP_NETINFO); break;
+	case C_DIPORT: state_taskp_begin(&p->tp, STATE_TP_DIPORT); break;
+	case C_DILABEL: state_taskp_begin(&p->tp, STATE_TP_DILABEL); break;
 	default:
 		break;
 	}
 }
 
 static void
-parse_ports(struct state_parser *p, struct state_task *t, const char *s);
+parse_ports(struct state_parser *p, struct state_task *t, const char *s,
+    uint32_t *bad);
 
 static void
 end_agent(struct state_parser *p)
@@ -454,43 +563,19 @@ end_task(struct state_parser *p)
 		sk->tasks++;
 		return;
 	}
-	if (t->running) {
-		/* A wrong status could pick a stale address: skip the task. */
-		if (p->task_status_bad) {
-			sk->tasks++;
-			return;
-		}
-		(void)state_task_set_ips(st->region, t, p->best.ips.p, p->best.ips.n);
-		sk->bad_ips += p->best.bad;
-	} else {
-		/* Nothing else is served for it. */
-		t->ips = NULL;
-		t->nips = 0;
+	/* A wrong status could pick a stale address: skip the task. */
+	if (t->running && p->task_status_bad) {
+		sk->tasks++;
+		return;
 	}
-	/*
-	 * Ports and DiscoveryInfo are fixed at launch: kept for tasks not
-	 * running yet too, as an update that starts them carries neither
-	 * (the live model, an event stream). Malformed ones are counted for
-	 * running tasks, which lose records by them.
-	 */
+	state_taskp_finish(&p->tp, st->region, t, sk);
+	/* Ports too are fixed at launch: kept, counted as DiscoveryInfo's. */
 	if (p->ports_bad) {
 		sk->bad_ports += t->running;
 	} else if (p->ports_present) {
-		uint32_t bad = p->st->skips.bad_ports;
-		parse_ports(p, t, p->ports.p);
-		if (!t->running)
-			p->st->skips.bad_ports = bad;
-	}
-	if (p->di_name) {
-		t->di_name = p->di_name;
-		if (p->di_ports_bad) {
-			sk->bad_di_ports += t->running;
-		} else if (p->di_ports.n) {
-			t->di_ports = region_memdup(st->region, p->di_ports.p,
-			    p->di_ports.n * sizeof(struct state_di_port));
-			t->ndi_ports = t->di_ports ? (uint32_t)p->di_ports.n : 0;
-		}
-		sk->bad_di_ports += t->running ? p->di_bad : 0;
+		uint32_t bad = 0;
+		parse_ports(p, t, p->ports.p, &bad);
+		p->st->skips.bad_ports += t->running ? bad : 0;
 	}
 	if ((out = state_vec_push(&p->fw_tasks, sizeof(*out))))
 		*out = *t;
@@ -538,106 +623,6 @@ end_framework(struct state_parser *p)
 		*out = *f;
 }
 
-/*
- * The statuses of a task are not ordered in the state: the most recent
- * TASK_RUNNING one (by timestamp; the first of equal ones, as Mesos-DNS's
- * statusIPs) gives the addresses.
- */
-static void
-end_status(struct state_parser *p)
-{
-	/*
-	 * Health is the latest status's: Mesos appends statuses as they come,
-	 * so of equal timestamps the later one listed is the newer.
-	 */
-	if (p->st_ts >= p->last_ts) {
-		p->last_ts = p->st_ts;
-		p->task.healthy = p->st_healthy;
-	}
-	if (p->st_running && p->st_ts > p->best_ts) {
-		struct ips_buf tmp = p->best;
-		p->best = p->cur;
-		p->cur = tmp;
-		p->best_ts = p->st_ts;
-	}
-}
-
-static void
-end_label(struct state_parser *p)
-{
-	struct pair *l = &p->label;
-
-	if (!l->kind || l->vtype == V_NULL)
-		return;
-	if (l->vtype != V_STRING) {
-		p->cur.bad++;
-		return;
-	}
-	add_candidate(p, &p->cur.ips, l->value, strlen(l->value), l->value_plain,
-	    STATE_IP_LABEL_SOURCE(l->kind));
-}
-
-/*
- * A NetworkInfo: its ip_addresses (Mesos 0.26+), or when that list is
- * empty the single ip_address of Mesos 0.25, with its network name.
- */
-static void
-end_netinfo(struct state_parser *p)
-{
-	struct state_task_ip *ips;
-
-	if (p->ni_bad) {
-		p->cur.bad++;
-		return;
-	}
-	if (p->ni_naddrs == 0) {
-		if (p->ni_fallback_type == V_STRING)
-			add_candidate(p, &p->ni_ips, p->ni_fallback, p->ni_fallback_len,
-			    p->ni_fallback_plain, STATE_IP_NETINFO);
-		else if (p->ni_fallback_type != V_NULL)
-			p->cur.bad++;
-	}
-	ips = p->ni_ips.p;
-	for (size_t i = 0; i < p->ni_ips.n; i++) {
-		struct state_task_ip *ip = state_vec_push(&p->cur.ips, sizeof(*ip));
-		if (!ip)
-			return;
-		*ip = ips[i];
-		ip->network = p->ni_name;
-	}
-}
-
-static void
-end_diport(struct state_parser *p)
-{
-	struct state_di_port *dp;
-
-	if (p->port_bad || !p->port_has_number) {
-		p->di_bad++;
-		return;
-	}
-	if (!p->port.name)
-		p->port.name = "";
-	if (!p->port.protocol)
-		p->port.protocol = "";
-	if ((dp = state_vec_push(&p->di_ports, sizeof(*dp))))
-		*dp = p->port;
-}
-
-/* As Mesos-DNS's ExtractAutoIPLabels: the last of a key wins. */
-static void
-end_dilabel(struct state_parser *p)
-{
-	struct pair *l = &p->dilabel;
-
-	if (l->vtype != V_STRING)
-		return;
-	if (l->kind == 1)
-		p->port.network_scope = l->value;
-	else if (l->kind == 2)
-		p->port.network_name = l->value;
-}
-
 static void
 end(struct state_parser *p, enum ctx c)
 {
@@ -645,11 +630,11 @@ end(struct state_parser *p, enum ctx c)
 	case C_AGENT: end_agent(p); break;
 	case C_FRAMEWORK: end_framework(p); break;
 	case C_TASK: end_task(p); break;
-	case C_STATUS: end_status(p); break;
-	case C_LABEL: end_label(p); break;
-	case C_NETINFO: end_netinfo(p); break;
-	case C_DIPORT: end_diport(p); break;
-	case C_DILABEL: end_dilabel(p); break;
+	case C_STATUS: state_taskp_end(&p->tp, STATE_TP_STATUS, &p->task.healthy); break;
+	case C_LABEL: state_taskp_end(&p->tp, STATE_TP_LABEL, NULL); break;
+	case C_NETINFO: state_taskp_end(&p->tp, STATE_TP_NETINFO, NULL); break;
+	case C_DIPORT: state_taskp_end(&p->tp, STATE_TP_DIPORT, NULL); break;
+	case C_DILABEL: state_taskp_end(&p->tp, STATE_TP_DILABEL, NULL); break;
 	default: break;
 	}
 }
@@ -672,7 +657,7 @@ element(struct state_parser *p, enum ctx list, enum vtype t)
 	};
 
 	if (list == C_IPADDRS)
-		p->ni_naddrs++;
+		p->tp.ni_naddrs++;
 	if (t == V_MAP)
 		return child[list];
 	switch (list) {
@@ -680,8 +665,8 @@ element(struct state_parser *p, enum ctx list, enum vtype t)
 	case C_FRAMEWORKS: p->st->skips.frameworks++; break;
 	case C_TASKS: p->fw_skips.tasks++; break;
 	case C_STATUSES: p->task_status_bad = true; break;
-	case C_NETINFOS: case C_IPADDRS: p->cur.bad++; break;
-	case C_DIPORTS: p->di_bad++; break;
+	case C_NETINFOS: case C_IPADDRS: p->tp.cur.bad++; break;
+	case C_DIPORTS: p->tp.di_bad++; break;
 	default: break;
 	}
 	return 0;
@@ -811,61 +796,61 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 			if (t != V_STRING)
 				p->task_status_bad = true;
 			else
-				p->st_running = len == 12 &&
+				p->tp.st_running = len == 12 &&
 				    memcmp(s, "TASK_RUNNING", 12) == 0;
 		} else if (key == K_TIMESTAMP) {
 			if (t != V_NUMBER)
 				p->task_status_bad = true;
 			else
-				p->st_ts = strtod((const char *)s, NULL);
+				p->tp.st_ts = strtod((const char *)s, NULL);
 		} else if (key == K_HEALTHY) {
 			/* A mistyped health is no health, not a reason to drop the task. */
-			p->st_healthy = t == V_TRUE ? 1 : t == V_FALSE ? 0 : -1;
+			p->tp.st_healthy = t == V_TRUE ? 1 : t == V_FALSE ? 0 : -1;
 		} else if (key == K_LABELS) {
 			return t == V_ARRAY ? C_LABELS : 0;
 		} else if (key == K_CONTAINER_STATUS) {
 			if (t == V_MAP)
 				return C_CSTATUS;
-			p->cur.bad++;
+			p->tp.cur.bad++;
 		}
 		return 0;
 	case C_LABEL:
 		if (key == K_KEY)
-			p->label.kind = t == V_STRING ? state_ip_label_kind(s, len) : 0; else if (key == K_VALUE) {
-			pair_set(p, &p->label, t, s, len);
+			p->tp.label.kind = t == V_STRING ? state_ip_label_kind(s, len) : 0; else if (key == K_VALUE) {
+			pair_set(p, &p->tp.label, t, s, len);
 		}
 		return 0;
 	case C_CSTATUS:
 		if (key == K_NETWORK_INFOS) {
 			if (t == V_ARRAY)
 				return C_NETINFOS;
-			p->cur.bad++;
+			p->tp.cur.bad++;
 		}
 		return 0;
 	case C_NETINFO:
 		if (key == K_IP_ADDRESSES) {
 			if (t == V_ARRAY)
 				return C_IPADDRS;
-			p->ni_bad = true;
+			p->tp.ni_bad = true;
 		} else if (key == K_IP_ADDRESS) {
-			p->ni_fallback_type = t;
+			p->tp.ni_fallback_type = t;
 			if (t == V_STRING) {
-				p->ni_fallback_plain = !state_has_nul(s, len) &&
-				    len < sizeof(p->ni_fallback);
-				p->ni_fallback_len = p->ni_fallback_plain ? len : 1;
-				memcpy(p->ni_fallback, s, p->ni_fallback_plain ? len : 0);
+				p->tp.ni_fallback_plain = !state_has_nul(s, len) &&
+				    len < sizeof(p->tp.ni_fallback);
+				p->tp.ni_fallback_len = p->tp.ni_fallback_plain ? len : 1;
+				memcpy(p->tp.ni_fallback, s, p->tp.ni_fallback_plain ? len : 0);
 			}
 		} else if (key == K_NAME) {
-			p->ni_name = t == V_STRING ? dup_clean(p, s, len) : NULL;
+			p->tp.ni_name = t == V_STRING ? dup_clean(p, s, len) : NULL;
 		}
 		return 0;
 	case C_IPADDR:
 		if (key == K_IP_ADDRESS) {
 			if (t == V_STRING)
-				add_candidate(p, &p->ni_ips, (const char *)s, len,
+				state_taskp_candidate(&p->tp, &p->tp.ni_ips, (const char *)s, len,
 				    !state_has_nul(s, len), STATE_IP_NETINFO);
 			else
-				p->cur.bad++;
+				p->tp.cur.bad++;
 		}
 		return 0;
 	case C_DISCOVERY:
@@ -873,34 +858,34 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 			if (t != V_STRING)
 				p->task_bad = true;
 			else
-				p->di_name = len ? dup_clean(p, s, len) : NULL;
+				p->tp.di_name = len ? dup_clean(p, s, len) : NULL;
 		} else if (key == K_PORTS) {
 			if (t == V_MAP)
 				return C_DIPORTS_OBJ;
-			p->di_ports_bad = true;
+			p->tp.di_ports_bad = true;
 		}
 		return 0;
 	case C_DIPORTS_OBJ:
 		if (key == K_PORTS) {
 			if (t == V_ARRAY)
 				return C_DIPORTS;
-			p->di_ports_bad = true;
+			p->tp.di_ports_bad = true;
 		}
 		return 0;
 	case C_DIPORT:
 		if (key == K_NUMBER) {
 			if (t == V_NUMBER && state_di_port_number((const char *)s, len,
-			    &p->port.number))
-				p->port_has_number = true;
+			    &p->tp.port.number))
+				p->tp.port_has_number = true;
 			else
-				p->port_bad = true;
+				p->tp.port_bad = true;
 		} else if (key == K_NAME || key == K_PROTOCOL) {
 			if (t != V_STRING)
-				p->port_bad = true;
+				p->tp.port_bad = true;
 			else if (key == K_NAME)
-				p->port.name = dup_clean(p, s, len);
+				p->tp.port.name = dup_clean(p, s, len);
 			else
-				p->port.protocol = dup_clean(p, s, len);
+				p->tp.port.protocol = dup_clean(p, s, len);
 		} else if (key == K_LABELS) {
 			return t == V_MAP ? C_DILABELS_OBJ : 0;
 		}
@@ -909,8 +894,8 @@ member(struct state_parser *p, enum ctx ctx, uint8_t key, enum vtype t,
 		return key == K_LABELS && t == V_ARRAY ? C_DILABELS : 0;
 	case C_DILABEL:
 		if (key == K_KEY)
-			p->dilabel.kind = t == V_STRING ? state_di_label_kind(s, len) : 0; else if (key == K_VALUE) {
-			pair_set(p, &p->dilabel, t, s, len);
+			p->tp.dilabel.kind = t == V_STRING ? state_di_label_kind(s, len) : 0; else if (key == K_VALUE) {
+			pair_set(p, &p->tp.dilabel, t, s, len);
 		}
 		return 0;
 	default:
@@ -1040,10 +1025,11 @@ static const yajl_callbacks callbacks = {
  * resources.ports is a string of ranges, "[31000-31002, 31010-31010]".
  * Unlike Mesos-DNS (which panics on "[31000]"), a single port is accepted and
  * a malformed entry (not a number, over 65535, a reversed range) is skipped
- * and counted without losing the others.
+ * and counted in @bad without losing the others.
  */
 static void
-parse_ports(struct state_parser *sp, struct state_task *t, const char *s)
+parse_ports(struct state_parser *sp, struct state_task *t, const char *s,
+    uint32_t *bad)
 {
 	struct state *st = sp->st;
 	const char *p, *end;
@@ -1054,7 +1040,7 @@ parse_ports(struct state_parser *sp, struct state_task *t, const char *s)
 		return;
 	p = strchr(s, '[');
 	if (!p) {
-		st->skips.bad_ports++;
+		(*bad)++;
 		return;
 	}
 	p++;
@@ -1101,7 +1087,7 @@ parse_ports(struct state_parser *sp, struct state_task *t, const char *s)
 		t->nports++;
 		continue;
 bad:
-		st->skips.bad_ports++;
+		(*bad)++;
 		while (p < end && *p != ',')
 			p++;
 	}
@@ -1265,10 +1251,7 @@ state_parser_free(struct state_parser *p)
 	free(p->frameworks.p);
 	free(p->fw_tasks.p);
 	free(p->ports.p);
-	free(p->best.ips.p);
-	free(p->cur.ips.p);
-	free(p->ni_ips.p);
-	free(p->di_ports.p);
+	state_taskp_clear(&p->tp);
 	free(p);
 }
 

@@ -61,18 +61,6 @@ table_builder_free(struct table_builder *b)
 	free(b);
 }
 
-void
-table_skip_name(struct table_builder *b)
-{
-	zone_skip(b->z);
-}
-
-uint32_t
-table_skipped(const struct table_builder *b)
-{
-	return zone_skipped(b->z);
-}
-
 /* Names outside the zone are refused and counted, as unaskable ones. */
 static bool
 in_zone(struct table_builder *b, const uint8_t *name, size_t len)
@@ -83,8 +71,8 @@ in_zone(struct table_builder *b, const uint8_t *name, size_t len)
 	return false;
 }
 
-int
-table_add_addr_wire(struct table_builder *b, const uint8_t *name, size_t len,
+static int
+add_addr_wire(struct table_builder *b, const uint8_t *name, size_t len,
     const struct addr_ip *ip)
 {
 	if (!in_zone(b, name, len))
@@ -93,8 +81,8 @@ table_add_addr_wire(struct table_builder *b, const uint8_t *name, size_t len,
 	    ip->bytes, ip->family == 4 ? 4 : 16, 0);
 }
 
-int
-table_add_srv_wire(struct table_builder *b, const uint8_t *name, size_t len,
+static int
+add_srv_wire(struct table_builder *b, const uint8_t *name, size_t len,
     const uint8_t *target, size_t tlen, uint16_t port)
 {
 	if (!in_zone(b, name, len))
@@ -121,7 +109,7 @@ table_add_addr(struct table_builder *b, const char *name, size_t namelen,
 	uint8_t wire[NAMES_WIRE_MAX];
 	int n = to_wire(b, name, namelen, wire);
 
-	return n < 0 ? -1 : table_add_addr_wire(b, wire, (size_t)n, ip);
+	return n < 0 ? -1 : add_addr_wire(b, wire, (size_t)n, ip);
 }
 
 int
@@ -134,7 +122,7 @@ table_add_srv(struct table_builder *b, const char *name, size_t namelen,
 	if (n < 0)
 		return -1;
 	t = to_wire(b, target, targetlen, tw);
-	return t < 0 ? -1 : table_add_srv_wire(b, nw, (size_t)n, tw, (size_t)t, port);
+	return t < 0 ? -1 : add_srv_wire(b, nw, (size_t)n, tw, (size_t)t, port);
 }
 
 struct table *

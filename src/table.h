@@ -179,24 +179,6 @@ int table_add_srv(struct table_builder *b, const char *name, size_t namelen,
 struct table *table_builder_finish(struct table_builder *b,
     const struct table *prev, time_t now);
 
-/**
- * table_add_addr() for a name already in lower-case wire form (a
- * names_wire composed from checked labels); only zone membership is
- * checked. The fast path of record generation. @return 0 or -1.
- */
-int table_add_addr_wire(struct table_builder *b, const uint8_t *name,
-    size_t len, const struct addr_ip *ip);
-
-/** table_add_srv() for names in lower-case wire form. @return 0 or -1. */
-int table_add_srv_wire(struct table_builder *b, const uint8_t *name,
-    size_t len, const uint8_t *target, size_t tlen, uint16_t port);
-
-/** Count a name the caller refused as unaskable (in stats.skipped_names). */
-void table_skip_name(struct table_builder *b);
-
-/** Names refused so far (what stats.skipped_names will be). */
-uint32_t table_skipped(const struct table_builder *b);
-
 /** Abandon a builder; NULL is a no-op. */
 void table_builder_free(struct table_builder *b);
 

@@ -52,7 +52,6 @@ struct zone {
 	uint8_t **changed;		/* names listed since the last publish */
 	uint32_t nchanged, capchanged;
 	uint32_t skipped;
-	uint64_t bad_releases;
 };
 
 static int
@@ -290,10 +289,8 @@ zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
 	for (rp = n ? &n->rrs : NULL; rp && *rp; rp = &(*rp)->next)
 		if (same_rr(*rp, (uint8_t)type, data, dlen, port))
 			break;
-	if (!rp || !*rp) {
-		z->bad_releases++;
+	if (!rp || !*rp)
 		return -1;
-	}
 	r = *rp;
 	if (--r->refs > 0)
 		return 0;
@@ -315,18 +312,6 @@ void
 zone_skip(struct zone *z)
 {
 	z->skipped++;
-}
-
-uint32_t
-zone_skipped(const struct zone *z)
-{
-	return z->skipped;
-}
-
-uint64_t
-zone_bad_releases(const struct zone *z)
-{
-	return z->bad_releases;
 }
 
 /*

@@ -34,7 +34,7 @@ struct zone *zone_new(const struct table_zone *zp);
  * AAAA @data is the address (4 or 16 octets), for SRV the lower-case
  * wire target and @port the port.
  * @return 0, or -1 when out of memory, when @name is outside the zone, or
- * when a reference is given back that was never taken (a bug; counted).
+ * when a reference is given back that was never taken (a bug).
  */
 int zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
     enum table_type type, const uint8_t *data, size_t dlen, uint16_t port);
@@ -53,12 +53,8 @@ bool zone_dirty(const struct zone *z);
 struct table *zone_publish(struct zone *z, const struct table *prev,
     time_t now);
 
-/** Names refused as unaskable, counted by the caller through zone_skip(). */
+/** Count a name refused as unaskable (the stats.skipped_names of generations). */
 void zone_skip(struct zone *z);
-uint32_t zone_skipped(const struct zone *z);
-
-/** References given back that were never taken (always 0 unless a bug). */
-uint64_t zone_bad_releases(const struct zone *z);
 
 /** Free the zone (generations it published live on); NULL is a no-op. */
 void zone_free(struct zone *z);

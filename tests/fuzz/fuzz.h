@@ -27,6 +27,55 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	} \
 } while (0)
 
+/**
+ * Feed @doc (@len octets) to a streaming parser @p through @feed in the
+ * pieces the option octets @codes (@ncodes, cycled) say: 0 an empty feed
+ * then one octet, under 0x80 that many octets, else (c & 0x7f) + 1 times
+ * 64. Without codes, one piece. Stops where @feed refuses.
+ */
+static __attribute__((unused)) void
+fuzz_feed_chunked(const uint8_t *codes, size_t ncodes, const uint8_t *doc,
+    size_t len, int (*feed)(void *p, const void *data, size_t len), void *p)
+{
+	size_t off = 0, k = 0;
+
+	while (off < len) {
+		size_t n = len - off;
+		if (ncodes) {
+			uint8_t c = codes[k++ % ncodes];
+			if (c == 0) {
+				if (feed(p, doc + off, 0) < 0)
+					return;
+				n = 1;
+			} else {
+				n = c < 0x80 ? c : ((size_t)(c & 0x7f) + 1) * 64;
+			}
+			if (n > len - off)
+				n = len - off;
+		}
+		if (feed(p, doc + off, n) < 0)
+			return;
+		off += n;
+	}
+}
+
+/**
+ * A parse error without its position: when the offending token began in
+ * an earlier piece, yajl reports where it ends rather than where it starts.
+ */
+static __attribute__((unused)) const char *
+fuzz_reason(const char *err)
+{
+	const char *p = strstr(err, " column ");
+
+	if (strncmp(err, "not JSON: line ", 15) != 0 || !p)
+		return err;
+	p += 8;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
 /*
  * The source tree, for fixtures: $top_srcdir (make check exports it), else
  * the one this harness was configured from.

@@ -30,48 +30,22 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+static int
+feed(void *p, const void *data, size_t len)
+{
+	return mesos_event_parser_feed(p, data, len);
+}
+
 static struct mesos_event *
 parse_chunked(const uint8_t *codes, size_t ncodes, const uint8_t *doc,
     size_t len, char *err)
 {
 	struct mesos_event_parser *p = mesos_event_parser_new();
-	size_t off = 0, k = 0;
 
 	if (!p)
 		return NULL;
-	while (off < len) {
-		size_t n = len - off;
-		if (ncodes) {
-			uint8_t c = codes[k++ % ncodes];
-			if (c == 0) {
-				if (mesos_event_parser_feed(p, doc + off, 0) < 0)
-					break;
-				n = 1;
-			} else {
-				n = c < 0x80 ? c : ((size_t)(c & 0x7f) + 1) * 64;
-			}
-			if (n > len - off)
-				n = len - off;
-		}
-		if (mesos_event_parser_feed(p, doc + off, n) < 0)
-			break;
-		off += n;
-	}
+	fuzz_feed_chunked(codes, ncodes, doc, len, feed, p);
 	return mesos_event_parser_finish(p, err);
-}
-
-/* An error without its position (see fuzz_state.c). */
-static const char *
-reason(const char *err)
-{
-	const char *p = strstr(err, " column ");
-
-	if (strncmp(err, "not JSON: line ", 15) != 0 || !p)
-		return err;
-	p += 8;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return p;
 }
 
 static bool
@@ -149,7 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* However the record arrives, the same event or the same error. */
 	FUZZ_CHECK(!ev == !whole);
 	if (!ev) {
-		FUZZ_CHECK(*err1 && strcmp(reason(err1), reason(err2)) == 0);
+		FUZZ_CHECK(*err1 && strcmp(fuzz_reason(err1), fuzz_reason(err2)) == 0);
 		return 0;
 	}
 	FUZZ_CHECK(ev->type == whole->type);

@@ -60,51 +60,22 @@ dropped(void *ctx, const char *name, const char *task_id, const char *why)
 	drops_live += why ? 1 : -1;
 }
 
+static int
+feed(void *p, const void *data, size_t len)
+{
+	return state_parser_feed(p, data, len);
+}
+
 static struct state *
 parse_chunked(const uint8_t *codes, size_t ncodes, const uint8_t *doc,
     size_t len, char *err)
 {
 	struct state_parser *p = state_parser_new();
-	size_t off = 0, k = 0;
 
 	if (!p)
 		return NULL;
-	while (off < len) {
-		size_t n = len - off;
-		if (ncodes) {
-			uint8_t c = codes[k++ % ncodes];
-			if (c == 0) {
-				if (state_parser_feed(p, doc + off, 0) < 0)
-					break;
-				n = 1;
-			} else {
-				n = c < 0x80 ? c : ((size_t)(c & 0x7f) + 1) * 64;
-			}
-			if (n > len - off)
-				n = len - off;
-		}
-		if (state_parser_feed(p, doc + off, n) < 0)
-			break;
-		off += n;
-	}
+	fuzz_feed_chunked(codes, ncodes, doc, len, feed, p);
 	return state_parser_finish(p, err);
-}
-
-/*
- * An error without its position: when the offending token began in an
- * earlier piece, yajl reports where it ends rather than where it starts.
- */
-static const char *
-reason(const char *err)
-{
-	const char *p = strstr(err, " column ");
-
-	if (strncmp(err, "not JSON: line ", 15) != 0 || !p)
-		return err;
-	p += 8;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return p;
 }
 
 /* Invariants of a parsed state. */
@@ -196,7 +167,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* However the document arrives, the same state or the same error. */
 	FUZZ_CHECK(!st == !whole);
 	if (!st) {
-		FUZZ_CHECK(*err1 && strcmp(reason(err1), reason(err2)) == 0);
+		FUZZ_CHECK(*err1 && strcmp(fuzz_reason(err1), fuzz_reason(err2)) == 0);
 		return 0;
 	}
 	FUZZ_CHECK(st->nframeworks == whole->nframeworks);

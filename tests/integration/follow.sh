@@ -44,6 +44,16 @@ json.dump(st, open(d + "/s4.json", "w"))
 PY
 set_state "$LDIR" "$T/s0.json"
 
+# led_by IN HOSTPORT OUT: state IN as the master at HOSTPORT serves it.
+led_by() {
+	python3 - "$1" "$3" "$2" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+st["leader"] = st["pid"] = st["leader_info"]["pid"] = "master@" + sys.argv[3]
+json.dump(st, open(sys.argv[2], "w"))
+PY
+}
+
 start_taskdns "{\"masters\": [\"$L\"], \"refreshSeconds\": 300, \"resolvers\": [], \"externalon\": false}" ||
 	bail "taskdns did not start"
 wait_for 10 grep -q "event stream subscribed" "$TASKDNS_LOG"
@@ -129,13 +139,7 @@ sample_state "$P" "$T/p0.json"
 set_state "$PDIR" "$T/p0.json"
 start_taskdns "{\"masters\": [\"$P\"], \"refreshSeconds\": 1, \"stateFeed\": \"poll\", \"resolvers\": [], \"externalon\": false}" ||
 	bail "taskdns did not start"
-sample_state "$P" "$T/p1.json"
-python3 - "$T/s1.json" "$T/p1.json" "$P" <<'PY'
-import json, sys
-st = json.load(open(sys.argv[1]))
-st["leader"] = st["pid"] = st["leader_info"]["pid"] = "master@" + sys.argv[3]
-json.dump(st, open(sys.argv[2], "w"))
-PY
+led_by "$T/s1.json" "$P" "$T/p1.json"
 set_state "$PDIR" "$T/p1.json"
 wait_for 5 sh -c "dig @127.0.0.1 -p $DNS_PORT +short fresh.marathon.mesos | grep -q 10.77.0.1"
 ok $? "stateFeed poll: changes come with the polls"
@@ -158,12 +162,7 @@ is "$(rdata leader.mesos)" "127.0.0.1" "and its state is served from polls"
 start_master health --heartbeat 1
 H=127.0.0.1:$MASTER_PORT HDIR=$MASTER_DIR
 for i in 1 2 3; do
-	python3 - "$T/s$i.json" "$T/h$i.json" "$H" <<'PY'
-import json, sys
-st = json.load(open(sys.argv[1]))
-st["leader"] = st["pid"] = st["leader_info"]["pid"] = "master@" + sys.argv[3]
-json.dump(st, open(sys.argv[2], "w"))
-PY
+	led_by "$T/s$i.json" "$H" "$T/h$i.json"
 done
 set_state "$HDIR" "$T/h1.json"
 start_taskdns "{\"masters\": [\"$H\"], \"refreshSeconds\": 300, \"withdrawUnhealthy\": true, \"resolvers\": [], \"externalon\": false}" ||
@@ -182,12 +181,7 @@ ok $? "healthy:true brings it back"
 start_master grace --heartbeat 1
 G=127.0.0.1:$MASTER_PORT GDIR=$MASTER_DIR
 for i in 3 4; do
-	python3 - "$T/s$i.json" "$T/g$i.json" "$G" <<'PY'
-import json, sys
-st = json.load(open(sys.argv[1]))
-st["leader"] = st["pid"] = st["leader_info"]["pid"] = "master@" + sys.argv[3]
-json.dump(st, open(sys.argv[2], "w"))
-PY
+	led_by "$T/s$i.json" "$G" "$T/g$i.json"
 done
 set_state "$GDIR" "$T/g3.json"
 start_taskdns "{\"masters\": [\"$G\"], \"refreshSeconds\": 300, \"agentGraceSeconds\": 3, \"resolvers\": [], \"externalon\": false}" ||

@@ -3,6 +3,7 @@
 #define TASKDNS_TAP_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,38 @@ tap_fixture(const char *dir, const char *name)
 	snprintf(path, sizeof(path), "%s/tests/fixtures/%s/%s",
 	    top && *top ? top : "..", dir, name);
 	return path;
+}
+
+/**
+ * The file at @path in a malloc'd buffer of its size (and one NUL after
+ * it when @nul; without, a parse that reads past *@len shows under ASan
+ * and valgrind). @return NULL when it cannot be read.
+ */
+__attribute__((unused)) static char *
+tap_slurp(const char *path, size_t *len, bool nul)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	buf = malloc((size_t)n + (nul || n == 0));
+	if (!buf || (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	if (nul)
+		buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
 }
 
 /** Print the plan at the end; @return the exit status. */

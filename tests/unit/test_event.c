@@ -12,32 +12,6 @@
 #include "state.h"
 #include "tap.h"
 
-static char *
-slurp_path(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return NULL;
-	}
-	/* Exactly its size, no NUL after it: over-reads show under valgrind. */
-	buf = malloc(n > 0 ? (size_t)n : 1);
-	if (!buf || (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)) {
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static const char *
 ip_text(const struct addr_ip *ip)
 {
@@ -822,8 +796,8 @@ test_equivalence(void)
 		struct mesos_event *v1;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		doc1 = slurp_path(path, &len1);
-		doc0 = slurp_path(v0_path(names[i]), &len0);
+		doc1 = tap_slurp(path, &len1, false);
+		doc0 = tap_slurp(v0_path(names[i]), &len0, false);
 		if (!ok(doc0 && doc1, "%s: both forms read", names[i]))
 			goto next;
 		v0 = state_parse(doc0, len0, err0);

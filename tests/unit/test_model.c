@@ -59,27 +59,9 @@ static char *
 slurp(const char *seq, const char *file, size_t *len)
 {
 	char rel[512];
-	const char *path;
-	FILE *f;
-	char *buf;
-	long n;
 
 	snprintf(rel, sizeof(rel), "%s/%s", seq, file);
-	path = tap_fixture("sequences", rel);
-	if (!(f = fopen(path, "rb")))
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		printf("Bail out! cannot read %s\n", path);
-		exit(1);
-	}
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return tap_slurp(tap_fixture("sequences", rel), len, true);
 }
 
 static char *

@@ -15,26 +15,12 @@ static char *
 slurp(const char *rel, size_t *len)
 {
 	const char *path = tap_fixture("records", rel);
-	FILE *f;
-	char *buf;
-	long n;
+	char *buf = tap_slurp(path, len, true);
 
-	f = fopen(path, "rb");
-	if (!f) {
-		printf("Bail out! cannot open %s\n", path);
-		exit(1);
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+	if (!buf) {
 		printf("Bail out! cannot read %s\n", path);
 		exit(1);
 	}
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
 	return buf;
 }
 

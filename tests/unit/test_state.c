@@ -23,26 +23,12 @@ fixture(const char *name)
 static char *
 slurp(const char *name, size_t *len)
 {
-	FILE *f = fopen(fixture(name), "rb");
-	char *buf;
-	long n;
+	char *buf = tap_slurp(fixture(name), len, false);
 
-	if (!f) {
-		diag("cannot open %s", fixture(name));
-		exit(2);
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		diag("cannot size %s", fixture(name));
-		exit(2);
-	}
-	buf = malloc(n > 0 ? (size_t)n : 1);
-	if (!buf || (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)) {
+	if (!buf) {
 		diag("cannot read %s", fixture(name));
 		exit(2);
 	}
-	fclose(f);
-	*len = (size_t)n;
 	return buf;
 }
 
