@@ -104,24 +104,25 @@ check_state(const struct state *st)
 }
 
 /*
- * Whether a task id is listed twice in one framework (frameworks by id):
- * a broken master's state, where the live model keeps the last listing
- * and the one-shot build serves every one, as Mesos-DNS does.
+ * Whether a framework id, or a task id within a framework, is listed
+ * twice: a broken master's state, where the live model keeps the last
+ * listing and the one-shot build serves every one, as Mesos-DNS does.
  */
 static bool
-duplicate_tasks(const struct state *st)
+duplicate_ids(const struct state *st)
 {
-	if (st->ntasks > 2000)
+	if (st->ntasks > 2000 || st->nframeworks > 2000)
 		return true;	/* not worth the quadratic look: skip */
 	for (uint32_t i = 0; i < st->nframeworks; i++)
+		for (uint32_t k = i + 1; k < st->nframeworks; k++)
+			if (strcmp(st->frameworks[i].id, st->frameworks[k].id) == 0)
+				return true;
+	for (uint32_t i = 0; i < st->nframeworks; i++)
 		for (uint32_t j = 0; j < st->frameworks[i].ntasks; j++)
-			for (uint32_t k = i; k < st->nframeworks; k++)
-				for (uint32_t l = k == i ? j + 1 : 0;
-				    l < st->frameworks[k].ntasks; l++)
-					if (strcmp(st->frameworks[i].id, st->frameworks[k].id) == 0 &&
-					    strcmp(st->frameworks[i].tasks[j].id,
-					    st->frameworks[k].tasks[l].id) == 0)
-						return true;
+			for (uint32_t l = j + 1; l < st->frameworks[i].ntasks; l++)
+				if (strcmp(st->frameworks[i].tasks[j].id,
+				    st->frameworks[i].tasks[l].id) == 0)
+					return true;
 	return false;
 }
 
@@ -201,7 +202,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * as a one-shot build; given it twice nothing changes; given an empty
 	 * cluster, then the state again, it follows.
 	 */
-	if (!duplicate_tasks(st)) {
+	if (!duplicate_ids(st)) {
 		struct model *m;
 		struct state *none;
 		uint64_t empty;
