@@ -140,8 +140,16 @@ free_port() {
 	OWNER=$$ PORTS_DIR="$PORTS_DIR" python3 - <<'PY'
 import os, socket, random
 d, owner = os.environ["PORTS_DIR"], os.environ["OWNER"]
+# Outside the kernel's ephemeral range, which clients (dig, curl, the
+# forwarder) draw their source ports from while other tests run.
+try:
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        lo, hi = map(int, f.read().split())
+except (OSError, ValueError):
+    lo, hi = 32768, 60999
+span = (10000, lo - 1) if lo > 12000 else (hi + 1, 65000)
 for _ in range(200):
-    p = random.randint(20000, 60000)
+    p = random.randint(*span)
     try:
         t = socket.socket(); t.bind(("127.0.0.1", p))
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", p))
