@@ -980,7 +980,15 @@ model_dirty(const struct model *m)
 struct table *
 model_publish(struct model *m, const struct table *prev, time_t now)
 {
-	return zone_publish(m->z, prev, now);
+	struct table_zone *z = zone_publish(m->z, prev, now);
+
+	return z ? table_new(&z, 1, now) : NULL;
+}
+
+const struct table_zone *
+model_zone(const struct model *m, const struct table *t)
+{
+	return zone_in(m->z, t);
 }
 
 void

@@ -92,6 +92,10 @@ bool model_dirty(const struct model *m);
 struct table *model_publish(struct model *m, const struct table *prev,
     time_t now);
 
+/** The model's zone as published in generation @t (may be NULL), or NULL. */
+const struct table_zone *model_zone(const struct model *m,
+    const struct table *t);
+
 /** Fill @c. */
 void model_counts(const struct model *m, struct model_counts *c);
 

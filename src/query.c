@@ -188,152 +188,155 @@ rollback(struct pkt *p, struct mark m)
 	return false;
 }
 
-/* An address record; @data is 4 or 16 octets. */
+/* Where a name RFC 1035 lets us compress starts in RDATA of @type, or -1. */
+static int
+compressible_at(uint16_t type)
+{
+	switch (type) {
+	case WIRE_TYPE_NS:
+	case WIRE_TYPE_CNAME:
+	case WIRE_TYPE_PTR:
+		return 0;
+	case WIRE_TYPE_MX:
+		return 2;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * One record in @section: owner a pointer to @owner_ptr, or @owner. A
+ * name in RDATA is compressed where RFC 1035 allows it (RFC 3597 4); any
+ * other is written out, and remembered for later names to point to (RFC
+ * 2782 says SRV targets are not compressed; every resolver would decode
+ * them, but follow the letter).
+ */
 static bool
-put_addr(struct pkt *p, int section, uint16_t owner_ptr, const uint8_t *owner,
-    size_t owner_len, uint16_t type, uint32_t ttl, const uint8_t *data)
+put_rr(struct pkt *p, int section, uint16_t owner_ptr, const uint8_t *owner,
+    size_t owner_len, const struct table_rrset *set,
+    const struct table_rdata *rd)
 {
 	struct mark m = mark(p);
-	size_t dlen = type == WIRE_TYPE_A ? 4 : 16;
+	int c = compressible_at(set->type);
+	size_t rdstart;
 
-	if (!put_rr_head(p, owner_ptr, owner, owner_len, type, ttl) ||
-	    p->len + dlen > p->limit)
+	if (!put_rr_head(p, owner_ptr, owner, owner_len, set->type, set->ttl))
 		return rollback(p, m);
-	memcpy(p->buf + p->len, data, dlen);
-	p->len += dlen;
-	put_rr_end(p, p->len - dlen, section);
+	rdstart = p->len;
+	if (c >= 0 && (size_t)c < rd->len) {
+		if (p->len + (size_t)c > p->limit)
+			return rollback(p, m);
+		memcpy(p->buf + p->len, rd->data, (size_t)c);
+		p->len += (size_t)c;
+		if (!put_name(p, rd->data + c, rd->len - (size_t)c))
+			return rollback(p, m);
+	} else {
+		if (p->len + rd->len > p->limit)
+			return rollback(p, m);
+		memcpy(p->buf + p->len, rd->data, rd->len);
+		if (rd->name_at != TABLE_NO_NAME)
+			comp_add(p, rd->data + rd->name_at, rd->len - rd->name_at,
+			    rd->len - rd->name_at, p->len + rd->name_at);
+		p->len += rd->len;
+	}
+	put_rr_end(p, rdstart, section);
 	return true;
 }
 
 static bool
-put_srv(struct pkt *p, const struct table *t, const struct table_srv *s)
-{
-	struct mark m = mark(p);
-	size_t rd;
-
-	if (!put_rr_head(p, WIRE_HEADER, NULL, 0, WIRE_TYPE_SRV, t->ttl) ||
-	    p->len + 6 > p->limit)
-		return rollback(p, m);
-	rd = p->len;
-	wire_put16(p->buf + p->len, 0);			/* priority */
-	wire_put16(p->buf + p->len + 2, t->srv_weight);
-	wire_put16(p->buf + p->len + 4, s->port);
-	p->len += 6;
-	/* RFC 2782 says targets are not compressed; RFC 3597 allows it for
-	 * reading and every resolver decodes it, but follow the letter. */
-	if (p->len + s->target_len > p->limit)
-		return rollback(p, m);
-	memcpy(p->buf + p->len, s->target, s->target_len);
-	comp_add(p, s->target, s->target_len, s->target_len, p->len);
-	p->len += s->target_len;
-	put_rr_end(p, rd, 0);
-	return true;
-}
-
-static bool
-put_soa(struct pkt *p, int section, const struct table *t, uint32_t ttl,
+put_soa(struct pkt *p, int section, const struct table_zone *z, uint32_t ttl,
     bool owner_is_qname)
 {
 	struct mark m = mark(p);
 	size_t rd;
 
-	if (!put_rr_head(p, WIRE_HEADER, owner_is_qname ? NULL : t->apex,
-	    t->apex_len, WIRE_TYPE_SOA, ttl))
+	if (!put_rr_head(p, WIRE_HEADER, owner_is_qname ? NULL : z->apex,
+	    z->apex_len, WIRE_TYPE_SOA, ttl))
 		return rollback(p, m);
 	rd = p->len;
-	if (!put_name(p, t->soa_mname, t->soa_mname_len) ||
-	    !put_name(p, t->soa_rname, t->soa_rname_len) || p->len + 20 > p->limit)
+	if (!put_name(p, z->soa_mname, z->soa_mname_len) ||
+	    !put_name(p, z->soa_rname, z->soa_rname_len) || p->len + 20 > p->limit)
 		return rollback(p, m);
-	wire_put32(p->buf + p->len, t->serial);
-	wire_put32(p->buf + p->len + 4, t->soa_refresh);
-	wire_put32(p->buf + p->len + 8, t->soa_retry);
-	wire_put32(p->buf + p->len + 12, t->soa_expire);
-	wire_put32(p->buf + p->len + 16, t->soa_minimum);
+	wire_put32(p->buf + p->len, z->serial);
+	wire_put32(p->buf + p->len + 4, z->soa_refresh);
+	wire_put32(p->buf + p->len + 8, z->soa_retry);
+	wire_put32(p->buf + p->len + 12, z->soa_expire);
+	wire_put32(p->buf + p->len + 16, z->soa_minimum);
 	p->len += 20;
 	put_rr_end(p, rd, section);
 	return true;
 }
 
+/* An RRset at the qname in the answer, in a fresh random order. */
 static bool
-put_ns(struct pkt *p, const struct table *t)
+answer_rrset(struct pkt *p, const struct table_rrset *set, uint64_t *rng,
+    uint32_t *ord)
 {
-	struct mark m = mark(p);
-	size_t rd;
+	uint32_t m = order_rrset(set->count, rng, ord);
 
-	if (!put_rr_head(p, WIRE_HEADER, NULL, 0, WIRE_TYPE_NS, t->ttl))
-		return rollback(p, m);
-	rd = p->len;
-	if (!put_name(p, t->soa_mname, t->soa_mname_len))
-		return rollback(p, m);
-	put_rr_end(p, rd, 0);
+	for (uint32_t k = 0; k < m; k++)
+		if (!put_rr(p, 0, WIRE_HEADER, NULL, 0, set, &set->rd[ord[k]]))
+			return false;
 	return true;
 }
 
-/* All A or AAAA records of @node in the answer, shuffled. */
+/* Addresses of @n (an NS, MX or SRV target) in the additional section. */
 static bool
-answer_addrs(struct pkt *p, const struct table *t, const struct table_node *n,
-    enum table_type ty, uint64_t *rng, uint32_t *ord)
+glue(struct pkt *p, const struct table_node *n)
 {
-	uint32_t m = order_rrset(n->count[ty], rng, ord);
-
-	for (uint32_t k = 0; k < m; k++) {
-		uint32_t i = ord[k];
-		if (!put_addr(p, 0, WIRE_HEADER, NULL, 0,
-		    ty == TABLE_A ? WIRE_TYPE_A : WIRE_TYPE_AAAA, t->ttl,
-		    ty == TABLE_A ? n->a[i] : n->aaaa[i]))
-			return false;
+	for (uint16_t i = 0; i < n->nrrsets; i++) {
+		const struct table_rrset *set = &n->rrsets[i];
+		if (set->type != WIRE_TYPE_A && set->type != WIRE_TYPE_AAAA)
+			continue;
+		for (uint32_t k = 0; k < set->count; k++)
+			if (!put_rr(p, 2, 0, n->name, n->name_len, set, &set->rd[k]))
+				return false;
 	}
 	return true;
 }
 
-/* Addresses of @node (an SRV or NS target) in the additional section. */
-static bool
-glue(struct pkt *p, const struct table *t, const struct table_node *n)
-{
-	for (uint32_t k = 0; k < n->count[TABLE_A]; k++)
-		if (!put_addr(p, 2, 0, n->name, n->name_len, WIRE_TYPE_A, t->ttl,
-		    n->a[k]))
-			return false;
-	for (uint32_t k = 0; k < n->count[TABLE_AAAA]; k++)
-		if (!put_addr(p, 2, 0, n->name, n->name_len, WIRE_TYPE_AAAA, t->ttl,
-		    n->aaaa[k]))
-			return false;
-	return true;
-}
-
 /*
- * SRV records shuffled; then, when everything fit, their targets'
- * addresses in the additional section as far as they fit (RFC 2782; a
- * missing additional record never sets TC, RFC 2181 9).
+ * The addresses of the names that the records of @set name (NS, MX, SRV
+ * targets) and that we serve, each once, in the additional section as
+ * far as they fit (a missing additional record never sets TC, RFC 2181
+ * 9): the first @m records in the order @ord, or in their own order when
+ * @ord is NULL.
  */
-static bool
-answer_srv(struct pkt *p, const struct table *t, const struct table_node *n,
-    uint64_t *rng, uint32_t *ord)
+static void
+additional(struct pkt *p, const struct table *t, const struct table_zone *z,
+    const struct table_rrset *set, const uint32_t *ord, uint32_t m)
 {
 	const struct table_node *done[GLUE_MAX];
-	uint32_t m = order_rrset(n->count[TABLE_SRV], rng, ord), ndone = 0;
+	uint32_t ndone = 0;
 
-	for (uint32_t k = 0; k < m; k++)
-		if (!put_srv(p, t, &n->srv[ord[k]]))
-			return false;
 	for (uint32_t k = 0; k < m; k++) {
-		const struct table_srv *s = &n->srv[ord[k]];
-		/* Looked up now: the target may live in a shard built later. */
-		const struct table_node *tn = table_lookup(t, s->target,
-		    s->target_len, s->target_hash);
+		const struct table_rdata *rd = &set->rd[ord ? ord[k] : k];
+		uint8_t lname[TABLE_NAME_MAX];
+		const struct table_zone *tz = z;
+		const struct table_node *tn;
+		size_t len;
 		bool seen = false;
 
-		if (!tn)
+		if (rd->name_at == TABLE_NO_NAME)
+			continue;
+		len = rd->len - rd->name_at;
+		for (size_t i = 0; i < len; i++)
+			lname[i] = (uint8_t)(rd->data[rd->name_at + i] | ((uint8_t)(
+			    rd->data[rd->name_at + i] - 'A') < 26 ? 0x20 : 0));
+		if (!names_wire_in_zone(lname, len, z->apex, z->apex_len) &&
+		    !(tz = table_zone_find(t, lname, len)))
+			continue;
+		/* Looked up now: the target may live in a shard built later. */
+		if (!(tn = table_lookup(tz, lname, len, table_hash(lname, len))))
 			continue;
 		for (uint32_t d = 0; d < ndone && !seen; d++)
 			seen = done[d] == tn;
 		if (seen)
 			continue;
-		if (ndone == GLUE_MAX || !glue(p, t, tn))
-			break;
+		if (ndone == GLUE_MAX || !glue(p, tn))
+			return;
 		done[ndone++] = tn;
 	}
-	return true;
 }
 
 static void
@@ -500,6 +503,7 @@ query_answer(const struct table *t, const struct query_opts *o,
     uint8_t *resp, size_t respmax, struct query_info *qi)
 {
 	uint32_t ord[ORDER_MAX];
+	const struct table_zone *z = NULL;
 	const struct table_node *node;
 	struct pkt p;
 	uint8_t version = 0, opcode;
@@ -546,7 +550,9 @@ query_answer(const struct table *t, const struct query_opts *o,
 		return reply_error(o, qi, req, WIRE_FORMERR, QUERY_FORMERR, resp,
 		    respmax);
 
-	if (!names_wire_in_zone(qi->lname, qi->qname_len, o->apex, o->apex_len)) {
+	/* Before a first state there is no table: the domain is still ours. */
+	if (t ? !(z = table_zone_find(t, qi->lname, qi->qname_len)) :
+	    !names_wire_in_zone(qi->lname, qi->qname_len, o->apex, o->apex_len)) {
 		/*
 		 * Only ordinary questions of class IN go upstream: no CHAOS
 		 * (version.bind and friends are ours to refuse), no zone
@@ -596,30 +602,32 @@ query_answer(const struct table *t, const struct query_opts *o,
 	 */
 	comp_add(&p, qi->qname, qi->qname_len, qi->qname_len, WIRE_HEADER);
 
-	node = table_lookup(t, qi->lname, qi->qname_len,
+	node = table_lookup(z, qi->lname, qi->qname_len,
 	    table_hash(qi->lname, qi->qname_len));
 	if (node) {
-		bool apex = node == t->apex_node;
-		bool any = qi->qtype == WIRE_TYPE_ANY;
+		const struct table_rrset *set;
 
-		if (apex && (any || qi->qtype == WIRE_TYPE_SOA))
-			ok = ok && put_soa(&p, 0, t, t->ttl, true);
-		if (apex && ok && (any || qi->qtype == WIRE_TYPE_NS)) {
-			ok = put_ns(&p, t);
-			if (ok && !any) {
-				const struct table_node *ns = table_lookup(t,
-				    t->soa_mname, t->soa_mname_len,
-				    table_hash(t->soa_mname, t->soa_mname_len));
-				if (ns)
-					(void)glue(&p, t, ns);
+		if (node == z->apex_node && (qi->qtype == WIRE_TYPE_ANY ||
+		    qi->qtype == WIRE_TYPE_SOA))
+			ok = put_soa(&p, 0, z, z->ttl, true);
+		if (qi->qtype != WIRE_TYPE_ANY) {
+			if (ok && (set = table_rrset(node, qi->qtype))) {
+				ok = answer_rrset(&p, set, rng, ord);
+				if (ok)
+					additional(&p, t, z, set, ord,
+					    set->count < ORDER_MAX ? set->count :
+					    ORDER_MAX);
+			}
+		} else {
+			/* Every RRset, then the additional records of each. */
+			for (uint16_t i = 0; ok && i < node->nrrsets; i++)
+				ok = answer_rrset(&p, &node->rrsets[i], rng, ord);
+			for (uint16_t i = 0; ok && i < node->nrrsets; i++) {
+				set = &node->rrsets[i];
+				additional(&p, t, z, set, NULL,
+				    set->count < ORDER_MAX ? set->count : ORDER_MAX);
 			}
 		}
-		if (ok && (any || qi->qtype == WIRE_TYPE_A))
-			ok = answer_addrs(&p, t, node, TABLE_A, rng, ord);
-		if (ok && (any || qi->qtype == WIRE_TYPE_AAAA))
-			ok = answer_addrs(&p, t, node, TABLE_AAAA, rng, ord);
-		if (ok && (any || qi->qtype == WIRE_TYPE_SRV))
-			ok = answer_srv(&p, t, node, rng, ord);
 	}
 	if (!ok) {
 		/* RFC 2181 9: what fits goes out, with TC so a client can retry over TCP. */
@@ -637,9 +645,9 @@ query_answer(const struct table *t, const struct query_opts *o,
 	 * or NXDOMAIN, both with the SOA so resolvers can cache the miss for
 	 * min(SOA TTL, MINIMUM) (RFC 2308 3 and 5).
 	 */
-	uint32_t neg = t->ttl < t->soa_minimum ? t->ttl : t->soa_minimum;
+	uint32_t neg = z->ttl < z->soa_minimum ? z->ttl : z->soa_minimum;
 	p.count[2] = 0;
-	if (!put_soa(&p, 1, t, neg, false))
+	if (!put_soa(&p, 1, z, neg, false))
 		qi->truncated = true;
 	qi->outcome = node ? QUERY_NODATA : QUERY_NXDOMAIN;
 	return finish(&p, o, qi, node ? WIRE_NOERROR : WIRE_NXDOMAIN);

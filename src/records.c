@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "records.h"
+#include "wire.h"
 #include <stdlib.h>
 #include "zone.h"
 #include "state.h"
@@ -143,6 +144,14 @@ compose(struct gen *g, struct names_wire *w, const struct frag *a,
 	return n;
 }
 
+/* An A or AAAA record at lower-case wire @name. */
+static void
+addr_rr(struct gen *g, const uint8_t *name, size_t len, const struct addr_ip *ip)
+{
+	(void)zone_rr(g->z, g->sign, name, len, ip->family == 4 ? WIRE_TYPE_A :
+	    WIRE_TYPE_AAAA, g->p->zone.ttl, ip->bytes, ip->family == 4 ? 4 : 16);
+}
+
 static void
 add_addr(struct gen *g, const struct frag *a, const struct frag *b,
     const struct frag *c, const struct addr_ip *ip)
@@ -151,8 +160,7 @@ add_addr(struct gen *g, const struct frag *a, const struct frag *b,
 	int n = compose(g, &w, a, b, c, NULL, NULL);
 
 	if (n >= 0)
-		(void)zone_rr(g->z, g->sign, w.b, (size_t)n, ip->family == 4 ?
-		    TABLE_A : TABLE_AAAA, ip->bytes, ip->family == 4 ? 4 : 16, 0);
+		addr_rr(g, w.b, (size_t)n, ip);
 }
 
 /* SRV at the name of @n1..@n5 to the already composed @target. */
@@ -161,15 +169,22 @@ add_srv(struct gen *g, const struct frag *n1, const struct frag *n2,
     const struct frag *n3, const struct frag *n4, const struct frag *n5,
     const struct names_wire *target, int tlen, uint16_t port)
 {
+	uint8_t rd[6 + NAMES_WIRE_MAX];
 	struct names_wire w;
 	int n;
 
 	if (tlen < 0)
 		return;
 	n = compose(g, &w, n1, n2, n3, n4, n5);
-	if (n >= 0)
-		(void)zone_rr(g->z, g->sign, w.b, (size_t)n, TABLE_SRV, target->b,
-		    (size_t)tlen, port);
+	if (n < 0)
+		return;
+	/* Priority 0 and one weight, as Mesos-DNS serves them. */
+	wire_put16(rd, 0);
+	wire_put16(rd + 2, g->p->zone.srv_weight);
+	wire_put16(rd + 4, port);
+	memcpy(rd + 6, target->b, (size_t)tlen);
+	(void)zone_rr(g->z, g->sign, w.b, (size_t)n, WIRE_TYPE_SRV,
+	    g->p->zone.ttl, rd, 6 + (size_t)tlen);
 }
 
 static void
@@ -231,9 +246,7 @@ ns_records(struct gen *g)
 	if (g->ns_len < 0)
 		return;
 	for (size_t i = 0; i < g->p->nns_addrs; i++)
-		(void)zone_rr(g->z, g->sign, g->ns, (size_t)g->ns_len,
-		    ip[i].family == 4 ? TABLE_A : TABLE_AAAA, ip[i].bytes,
-		    ip[i].family == 4 ? 4 : 16, 0);
+		addr_rr(g, g->ns, (size_t)g->ns_len, &ip[i]);
 }
 
 /*
@@ -674,7 +687,7 @@ records_build(const struct state *st, const struct records_params *p,
     const struct table *prev, time_t now, struct records_stats *stats)
 {
 	struct records r;
-	struct table *t;
+	struct table_zone *z;
 
 	memset(stats, 0, sizeof(*stats));
 	if (gen_init(&r.g, p) < 0 || !(r.g.z = zone_new(&p->zone)))
@@ -695,7 +708,7 @@ records_build(const struct state *st, const struct records_params *p,
 			records_count(stats, res, capped, 1);
 		}
 	}
-	t = zone_publish(r.g.z, prev, now);
+	z = zone_publish(r.g.z, prev, now);
 	zone_free(r.g.z);
-	return t;
+	return z ? table_new(&z, 1, now) : NULL;
 }

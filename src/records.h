@@ -27,7 +27,7 @@ enum records_ip_source {
 
 /** What the generation rules need; process lifetime, owned by the caller. */
 struct records_params {
-	struct table_zone zone;			/**< apex, SOA, TTL, SRV weight */
+	struct zone_params zone;		/**< apex, SOA, TTL, SRV weight */
 	enum names_spec spec;			/**< RFC 1123 or RFC 952 labels */
 	const uint8_t *ip_sources;		/**< enum records_ip_source, by priority */
 	size_t nip_sources;

@@ -527,7 +527,8 @@ publish(struct refresh *r, struct table **out)
 		return -1;
 	}
 	old = rcu_publish(r->rcu, t);
-	if (old && old->serial == t->serial && out)
+	if (old && model_zone(r->model, old)->serial ==
+	    model_zone(r->model, t)->serial && out)
 		*out = NULL;		/* unchanged */
 	else if (out)
 		*out = t;
@@ -628,7 +629,8 @@ refresh_once(struct refresh *r)
 	}
 	model_counts(r->model, &mc);
 	{
-		const struct table *cur = rcu_current(r->rcu);
+		const struct table_zone *cur = model_zone(r->model,
+		    rcu_current(r->rcu));
 		/* An unchanged refresh is routine: a debug line. */
 		log_msg(t ? LOG_INFO : LOG_DEBUG,
 		    "refresh: %s: %u frameworks, %u agents, %u tasks "
@@ -636,8 +638,8 @@ refresh_once(struct refresh *r)
 		    "serial %u%s; fetch+parse %.0f ms, apply+publish %.0f ms",
 		    source, st->nframeworks, st->nagents, st->ntasks,
 		    mc.rs.tasks_running, mc.rs.tasks_served, cur->stats.nodes,
-		    cur->stats.rrs[TABLE_A], cur->stats.rrs[TABLE_AAAA],
-		    cur->stats.rrs[TABLE_SRV], cur->serial, t ? "" : " (unchanged)",
+		    cur->stats.rrs[TABLE_STAT_A], cur->stats.rrs[TABLE_STAT_AAAA],
+		    cur->stats.rrs[TABLE_STAT_SRV], cur->serial, t ? "" : " (unchanged)",
 		    t1 - t0, now_ms() - t1);
 	}
 	log_skips(r, source, st, &mc.rs);
@@ -806,8 +808,9 @@ run(void *arg)
 			if (now - r->last_publish_ms >= PUBLISH_MIN_INTERVAL_MS) {
 				unsigned n = r->events_pending;
 				double t0 = now_ms();
-				const struct table *t;
-				if (publish(r, NULL) == 0 && (t = rcu_current(r->rcu)))
+				const struct table_zone *t;
+				if (publish(r, NULL) == 0 &&
+				    (t = model_zone(r->model, rcu_current(r->rcu))))
 					log_msg(LOG_DEBUG, "refresh: %u events published "
 					    "as serial %u (%u names changed, %u shards "
 					    "built) in %.1f ms", n, t->serial, t->nchanged,

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ldns/ldns.h>
+
 #include "names.h"
 #include "table.h"
+#include "wire.h"
 #include "zone.h"
 
 /* A one-shot build: a zone published once. */
@@ -14,6 +17,8 @@ struct table_builder {
 	struct zone *z;
 	uint8_t apex[TABLE_NAME_MAX];
 	size_t apex_len;
+	uint32_t ttl;
+	uint16_t srv_weight;
 };
 
 /* Hash of a wire name: 64-bit FNV-1a folded eight octets at a time. */
@@ -36,7 +41,7 @@ table_hash(const uint8_t *wire, size_t len)
 }
 
 struct table_builder *
-table_builder_new(const struct table_zone *zone)
+table_builder_new(const struct zone_params *zone)
 {
 	struct table_builder *b = calloc(1, sizeof(*b));
 	int n;
@@ -49,6 +54,8 @@ table_builder_new(const struct table_zone *zone)
 		return NULL;
 	}
 	b->apex_len = (size_t)n;
+	b->ttl = zone->ttl;
+	b->srv_weight = zone->srv_weight;
 	return b;
 }
 
@@ -77,17 +84,23 @@ add_addr_wire(struct table_builder *b, const uint8_t *name, size_t len,
 {
 	if (!in_zone(b, name, len))
 		return -1;
-	return zone_rr(b->z, 1, name, len, ip->family == 4 ? TABLE_A : TABLE_AAAA,
-	    ip->bytes, ip->family == 4 ? 4 : 16, 0);
+	return zone_rr(b->z, 1, name, len, ip->family == 4 ? WIRE_TYPE_A :
+	    WIRE_TYPE_AAAA, b->ttl, ip->bytes, ip->family == 4 ? 4 : 16);
 }
 
 static int
 add_srv_wire(struct table_builder *b, const uint8_t *name, size_t len,
     const uint8_t *target, size_t tlen, uint16_t port)
 {
+	uint8_t rd[6 + TABLE_NAME_MAX];
+
 	if (!in_zone(b, name, len))
 		return -1;
-	return zone_rr(b->z, 1, name, len, TABLE_SRV, target, tlen, port);
+	wire_put16(rd, 0);
+	wire_put16(rd + 2, b->srv_weight);
+	wire_put16(rd + 4, port);
+	memcpy(rd + 6, target, tlen);
+	return zone_rr(b->z, 1, name, len, WIRE_TYPE_SRV, b->ttl, rd, 6 + tlen);
 }
 
 /* Text to checked wire form; over-long text cannot be a name. */
@@ -125,14 +138,26 @@ table_add_srv(struct table_builder *b, const char *name, size_t namelen,
 	return t < 0 ? -1 : add_srv_wire(b, nw, (size_t)n, tw, (size_t)t, port);
 }
 
+int
+table_add_rr(struct table_builder *b, const char *name, size_t namelen,
+    uint16_t type, uint32_t ttl, const uint8_t *rdata, size_t rdlen)
+{
+	uint8_t wire[NAMES_WIRE_MAX];
+	int n = to_wire(b, name, namelen, wire);
+
+	if (n < 0 || !in_zone(b, wire, (size_t)n))
+		return -1;
+	return zone_rr(b->z, 1, wire, (size_t)n, type, ttl, rdata, rdlen);
+}
+
 struct table *
 table_builder_finish(struct table_builder *b, const struct table *prev,
     time_t now)
 {
-	struct table *t = zone_publish(b->z, prev, now);
+	struct table_zone *z = zone_publish(b->z, prev, now);
 
 	table_builder_free(b);
-	return t;
+	return z ? table_new(&z, 1, now) : NULL;
 }
 
 void
@@ -143,17 +168,102 @@ table_shard_release(struct table_shard *s)
 }
 
 void
+table_zone_release(struct table_zone *z)
+{
+	if (!z || atomic_fetch_sub(&z->refs, 1) != 1)
+		return;
+	for (uint32_t i = 0; z->shards && i <= z->shard_mask; i++)
+		table_shard_release(z->shards[i]);
+	free(z->shards);
+	for (uint32_t i = 0; i < z->nchanged; i++)
+		free((void *)z->changed[i]);
+	free((void *)z->changed);
+	free(z);
+}
+
+/* Longest apex first: the first zone a name is in is its closest. */
+static int
+cmp_apex_len(const void *x, const void *y)
+{
+	const struct table_zone *a = *(const struct table_zone *const *)x;
+	const struct table_zone *c = *(const struct table_zone *const *)y;
+
+	return (int)c->apex_len - (int)a->apex_len;
+}
+
+struct table *
+table_new(struct table_zone **zones, uint32_t n, time_t now)
+{
+	struct table *t = n <= TABLE_MAX_ZONES ? calloc(1, sizeof(*t)) : NULL;
+
+	if (t && !(t->zones = malloc((n ? n : 1) * sizeof(*t->zones)))) {
+		free(t);
+		t = NULL;
+	}
+	if (!t) {
+		for (uint32_t i = 0; i < n; i++)
+			table_zone_release(zones[i]);
+		return NULL;
+	}
+	memcpy(t->zones, zones, n * sizeof(*zones));
+	qsort(t->zones, n, sizeof(*t->zones), cmp_apex_len);
+	t->nzones = n;
+	t->built = now;
+	return t;
+}
+
+const struct table_zone *
+table_zone_find(const struct table *t, const uint8_t *name, size_t len)
+{
+	for (uint32_t i = 0; i < t->nzones; i++)
+		if (names_wire_in_zone(name, len, t->zones[i]->apex,
+		    t->zones[i]->apex_len))
+			return t->zones[i];
+	return NULL;
+}
+
+const struct table_zone *
+table_zone_of(const struct table *t, const uint8_t *apex, size_t len)
+{
+	for (uint32_t i = 0; t && i < t->nzones; i++)
+		if (t->zones[i]->apex_len == len &&
+		    memcmp(t->zones[i]->apex, apex, len) == 0)
+			return t->zones[i];
+	return NULL;
+}
+
+void
 table_free(struct table *t)
 {
 	if (!t)
 		return;
-	for (uint32_t i = 0; t->shards && i <= t->shard_mask; i++)
-		table_shard_release(t->shards[i]);
-	free(t->shards);
-	for (uint32_t i = 0; i < t->nchanged; i++)
-		free((void *)t->changed[i]);
-	free((void *)t->changed);
+	for (uint32_t i = 0; i < t->nzones; i++)
+		table_zone_release(t->zones[i]);
+	free(t->zones);
 	free(t);
+}
+
+static const char *const stat_names[TABLE_STAT_TYPES] = {
+	"A", "AAAA", "SRV", "NS", "PTR", "other"
+};
+
+enum table_stat_type
+table_stat_of(uint16_t type)
+{
+	switch (type) {
+	case WIRE_TYPE_A:	return TABLE_STAT_A;
+	case WIRE_TYPE_AAAA:	return TABLE_STAT_AAAA;
+	case WIRE_TYPE_SRV:	return TABLE_STAT_SRV;
+	case WIRE_TYPE_NS:	return TABLE_STAT_NS;
+	case WIRE_TYPE_PTR:	return TABLE_STAT_PTR;
+	default:		return TABLE_STAT_OTHER;
+	}
+}
+
+const char *
+table_stat_name(enum table_stat_type s)
+{
+	return s < TABLE_STAT_TYPES ? stat_names[s] : "?";
 }
 
 /* RFC 4034 6.1 canonical order: compare labels from the right. */
@@ -181,53 +291,82 @@ cmp_canonical(const void *x, const void *y)
 	return na - nc;
 }
 
-int
-table_dump(const struct table *t, FILE *out)
+/*
+ * One record in master-file form, by ldns (any type it knows; RFC 3597's
+ * generic form for the others).
+ */
+static void
+dump_rr(FILE *out, const uint8_t *owner, size_t olen, uint16_t type,
+    uint32_t ttl, const uint8_t *rdata, size_t rdlen)
 {
-	char name[NAMES_TEXT_MAX * 4 + 2], target[NAMES_TEXT_MAX * 4 + 2];
+	uint8_t wire[TABLE_NAME_MAX + 10 + TABLE_RDATA_MAX];
+	ldns_rr *rr = NULL;
+	size_t pos = 0;
+	char *text;
+
+	memcpy(wire, owner, olen);
+	wire_put16(wire + olen, type);
+	wire_put16(wire + olen + 2, WIRE_CLASS_IN);
+	wire_put32(wire + olen + 4, ttl);
+	wire_put16(wire + olen + 8, (uint16_t)rdlen);
+	memcpy(wire + olen + 10, rdata, rdlen);
+	if (ldns_wire2rr(&rr, wire, olen + 10 + rdlen, &pos,
+	    LDNS_SECTION_ANSWER) == LDNS_STATUS_OK && (text = ldns_rr2str(rr))) {
+		fputs(text, out);
+		free(text);
+	} else {
+		char name[NAMES_TEXT_MAX * 4 + 2];
+		names_wire_to_text(owner, name);
+		fprintf(out, "%s\t%u\tIN\tTYPE%u\t\\# %zu ", name, ttl, type, rdlen);
+		for (size_t i = 0; i < rdlen; i++)
+			fprintf(out, "%02x", rdata[i]);
+		fputc('\n', out);
+	}
+	ldns_rr_free(rr);
+}
+
+static int
+dump_zone(const struct table_zone *z, FILE *out)
+{
+	char name[NAMES_TEXT_MAX * 4 + 2];
 	char mname[NAMES_TEXT_MAX * 4 + 2], rname[NAMES_TEXT_MAX * 4 + 2];
 	const struct table_node **order;
-	char ip[64];
 
-	order = malloc((t->stats.nodes ? t->stats.nodes : 1) * sizeof(*order));
+	order = malloc((z->stats.nodes ? z->stats.nodes : 1) * sizeof(*order));
 	if (!order)
 		return -1;
-	for (uint32_t i = 0, k = 0; i <= t->shard_mask; i++)
-		for (uint32_t j = 0; j < t->shards[i]->nnodes; j++)
-			order[k++] = &t->shards[i]->nodes[j];
-	qsort(order, t->stats.nodes, sizeof(*order), cmp_canonical);
+	for (uint32_t i = 0, k = 0; i <= z->shard_mask; i++)
+		for (uint32_t j = 0; j < z->shards[i]->nnodes; j++)
+			order[k++] = &z->shards[i]->nodes[j];
+	qsort(order, z->stats.nodes, sizeof(*order), cmp_canonical);
 
-	names_wire_to_text(t->apex, name);
-	names_wire_to_text(t->soa_mname, mname);
-	names_wire_to_text(t->soa_rname, rname);
+	names_wire_to_text(z->apex, name);
+	names_wire_to_text(z->soa_mname, mname);
+	names_wire_to_text(z->soa_rname, rname);
 	fprintf(out, "; taskdns record table, %u names, serial %u\n",
-	    t->stats.nodes, t->serial);
-	fprintf(out, "%s\t%u\tIN\tSOA\t%s %s %u %u %u %u %u\n", name, t->ttl,
-	    mname, rname, t->serial, t->soa_refresh, t->soa_retry,
-	    t->soa_expire, t->soa_minimum);
-	fprintf(out, "%s\t%u\tIN\tNS\t%s\n", name, t->ttl, mname);
-	for (uint32_t i = 0; i < t->stats.nodes; i++) {
+	    z->stats.nodes, z->serial);
+	fprintf(out, "%s\t%u\tIN\tSOA\t%s %s %u %u %u %u %u\n", name, z->ttl,
+	    mname, rname, z->serial, z->soa_refresh, z->soa_retry,
+	    z->soa_expire, z->soa_minimum);
+	for (uint32_t i = 0; i < z->stats.nodes; i++) {
 		const struct table_node *n = order[i];
-		names_wire_to_text(n->name, name);
-		for (uint32_t k = 0; k < n->count[TABLE_A]; k++) {
-			struct addr_ip a = { .family = 4 };
-			memcpy(a.bytes, n->a[k], 4);
-			addr_ip_to_text(&a, ip, sizeof(ip));
-			fprintf(out, "%s\t%u\tIN\tA\t%s\n", name, t->ttl, ip);
-		}
-		for (uint32_t k = 0; k < n->count[TABLE_AAAA]; k++) {
-			struct addr_ip a = { .family = 6 };
-			memcpy(a.bytes, n->aaaa[k], 16);
-			addr_ip_to_text(&a, ip, sizeof(ip));
-			fprintf(out, "%s\t%u\tIN\tAAAA\t%s\n", name, t->ttl, ip);
-		}
-		for (uint32_t k = 0; k < n->count[TABLE_SRV]; k++) {
-			const struct table_srv *s = &n->srv[k];
-			names_wire_to_text(s->target, target);
-			fprintf(out, "%s\t%u\tIN\tSRV\t0 %u %u %s\n", name, t->ttl,
-			    t->srv_weight, s->port, target);
+		for (uint16_t k = 0; k < n->nrrsets; k++) {
+			const struct table_rrset *set = &n->rrsets[k];
+			for (uint32_t j = 0; j < set->count; j++)
+				dump_rr(out, n->name, n->name_len, set->type,
+				    set->ttl, set->rd[j].data, set->rd[j].len);
 		}
 	}
 	free(order);
+	return 0;
+}
+
+int
+table_dump(const struct table *t, FILE *out)
+{
+	/* Shortest apex first, for a stable dump. */
+	for (uint32_t i = t->nzones; i-- > 0;)
+		if (dump_zone(t->zones[i], out) < 0)
+			return -1;
 	return ferror(out) ? -1 : 0;
 }

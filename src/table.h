@@ -11,91 +11,128 @@
 
 #include "addr.h"
 
-/** The RR types a node can hold, as indexes into table_node.first/count. */
-enum table_type {
-	TABLE_A = 0,
-	TABLE_AAAA = 1,
-	TABLE_SRV = 2,
-	TABLE_NTYPES = 3
-};
-
 /** Longest wire name, octets (RFC 1035 2.3.4). */
 #define TABLE_NAME_MAX 255
 
-/** One SRV record; priority is always 0 and weight is per table. */
-struct table_srv {
-	uint16_t port;
-	uint8_t target_len;			/**< wire length of target */
-	const uint8_t *target;			/**< lower-case wire, shard memory */
-	uint64_t target_hash;			/**< table_hash() of target, for glue */
+/** Longest RDATA a record may have here (a named limit; the wire allows 65535). */
+#define TABLE_RDATA_MAX 4096
+
+/** Most zones one generation serves (a named limit). */
+#define TABLE_MAX_ZONES 256
+
+/** table_rdata.name_at when the RDATA has no name for the additional section. */
+#define TABLE_NO_NAME UINT16_MAX
+
+/** One record's RDATA, as on the wire (names uncompressed, as given). */
+struct table_rdata {
+	const uint8_t *data;			/**< shard memory */
+	uint16_t len;
+	/**
+	 * Offset of the name whose addresses go to the additional section
+	 * (NS, MX, SRV targets, RFC 1035 3.3.9, RFC 2782), or TABLE_NO_NAME.
+	 */
+	uint16_t name_at;
 };
 
-/** A name that exists in the zone: an owner of records or an empty non-terminal. */
+/** The records of one type at one name: an RRset, one TTL (RFC 2181 5.2). */
+struct table_rrset {
+	uint16_t type;				/**< RR type, as on the wire */
+	uint32_t count;				/**< records, at least 1 */
+	uint32_t ttl;				/**< the smallest TTL its records were given */
+	const struct table_rdata *rd;		/**< count records, in one fixed order */
+};
+
+/** A name that exists in a zone: an owner of records or an empty non-terminal. */
 struct table_node {
 	uint64_t hash;				/**< table_hash() of name */
 	const uint8_t *name;			/**< lower-case wire, shard memory */
 	uint8_t name_len;
-	uint32_t count[TABLE_NTYPES];		/**< 0: no RRset of that type */
-	const uint8_t (*a)[4];			/**< count[TABLE_A] addresses */
-	const uint8_t (*aaaa)[16];		/**< count[TABLE_AAAA] addresses */
-	const struct table_srv *srv;		/**< count[TABLE_SRV] records */
+	uint16_t nrrsets;			/**< 0 for an empty non-terminal */
+	const struct table_rrset *rrsets;	/**< by ascending type */
 };
 
+/** The RRset of @type at @n, or NULL. */
+static inline const struct table_rrset *
+table_rrset(const struct table_node *n, uint16_t type)
+{
+	for (uint16_t i = 0; i < n->nrrsets && n->rrsets[i].type <= type; i++)
+		if (n->rrsets[i].type == type)
+			return &n->rrsets[i];
+	return NULL;
+}
+
+/** Types counted one by one in table_stats (the others are summed). */
+enum table_stat_type {
+	TABLE_STAT_A = 0,
+	TABLE_STAT_AAAA,
+	TABLE_STAT_SRV,
+	TABLE_STAT_NS,
+	TABLE_STAT_PTR,
+	TABLE_STAT_OTHER,
+	TABLE_STAT_TYPES
+};
+
+/** The table_stats slot of RR type @type. */
+enum table_stat_type table_stat_of(uint16_t type);
+
+/** Name of a table_stats slot ("A", ..., "other"), for logs and metrics. */
+const char *table_stat_name(enum table_stat_type s);
+
 /**
- * A part of a table: the names whose hash falls in it, with their records
+ * A part of a zone: the names whose hash falls in it, with their records
  * and an index. Immutable and shared by every generation that did not
  * change it (reference counted), so publishing a change costs the shards
  * it touches, not the zone. One allocation holds it all.
  */
 struct table_shard {
-	_Atomic uint32_t refs;			/**< generations holding it */
+	_Atomic uint32_t refs;			/**< zone tables holding it */
 	uint32_t nnodes;
 	const struct table_node *nodes;
 	const uint32_t *index;			/**< open addressing: node or UINT32_MAX */
 	uint32_t index_mask;
-	uint32_t rrs[TABLE_NTYPES];		/**< records per type */
+	uint32_t rrs[TABLE_STAT_TYPES];		/**< records per type */
 	uint64_t content_hash;			/**< order-independent hash of its records */
 	size_t bytes;				/**< memory it holds */
 };
 
-/** Zone parameters a builder is given (copied; the caller keeps its own). */
-struct table_zone {
+/** Zone parameters a zone is made from (copied; the caller keeps its own). */
+struct zone_params {
 	const char *apex;		/**< "mesos" */
-	const char *soa_mname;		/**< "ns1.mesos." */
+	const char *soa_mname;		/**< "ns1.mesos.", also the apex NS */
 	const char *soa_rname;		/**< "root.ns1.mesos." */
-	uint32_t ttl;			/**< TTL of every record, SOA and NS included */
+	uint32_t ttl;			/**< TTL of the SOA and NS records */
 	uint32_t soa_refresh, soa_retry, soa_expire, soa_minimum;
-	uint16_t srv_weight;		/**< weight of every SRV record */
+	uint16_t srv_weight;		/**< weight of every generated SRV record */
 };
 
-/** Counts of one table, for logs and metrics. */
+/** Counts of one zone, for logs and metrics. */
 struct table_stats {
 	uint32_t nodes;			/**< names that exist, ENTs included */
-	uint32_t rrs[TABLE_NTYPES];	/**< records per type after de-duplication */
+	uint32_t rrs[TABLE_STAT_TYPES];	/**< records per type after de-duplication */
 	uint32_t skipped_names;		/**< names refused as unaskable or out of zone */
-	size_t bytes;			/**< memory the table holds */
+	size_t bytes;			/**< memory the zone holds */
 };
 
 /**
- * A record table, one generation of the zone: immutable once published,
- * so any number of threads may read it without locks. Generation
- * lifetime: it owns its shard array and change list and holds a
- * reference on each shard; table_free() releases them.
+ * One zone as published: immutable, so any number of threads may read it
+ * without locks; shared by the generations it did not change (reference
+ * counted). It owns its shard array and change list and holds a
+ * reference on each shard. The SOA is not a stored RRset: it is made from
+ * these fields, so that the serial can move without touching a shard.
  */
-struct table {
+struct table_zone {
+	_Atomic uint32_t refs;			/**< generations holding it */
 	uint8_t apex[TABLE_NAME_MAX];		/**< lower-case wire */
 	uint8_t apex_len;
 	const struct table_node *apex_node;
 	uint8_t soa_mname[TABLE_NAME_MAX], soa_rname[TABLE_NAME_MAX];
 	uint8_t soa_mname_len, soa_rname_len;
 	uint32_t ttl, serial, soa_refresh, soa_retry, soa_expire, soa_minimum;
-	uint16_t srv_weight;
 	uint32_t shard_mask;			/**< shards - 1 (a power of two) */
 	struct table_shard **shards;		/**< by table_shard_of() */
 	uint64_t content_hash;			/**< sum of the shards' */
-	time_t built;				/**< wall clock when finished */
 	/**
-	 * What changed since the generation this one followed (prev_serial):
+	 * What changed since the zone table this one followed (prev_serial):
 	 * the names whose records or existence changed, as lower-case wire,
 	 * in no particular order. When changed_all is set (a first load, a
 	 * reshard, over TABLE_CHANGES_MAX names) the list is empty and
@@ -105,11 +142,21 @@ struct table {
 	bool changed_all;
 	uint32_t nchanged;
 	const uint8_t *const *changed;		/**< each: a length octet, then the wire name */
-	uint32_t shards_built;			/**< shards this generation built anew */
+	uint32_t shards_built;			/**< shards this zone table built anew */
 	struct table_stats stats;
 };
 
-/** Most changed names a generation lists before it says changed_all. */
+/**
+ * A generation: the zones served together, swapped in at once. Readers
+ * hold it for one batch of requests; it holds a reference on each zone.
+ */
+struct table {
+	uint32_t nzones;
+	struct table_zone **zones;		/**< longest apex first */
+	time_t built;				/**< wall clock when put together */
+};
+
+/** Most changed names a zone table lists before it says changed_all. */
 #define TABLE_CHANGES_MAX 65536
 
 /** The shard of a name whose table_hash() is @hash. */
@@ -123,14 +170,14 @@ table_shard_of(uint64_t hash, uint32_t mask)
 uint64_t table_hash(const uint8_t *wire, size_t len);
 
 /**
- * Find the node of lower-case wire @name whose table_hash() is @hash.
- * @return the node, or NULL if the name does not exist. Any thread.
+ * Find the node of lower-case wire @name whose table_hash() is @hash in
+ * zone @z. @return the node, or NULL if the name does not exist. Any thread.
  */
 static inline const struct table_node *
-table_lookup(const struct table *t, const uint8_t *name, size_t len,
+table_lookup(const struct table_zone *z, const uint8_t *name, size_t len,
     uint64_t hash)
 {
-	const struct table_shard *s = t->shards[table_shard_of(hash, t->shard_mask)];
+	const struct table_shard *s = z->shards[table_shard_of(hash, z->shard_mask)];
 	uint32_t i = (uint32_t)hash & s->index_mask;
 
 	for (;;) {
@@ -145,13 +192,34 @@ table_lookup(const struct table *t, const uint8_t *name, size_t len,
 	}
 }
 
+/**
+ * The zone of @t that lower-case wire @name is in (the one with the
+ * longest apex), or NULL. Any thread.
+ */
+const struct table_zone *table_zone_find(const struct table *t,
+    const uint8_t *name, size_t len);
+
+/** The zone of @t (may be NULL) whose apex is lower-case wire @apex, or NULL. */
+const struct table_zone *table_zone_of(const struct table *t,
+    const uint8_t *apex, size_t len);
+
+/**
+ * Put a generation together from @n zone tables (references the caller
+ * gives up, even on failure), at wall clock @now.
+ * @return the generation, or NULL when out of memory or over TABLE_MAX_ZONES.
+ */
+struct table *table_new(struct table_zone **zones, uint32_t n, time_t now);
+
+/** Drop a reference on a zone table, freeing it with the last; NULL is a no-op. */
+void table_zone_release(struct table_zone *z);
+
 struct table_builder;
 
 /**
  * Start building a table for @zone. @return NULL when out of memory or when
  * a zone name is not a valid domain name. One thread per builder.
  */
-struct table_builder *table_builder_new(const struct table_zone *zone);
+struct table_builder *table_builder_new(const struct zone_params *zone);
 
 /**
  * Add an A or AAAA record (by @ip's family) at @name (dotted text, relative
@@ -164,17 +232,25 @@ int table_add_addr(struct table_builder *b, const char *name, size_t namelen,
     const struct addr_ip *ip);
 
 /**
- * Add an SRV record at @name pointing at @target:@port, with the same rules
- * for both names as table_add_addr(). @return 0 or -1.
+ * Add an SRV record at @name pointing at @target:@port (priority 0, the
+ * zone's weight), with the same rules for both names as table_add_addr().
+ * @return 0 or -1.
  */
 int table_add_srv(struct table_builder *b, const char *name, size_t namelen,
     const char *target, size_t targetlen, uint16_t port);
 
 /**
- * Finish: add empty non-terminals, merge duplicates, index. The SOA serial
- * stays that of @prev when the records are the same, otherwise it becomes
- * max(now, prev serial + 1). @prev may be NULL. Frees @b in all cases.
- * @return the table, or NULL when out of memory.
+ * Add a record of any type but SOA at @name (dotted text, as for
+ * table_add_addr()) with RDATA @rdata as on the wire. @return 0 or -1.
+ */
+int table_add_rr(struct table_builder *b, const char *name, size_t namelen,
+    uint16_t type, uint32_t ttl, const uint8_t *rdata, size_t rdlen);
+
+/**
+ * Finish: a generation of the one zone. The SOA serial stays that of
+ * @prev's zone of the same apex when the records are the same, otherwise
+ * it becomes max(now, prev serial + 1). @prev may be NULL. Frees @b in
+ * all cases. @return the table, or NULL when out of memory.
  */
 struct table *table_builder_finish(struct table_builder *b,
     const struct table *prev, time_t now);
@@ -189,8 +265,9 @@ void table_shard_release(struct table_shard *s);
 void table_free(struct table *t);
 
 /**
- * Print the whole table as an RFC 1035 master file (SOA first, then names in
- * canonical order) to @out. @return 0 or -1 on a write error.
+ * Print every zone of @t as an RFC 1035 master file (per zone: SOA first,
+ * then names in canonical order) to @out. @return 0, or -1 on a write
+ * error or when out of memory.
  */
 int table_dump(const struct table *t, FILE *out);
 

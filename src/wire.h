@@ -31,7 +31,11 @@
 /* Types and classes used here. */
 #define WIRE_TYPE_A 1
 #define WIRE_TYPE_NS 2
+#define WIRE_TYPE_CNAME 5
 #define WIRE_TYPE_SOA 6
+#define WIRE_TYPE_PTR 12
+#define WIRE_TYPE_MX 15
+#define WIRE_TYPE_TXT 16
 #define WIRE_TYPE_AAAA 28
 #define WIRE_TYPE_SRV 33
 #define WIRE_TYPE_OPT 41

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "wire.h"
 #include "zone.h"
 
 /* Most shards (a named limit): 65536 shards of ZONE_SHARD_NAMES names. */
@@ -14,10 +15,10 @@
 struct zrr {
 	struct zrr *next;
 	uint32_t refs;
-	uint8_t type;			/* enum table_type */
-	uint8_t len;			/* of data */
-	uint16_t port;			/* SRV */
-	uint8_t data[];			/* address, or SRV target wire */
+	uint32_t ttl;
+	uint16_t type;
+	uint16_t len;			/* of data */
+	uint8_t data[];			/* RDATA */
 };
 
 /* A name that exists: the apex, an owner, or an empty non-terminal. */
@@ -40,7 +41,7 @@ struct zshard {
 };
 
 struct zone {
-	struct table_zone zp;
+	struct zone_params zp;
 	uint8_t apex[TABLE_NAME_MAX], mname[TABLE_NAME_MAX], rname[TABLE_NAME_MAX];
 	uint8_t apex_len, mname_len, rname_len;
 	struct zshard *shards;
@@ -216,7 +217,7 @@ prune(struct zone *z, struct zname *n)
 }
 
 struct zone *
-zone_new(const struct table_zone *zp)
+zone_new(const struct zone_params *zp)
 {
 	struct zone *z = calloc(1, sizeof(*z));
 	struct zname *apex;
@@ -242,6 +243,9 @@ zone_new(const struct table_zone *zp)
 	memcpy(apex->wire, z->apex, z->apex_len);
 	bucket_insert(&z->shards[0], apex);
 	z->nnames = 1;
+	if (zone_rr(z, 1, z->apex, z->apex_len, WIRE_TYPE_NS, zp->ttl, z->mname,
+	    z->mname_len) < 0)
+		goto fail;
 	return z;
 fail:
 	zone_free(z);
@@ -249,37 +253,39 @@ fail:
 }
 
 static bool
-same_rr(const struct zrr *r, uint8_t type, const uint8_t *data, size_t dlen,
-    uint16_t port)
+same_rr(const struct zrr *r, uint16_t type, uint32_t ttl, const uint8_t *data,
+    size_t dlen)
 {
-	return r->type == type && r->len == dlen && r->port == port &&
+	return r->type == type && r->ttl == ttl && r->len == dlen &&
 	    memcmp(r->data, data, dlen) == 0;
 }
 
 int
 zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
-    enum table_type type, const uint8_t *data, size_t dlen, uint16_t port)
+    uint16_t type, uint32_t ttl, const uint8_t *data, size_t dlen)
 {
 	struct zname *n;
 	struct zrr *r, **rp;
 
-	if (dlen > TABLE_NAME_MAX ||
+	/* The SOA is the zone's own; meta types and OPT are not data. */
+	if (dlen > TABLE_RDATA_MAX || type == WIRE_TYPE_SOA ||
+	    type == WIRE_TYPE_OPT || (type >= 128 && type <= 255) ||
 	    !names_wire_in_zone(name, len, z->apex, z->apex_len))
 		return -1;
 	if (sign > 0) {
 		if (!(n = make(z, name, len)))
 			return -1;
 		for (r = n->rrs; r; r = r->next)
-			if (same_rr(r, (uint8_t)type, data, dlen, port)) {
+			if (same_rr(r, type, ttl, data, dlen)) {
 				r->refs++;
 				return 0;
 			}
 		if (!(r = malloc(sizeof(*r) + dlen)))
 			return -1;
 		r->refs = 1;
-		r->type = (uint8_t)type;
-		r->len = (uint8_t)dlen;
-		r->port = port;
+		r->type = type;
+		r->ttl = ttl;
+		r->len = (uint16_t)dlen;
 		memcpy(r->data, data, dlen);
 		r->next = n->rrs;
 		n->rrs = r;
@@ -287,7 +293,7 @@ zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
 	}
 	n = find(z, name, len, table_hash(name, len));
 	for (rp = n ? &n->rrs : NULL; rp && *rp; rp = &(*rp)->next)
-		if (same_rr(*rp, (uint8_t)type, data, dlen, port))
+		if (same_rr(*rp, type, ttl, data, dlen))
 			break;
 	if (!rp || !*rp)
 		return -1;
@@ -360,6 +366,7 @@ reshard(struct zone *z, uint32_t n)
 	return 0;
 }
 
+/* By type, then RDATA, then TTL: one order for every build. */
 static int
 cmp_rr(const void *x, const void *y)
 {
@@ -373,8 +380,8 @@ cmp_rr(const void *x, const void *y)
 	r = memcmp(a->data, c->data, l);
 	if (r == 0 && a->len != c->len)
 		r = a->len < c->len ? -1 : 1;
-	if (r == 0 && a->port != c->port)
-		r = a->port < c->port ? -1 : 1;
+	if (r == 0 && a->ttl != c->ttl)
+		r = a->ttl < c->ttl ? -1 : 1;
 	return r;
 }
 
@@ -389,92 +396,132 @@ mix64(uint64_t x)
 	return x;
 }
 
+/* Where the name for the additional section starts in RDATA of @type. */
+static uint16_t
+name_at(uint16_t type, uint16_t len)
+{
+	uint16_t at = type == WIRE_TYPE_NS ? 0 : type == WIRE_TYPE_MX ? 2 :
+	    type == WIRE_TYPE_SRV ? 6 : TABLE_NO_NAME;
+
+	return at < len ? at : TABLE_NO_NAME;
+}
+
+/*
+ * Sort the records of @n into @sorted and count the distinct ones and
+ * their RRsets (records differing only in TTL are one). @return how many
+ * records @n holds.
+ */
+static uint32_t
+node_sort(const struct zname *n, const struct zrr **sorted, uint32_t *nrd,
+    uint32_t *nsets, size_t *octets)
+{
+	uint32_t c = 0;
+
+	for (const struct zrr *r = n->rrs; r; r = r->next)
+		sorted[c++] = r;
+	qsort(sorted, c, sizeof(*sorted), cmp_rr);
+	for (uint32_t k = 0; k < c; k++) {
+		const struct zrr *r = sorted[k], *q = k ? sorted[k - 1] : NULL;
+		if (q && q->type == r->type && q->len == r->len &&
+		    memcmp(q->data, r->data, r->len) == 0)
+			continue;
+		(*nrd)++;
+		*octets += r->len;
+		if (!q || q->type != r->type)
+			(*nsets)++;
+	}
+	return c;
+}
+
 /*
  * Build the immutable form of shard @s in one allocation: shard header,
- * nodes, index, A, AAAA, SRV arrays, then name and target octets.
+ * nodes, RRsets, RDATA descriptors, index, then name and RDATA octets.
  */
 static struct table_shard *
 shard_build(const struct zshard *s)
 {
-	uint32_t nrr[TABLE_NTYPES] = { 0, 0, 0 }, size = 2, maxrr = 0;
-	size_t names = 0, total;
+	uint32_t size = 2, maxrr = 0, nrd = 0, nsets = 0;
+	uint32_t ni = 0, kset = 0, krd = 0;
+	size_t octets = 0, total;
 	struct table_shard *t;
 	struct table_node *nodes;
+	struct table_rrset *sets;
+	struct table_rdata *rds;
 	uint32_t *index;
-	uint8_t (*a)[4], (*aaaa)[16], *bytes;
-	struct table_srv *srv;
+	uint8_t *bytes;
 	const struct zrr **sorted;
-	uint32_t ni = 0, ka = 0, k6 = 0, ks = 0;
 	uint64_t chash = 0;
 
 	for (uint32_t b = 0; b < s->nbuckets; b++)
 		for (const struct zname *n = s->buckets[b]; n; n = n->next) {
 			uint32_t c = 0;
-			names += n->len;
-			for (const struct zrr *r = n->rrs; r; r = r->next, c++) {
-				nrr[r->type]++;
-				if (r->type == TABLE_SRV)
-					names += r->len;
-			}
+			for (const struct zrr *r = n->rrs; r; r = r->next)
+				c++;
 			if (c > maxrr)
 				maxrr = c;
 		}
+	if (!(sorted = malloc((maxrr ? maxrr : 1) * sizeof(*sorted))))
+		return NULL;
+	for (uint32_t b = 0; b < s->nbuckets; b++)
+		for (const struct zname *n = s->buckets[b]; n; n = n->next) {
+			octets += n->len;
+			(void)node_sort(n, sorted, &nrd, &nsets, &octets);
+		}
 	while (size < s->nnames * 2)
 		size *= 2;
-	total = sizeof(*t) + s->nnames * sizeof(*nodes) + size * sizeof(*index) +
-	    nrr[TABLE_A] * 4 + nrr[TABLE_AAAA] * 16 +
-	    nrr[TABLE_SRV] * sizeof(*srv) + names + 16;
-	t = calloc(1, total);
-	sorted = malloc((maxrr ? maxrr : 1) * sizeof(*sorted));
-	if (!t || !sorted) {
-		free(t);
+	total = sizeof(*t) + s->nnames * sizeof(*nodes) + nsets * sizeof(*sets) +
+	    nrd * sizeof(*rds) + size * sizeof(*index) + octets;
+	if (!(t = calloc(1, total))) {
 		free(sorted);
 		return NULL;
 	}
 	/* Layout, largest alignment first. */
 	nodes = (struct table_node *)(t + 1);
-	srv = (struct table_srv *)(nodes + s->nnames);
-	index = (uint32_t *)(srv + nrr[TABLE_SRV]);
-	a = (uint8_t (*)[4])(index + size);
-	aaaa = (uint8_t (*)[16])(a + nrr[TABLE_A]);
-	bytes = (uint8_t *)(aaaa + nrr[TABLE_AAAA]);
+	sets = (struct table_rrset *)(nodes + s->nnames);
+	rds = (struct table_rdata *)(sets + nsets);
+	index = (uint32_t *)(rds + nrd);
+	bytes = (uint8_t *)(index + size);
 	memset(index, 0xff, size * sizeof(*index));
 
 	for (uint32_t b = 0; b < s->nbuckets; b++)
 		for (const struct zname *n = s->buckets[b]; n; n = n->next) {
 			struct table_node *node = &nodes[ni];
-			uint32_t c = 0, h = (uint32_t)n->hash & (size - 1);
+			struct table_rrset *set = NULL;
+			uint32_t d = 0, ns = 0, h = (uint32_t)n->hash & (size - 1);
+			size_t o = 0;
+			uint32_t c = node_sort(n, sorted, &d, &ns, &o);
 
 			node->hash = n->hash;
 			node->name = bytes;
 			node->name_len = n->len;
 			memcpy(bytes, n->wire, n->len);
 			bytes += n->len;
-			for (const struct zrr *r = n->rrs; r; r = r->next)
-				sorted[c++] = r;
-			/* One order for every build: dumps and answers do not depend on history. */
-			qsort(sorted, c, sizeof(*sorted), cmp_rr);
-			node->a = (const uint8_t (*)[4])&a[ka];
-			node->aaaa = (const uint8_t (*)[16])&aaaa[k6];
-			node->srv = &srv[ks];
+			node->rrsets = &sets[kset];
+			node->nrrsets = (uint16_t)ns;
 			for (uint32_t k = 0; k < c; k++) {
-				const struct zrr *r = sorted[k];
-				chash += mix64((n->hash * 3 + r->type) ^
-				    (table_hash(r->data, r->len) + r->port));
-				node->count[r->type]++;
-				if (r->type == TABLE_A) {
-					memcpy(a[ka++], r->data, 4);
-				} else if (r->type == TABLE_AAAA) {
-					memcpy(aaaa[k6++], r->data, 16);
-				} else {
-					struct table_srv *v = &srv[ks++];
-					v->port = r->port;
-					v->target = bytes;
-					v->target_len = r->len;
-					v->target_hash = table_hash(r->data, r->len);
-					memcpy(bytes, r->data, r->len);
-					bytes += r->len;
+				const struct zrr *r = sorted[k], *q = k ? sorted[k - 1] : NULL;
+				struct table_rdata *rd;
+				if (q && q->type == r->type && q->len == r->len &&
+				    memcmp(q->data, r->data, r->len) == 0)
+					continue;	/* the same record, a larger TTL */
+				if (!set || set->type != r->type) {
+					set = &sets[kset++];
+					set->type = r->type;
+					set->ttl = r->ttl;
+					set->rd = &rds[krd];
 				}
+				if (r->ttl < set->ttl)
+					set->ttl = r->ttl;
+				rd = &rds[krd++];
+				rd->data = bytes;
+				rd->len = r->len;
+				rd->name_at = name_at(r->type, r->len);
+				memcpy(bytes, r->data, r->len);
+				bytes += r->len;
+				set->count++;
+				t->rrs[table_stat_of(r->type)]++;
+				chash += mix64((n->hash * 3 + r->type) ^
+				    (table_hash(r->data, r->len) + r->ttl));
 			}
 			while (index[h] != UINT32_MAX)
 				h = (h + 1) & (size - 1);
@@ -486,16 +533,16 @@ shard_build(const struct zshard *s)
 	t->nodes = nodes;
 	t->index = index;
 	t->index_mask = size - 1;
-	memcpy(t->rrs, nrr, sizeof(nrr));
 	t->content_hash = chash;
 	t->bytes = total;
 	return t;
 }
 
-struct table *
-zone_publish(struct zone *z, const struct table *prev, time_t now)
+struct table_zone *
+zone_publish(struct zone *z, const struct table *prevgen, time_t now)
 {
-	struct table *t = calloc(1, sizeof(*t));
+	const struct table_zone *prev = table_zone_of(prevgen, z->apex, z->apex_len);
+	struct table_zone *t = calloc(1, sizeof(*t));
 	struct table_shard **built = NULL;
 	uint32_t want = z->nshards;
 
@@ -531,11 +578,12 @@ zone_publish(struct zone *z, const struct table *prev, time_t now)
 		t->shards[i] = s->cur;
 		t->content_hash += s->cur->content_hash;
 		t->stats.nodes += s->cur->nnodes;
-		for (int ty = 0; ty < TABLE_NTYPES; ty++)
+		for (int ty = 0; ty < TABLE_STAT_TYPES; ty++)
 			t->stats.rrs[ty] += s->cur->rrs[ty];
 		t->stats.bytes += s->cur->bytes;
 	}
 	free(built);
+	atomic_init(&t->refs, 1);
 	t->shard_mask = z->nshards - 1;
 	memcpy(t->apex, z->apex, z->apex_len);
 	t->apex_len = z->apex_len;
@@ -548,10 +596,8 @@ zone_publish(struct zone *z, const struct table *prev, time_t now)
 	t->soa_retry = z->zp.soa_retry;
 	t->soa_expire = z->zp.soa_expire;
 	t->soa_minimum = z->zp.soa_minimum;
-	t->srv_weight = z->zp.srv_weight;
 	t->apex_node = table_lookup(t, t->apex, t->apex_len,
 	    table_hash(t->apex, t->apex_len));
-	t->built = now;
 	t->stats.skipped_names = z->skipped;
 	/*
 	 * The serial moves only when the records do, so secondaries and
@@ -587,6 +633,12 @@ fail:
 	free(t->shards);
 	free(t);
 	return NULL;
+}
+
+const struct table_zone *
+zone_in(const struct zone *z, const struct table *t)
+{
+	return table_zone_of(t, z->apex, z->apex_len);
 }
 
 void

@@ -23,35 +23,39 @@ struct zone;
 #define ZONE_SHARD_NAMES 1024
 
 /**
- * @return an empty zone (the apex only) for @zp, or NULL when out of
- * memory or when a name of @zp is not a valid domain name.
+ * @return a zone of @zp holding its apex NS record (to SOA MNAME), or
+ * NULL when out of memory or when a name of @zp is not a domain name.
  */
-struct zone *zone_new(const struct table_zone *zp);
+struct zone *zone_new(const struct zone_params *zp);
 
 /**
  * Take (@sign +1) or give back (@sign -1) a reference on the record of
- * @type at lower-case wire @name (which must be in the zone): for A and
- * AAAA @data is the address (4 or 16 octets), for SRV the lower-case
- * wire target and @port the port.
- * @return 0, or -1 when out of memory, when @name is outside the zone, or
- * when a reference is given back that was never taken (a bug).
+ * @type with @ttl and RDATA @rdata (@rdlen octets, names uncompressed) at
+ * lower-case wire @name, which must be in the zone. Records differing
+ * only in TTL are one record in the RRset, which takes the smallest TTL.
+ * @return 0, or -1 when out of memory, when @name is outside the zone,
+ * when @type is SOA or a meta type, when @rdlen is over TABLE_RDATA_MAX,
+ * or when a reference is given back that was never taken (a bug).
  */
 int zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
-    enum table_type type, const uint8_t *data, size_t dlen, uint16_t port);
+    uint16_t type, uint32_t ttl, const uint8_t *rdata, size_t rdlen);
 
 /** Whether anything changed since the last zone_publish(). */
 bool zone_dirty(const struct zone *z);
 
 /**
- * Publish: a new generation sharing the unchanged shards of the last one.
- * The serial stays that of @prev when the records are the same, otherwise
- * it becomes max(now, prev serial + 1) (RFC 1982 arithmetic is the
- * reader's: it only grows). @prev may be NULL.
- * @return the table (free with table_free()), or NULL when out of memory
- * (the changes stay pending).
+ * Publish: the zone as it is now, sharing the unchanged shards of the
+ * last one. Its serial stays that of the zone of the same apex in @prev
+ * (a generation, may be NULL) when the records are the same, otherwise it
+ * becomes max(now, prev serial + 1) (RFC 1982 arithmetic is the reader's:
+ * it only grows). @return the zone table (one reference, the caller's),
+ * or NULL when out of memory (the changes stay pending).
  */
-struct table *zone_publish(struct zone *z, const struct table *prev,
+struct table_zone *zone_publish(struct zone *z, const struct table *prev,
     time_t now);
+
+/** This zone as published in generation @t (may be NULL), or NULL. */
+const struct table_zone *zone_in(const struct zone *z, const struct table *t);
 
 /** Count a name refused as unaskable (the stats.skipped_names of generations). */
 void zone_skip(struct zone *z);

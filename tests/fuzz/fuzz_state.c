@@ -130,17 +130,18 @@ duplicate_ids(const struct state *st)
 static void
 check_table(const struct table *t)
 {
+	const struct table_zone *z = t->zones[0];
 	uint32_t nodes = 0;
 
-	FUZZ_CHECK(t->apex_node != NULL);
-	for (uint32_t sh = 0; sh <= t->shard_mask; sh++)
-		for (uint32_t i = 0; i < t->shards[sh]->nnodes; i++) {
-			const struct table_node *n = &t->shards[sh]->nodes[i];
+	FUZZ_CHECK(t->nzones == 1 && z->apex_node != NULL);
+	for (uint32_t sh = 0; sh <= z->shard_mask; sh++)
+		for (uint32_t i = 0; i < z->shards[sh]->nnodes; i++) {
+			const struct table_node *n = &z->shards[sh]->nodes[i];
 			FUZZ_CHECK(n->hash == table_hash(n->name, n->name_len));
-			FUZZ_CHECK(table_lookup(t, n->name, n->name_len, n->hash) == n);
+			FUZZ_CHECK(table_lookup(z, n->name, n->name_len, n->hash) == n);
 			nodes++;
 		}
-	FUZZ_CHECK(nodes == t->stats.nodes);
+	FUZZ_CHECK(nodes == z->stats.nodes);
 }
 
 int
@@ -193,9 +194,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * moves only when the records change). */
 	t2 = records_build(whole, &p, t, NOW + 100, &rs);
 	FUZZ_CHECK(t2 != NULL);
-	FUZZ_CHECK(t2->content_hash == t->content_hash);
-	FUZZ_CHECK(t2->serial == t->serial);
-	FUZZ_CHECK(memcmp(&t2->stats.rrs, &t->stats.rrs, sizeof(t->stats.rrs)) == 0);
+	FUZZ_CHECK(t2->zones[0]->content_hash == t->zones[0]->content_hash);
+	FUZZ_CHECK(t2->zones[0]->serial == t->zones[0]->serial);
+	FUZZ_CHECK(memcmp(&t2->zones[0]->stats.rrs, &t->zones[0]->stats.rrs, sizeof(t->zones[0]->stats.rrs)) == 0);
 	table_free(t2);
 	/*
 	 * The live model given the state as a poll holds the same records
@@ -211,15 +212,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m = model_new(&p, 0);
 		FUZZ_CHECK(m != NULL);
 		FUZZ_CHECK(model_apply_snapshot(m, st, MODEL_POLL, 1) == 0);
-		FUZZ_CHECK(drops_live == (long)t->stats.skipped_names);
+		FUZZ_CHECK(drops_live == (long)t->zones[0]->stats.skipped_names);
 		t2 = model_publish(m, NULL, NOW);
-		FUZZ_CHECK(t2 && t2->content_hash == t->content_hash);
+		FUZZ_CHECK(t2 && t2->zones[0]->content_hash == t->zones[0]->content_hash);
 		table_free(t2);
 		FUZZ_CHECK(model_apply_snapshot(m, whole, MODEL_POLL, 2) == 0);
 		/* Only a broken master's duplicate ids make a same state work. */
 		if (model_dirty(m)) {
 			t2 = model_publish(m, t, NOW + 1);
-			FUZZ_CHECK(t2 && t2->serial == t->serial);
+			FUZZ_CHECK(t2 && t2->zones[0]->serial == t->zones[0]->serial);
 			table_free(t2);
 		}
 		static const char empty_cluster[] =
@@ -231,14 +232,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(drops_live == 0);
 		t2 = model_publish(m, NULL, NOW);
 		FUZZ_CHECK(t2 != NULL);
-		empty = t2->content_hash;
+		empty = t2->zones[0]->content_hash;
 		table_free(t2);
 		t2 = records_build(none, &p, NULL, NOW, &rs);
-		FUZZ_CHECK(t2 && t2->content_hash == empty);
+		FUZZ_CHECK(t2 && t2->zones[0]->content_hash == empty);
 		table_free(t2);
 		FUZZ_CHECK(model_apply_snapshot(m, st, MODEL_POLL, 4) == 0);
 		t2 = model_publish(m, NULL, NOW);
-		FUZZ_CHECK(t2 && t2->content_hash == t->content_hash);
+		FUZZ_CHECK(t2 && t2->zones[0]->content_hash == t->zones[0]->content_hash);
 		table_free(t2);
 		state_free(none);
 		model_free(m);

@@ -616,7 +616,7 @@ test_changes(const struct records_params *p)
 	free(publish(m, &t, 1700000000));
 	model_counts(m, &c);
 	is_int(c.rs.tasks_served, 1000, "changes: 1000 tasks served");
-	ok(t->stats.nodes >= 5000, "changes: %u names in the zone", t->stats.nodes);
+	ok(t->zones[0]->stats.nodes >= 5000, "changes: %u names in the zone", t->zones[0]->stats.nodes);
 	t1 = t;
 
 	ev = parse_event(launch, strlen(launch), "TASK_ADDED");
@@ -627,12 +627,12 @@ test_changes(const struct records_params *p)
 		printf("Bail out! model_publish failed\n");
 		exit(1);
 	}
-	ok(!t->changed_all, "changes: a list of changed names, not changed_all");
-	is_int(t->prev_serial, t1->serial, "changes: after the previous generation");
-	ok(t->nchanged >= 2 && t->nchanged <= 16, "changes: %u names changed", t->nchanged);
-	for (uint32_t i = 0; i < t->nchanged; i++) {
+	ok(!t->zones[0]->changed_all, "changes: a list of changed names, not changed_all");
+	is_int(t->zones[0]->prev_serial, t1->zones[0]->serial, "changes: after the previous generation");
+	ok(t->zones[0]->nchanged >= 2 && t->zones[0]->nchanged <= 16, "changes: %u names changed", t->zones[0]->nchanged);
+	for (uint32_t i = 0; i < t->zones[0]->nchanged; i++) {
 		char text[NAMES_TEXT_MAX * 4 + 2];
-		names_wire_to_text(t->changed[i] + 1, text);
+		names_wire_to_text(t->zones[0]->changed[i] + 1, text);
 		if (!strstr(text, "newtask")) {
 			only_task = false;
 			diag("changed, not the task's: %s", text);
@@ -642,9 +642,9 @@ test_changes(const struct records_params *p)
 	}
 	ok(only_task, "changes: only the task's names changed");
 	ok(has_a && has_srv, "changes: newtask.big.mesos and its SRV listed");
-	ok(t->shards_built <= 16, "changes: %u of %u shards built anew",
-	    t->shards_built, t->shard_mask + 1);
-	ok(t->shard_mask + 1 > t->shards_built, "changes: fewer shards built than there are");
+	ok(t->zones[0]->shards_built <= 16, "changes: %u of %u shards built anew",
+	    t->zones[0]->shards_built, t->zones[0]->shard_mask + 1);
+	ok(t->zones[0]->shard_mask + 1 > t->zones[0]->shards_built, "changes: fewer shards built than there are");
 	table_free(t1);
 	table_free(t);
 	model_free(m);

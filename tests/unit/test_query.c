@@ -16,6 +16,7 @@
 #include "query.h"
 #include "table.h"
 #include "wire.h"
+#include "zone.h"
 
 #include "tap.h"
 
@@ -54,7 +55,7 @@
 	"web-d3e4f-s2.marathon.mesos. 60 IN A 10.0.2.2|" \
 	"web-d3e4f-s2.marathon.mesos. 60 IN AAAA fd00::2:2"
 
-static const struct table_zone zone = {
+static const struct zone_params zone = {
 	.apex = "mesos",
 	.soa_mname = "ns1.mesos.",
 	.soa_rname = "root.ns1.mesos.",
@@ -123,7 +124,7 @@ add_addr(struct table_builder *b, const char *name, const char *ip)
 
 /* Build the fixture table for @z; @return NULL if any record is refused. */
 static struct table *
-build(const struct table_zone *z)
+build(const struct zone_params *z)
 {
 	struct table_builder *b = table_builder_new(z);
 	char name[64], ip[64];
@@ -509,8 +510,8 @@ static const struct acase {
 	{ "apex SOA, upper case", "MESOS", 6, 1, 0, QUERY_OK, SOA, "", "" },
 	{ "apex NS in the answer with its address", "mesos", 2, 1, 0, QUERY_OK,
 	    "mesos. 60 IN NS ns1.mesos.", "", "ns1.mesos. 60 IN A 10.0.0.53" },
-	{ "apex ANY: SOA and NS", "mesos", 255, 1, 0, QUERY_OK,
-	    SOA "|mesos. 60 IN NS ns1.mesos.", "", "" },
+	{ "apex ANY: SOA, NS and its address", "mesos", 255, 1, 0, QUERY_OK,
+	    SOA "|mesos. 60 IN NS ns1.mesos.", "", "ns1.mesos. 60 IN A 10.0.0.53" },
 	{ "apex A: NODATA", "mesos", 1, 1, 0, QUERY_NODATA, "", NEG, "" },
 	{ "apex AAAA: NODATA", "mesos", 28, 1, 0, QUERY_NODATA, "", NEG, "" },
 	{ "apex SRV: NODATA", "mesos", 33, 1, 0, QUERY_NODATA, "", NEG, "" },
@@ -579,8 +580,8 @@ test_compression(const struct table *t)
 		{ "mesos", WIRE_TYPE_NS, 57 },
 		/* 12 + 18 question + SOA (pointer 2 + 10 + 6 + 7 + 20) */
 		{ "nosuch.mesos", WIRE_TYPE_A, 75 },
-		/* SOA, then NS whose name points into the SOA's MNAME */
-		{ "mesos", WIRE_TYPE_ANY, 68 + 14 },
+		/* SOA, then NS whose name points into the SOA's MNAME, then glue */
+		{ "mesos", WIRE_TYPE_ANY, 68 + 14 + 16 },
 		/* SRV targets are written out (RFC 2782), glue owners point to them */
 		{ "_db._tcp.mesos", WIRE_TYPE_SRV, 12 + 20 + 2 + 10 + 6 + 12 },
 	};
@@ -1441,7 +1442,7 @@ test_error_fn(const struct table *t)
 static void
 test_small_table(void)
 {
-	struct table_zone z = zone;
+	struct zone_params z = zone;
 	struct table_builder *b;
 	struct table *t = NULL;
 	struct req rq;
@@ -1660,6 +1661,169 @@ test_outcome_names(void)
 	is_str(query_outcome_name(QUERY_OUTCOMES), "?", "unknown outcome");
 }
 
+/* Wire form of dotted @text into @w; @return its length. */
+static size_t
+wire_of(const char *text, uint8_t *w)
+{
+	int n = names_text_to_wire(text, strlen(text), false, w);
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* Take one record at @name in @z; @return what zone_rr() does. */
+static int
+zrr(struct zone *z, const char *name, uint16_t type, uint32_t ttl,
+    const void *rdata, size_t rdlen)
+{
+	uint8_t w[NAMES_WIRE_MAX];
+
+	return zone_rr(z, 1, w, wire_of(name, w), type, ttl, rdata, rdlen);
+}
+
+/* Ask @t for @name @type; @return the answer, authority and additional. */
+static const char *
+ask(const struct table *t, const struct query_opts *o, const char *name,
+    uint16_t type, struct resp *r)
+{
+	static char out[3][4096];
+	struct req rq;
+
+	req_simple(&rq, name, type);
+	run(t, o, &rq, false, r);
+	for (int i = 0; i < 3; i++)
+		snprintf(out[i], sizeof(out[i]), "%s", section_text(r, i, true));
+	snprintf(out[0] + strlen(out[0]), sizeof(out[0]) - strlen(out[0]),
+	    " / %s / %s", out[1], out[2]);
+	resp_free(r);
+	return out[0];
+}
+
+/*
+ * Records of any type with their own TTLs, in a generation of three
+ * zones: the cluster domain, a zone below it, and a reverse zone.
+ */
+static void
+test_generic(void)
+{
+	static const struct zone_params sub = {
+		.apex = "sub.mesos", .soa_mname = "ns.sub.mesos.",
+		.soa_rname = "hostmaster.sub.mesos.", .ttl = 120, .soa_refresh = 1,
+		.soa_retry = 2, .soa_expire = 3, .soa_minimum = 4,
+	};
+	static const struct zone_params rev = {
+		.apex = "10.in-addr.arpa", .soa_mname = "ns1.mesos.",
+		.soa_rname = "root.ns1.mesos.", .ttl = 60, .soa_refresh = 60,
+		.soa_retry = 600, .soa_expire = 86400, .soa_minimum = 30,
+	};
+	uint8_t mx[2 + NAMES_WIRE_MAX], ptr[NAMES_WIRE_MAX], big[TABLE_RDATA_MAX + 1];
+	const uint8_t a1[4] = { 10, 0, 0, 1 }, a2[4] = { 10, 0, 0, 2 };
+	const uint8_t a9[4] = { 10, 0, 9, 9 };
+	struct zone *zm = zone_new(&zone), *zs = zone_new(&sub), *zr = zone_new(&rev);
+	struct table_zone *zt[3];
+	struct table *t = NULL;
+	struct resp r;
+	int bad = 0;
+
+	diag("generic RRsets: any type, own TTL, several zones");
+	if (!ok(zm && zs && zr, "three zones made")) {
+		zone_free(zm);
+		zone_free(zs);
+		zone_free(zr);
+		return;
+	}
+	bad |= zrr(zm, "txt.mesos", WIRE_TYPE_TXT, 300, "\005hello", 6);
+	wire_put16(mx, 10);
+	bad |= zrr(zm, "mx.mesos", WIRE_TYPE_MX, 60, mx, 2 + wire_of("mail.mesos", mx + 2));
+	bad |= zrr(zm, "mail.mesos", WIRE_TYPE_A, 60, a9, 4);
+	bad |= zrr(zm, "ttl.mesos", WIRE_TYPE_A, 100, a1, 4);
+	bad |= zrr(zm, "ttl.mesos", WIRE_TYPE_A, 40, a2, 4);
+	bad |= zrr(zm, "dup.mesos", WIRE_TYPE_A, 100, a1, 4);
+	bad |= zrr(zm, "dup.mesos", WIRE_TYPE_A, 40, a1, 4);
+	bad |= zrr(zm, "sub.mesos", WIRE_TYPE_A, 60, a9, 4);	/* beside the cut */
+	bad |= zrr(zs, "x.sub.mesos", WIRE_TYPE_A, 77, a1, 4);
+	bad |= zrr(zr, "1.0.0.10.in-addr.arpa", WIRE_TYPE_PTR, 60, ptr,
+	    wire_of("alpha.mesos", ptr));
+	bad |= zrr(zr, "1.0.0.10.in-addr.arpa", WIRE_TYPE_PTR, 60, ptr,
+	    wire_of("web-a1b2c-s1.marathon.mesos", ptr));
+	ok(!bad, "records of any type taken");
+	ok(zrr(zm, "soa.mesos", WIRE_TYPE_SOA, 60, "", 0) < 0 &&
+	    zrr(zm, "any.mesos", WIRE_TYPE_ANY, 60, "", 0) < 0 &&
+	    zrr(zm, "opt.mesos", WIRE_TYPE_OPT, 60, "", 0) < 0 &&
+	    zrr(zm, "big.mesos", WIRE_TYPE_TXT, 60, big, sizeof(big)) < 0 &&
+	    zrr(zm, "x.sub.example", WIRE_TYPE_A, 60, a1, 4) < 0,
+	    "SOA, meta types, OPT, RDATA over TABLE_RDATA_MAX and names outside refused");
+	zt[0] = zone_publish(zm, NULL, NOW);
+	zt[1] = zone_publish(zs, NULL, NOW + 5);
+	zt[2] = zone_publish(zr, NULL, NOW);
+	if (zt[0] && zt[1] && zt[2])
+		t = table_new(zt, 3, NOW);
+	zone_free(zm);
+	zone_free(zs);
+	zone_free(zr);
+	if (!ok(t && t->nzones == 3, "a generation of three zones"))
+		return;
+
+	is_str(ask(t, &opts, "txt.mesos", WIRE_TYPE_TXT, &r),
+	    "txt.mesos. 300 IN TXT \"hello\" /  / ", "TXT with its own TTL");
+	is_str(ask(t, &opts, "mx.mesos", WIRE_TYPE_MX, &r),
+	    "mx.mesos. 60 IN MX 10 mail.mesos. /  / mail.mesos. 60 IN A 10.0.9.9",
+	    "MX, and its exchange's address in the additional section");
+	is_str(ask(t, &opts, "ttl.mesos", WIRE_TYPE_A, &r),
+	    "ttl.mesos. 40 IN A 10.0.0.1|ttl.mesos. 40 IN A 10.0.0.2 /  / ",
+	    "an RRset has one TTL, the smallest given (RFC 2181 5.2)");
+	is_str(ask(t, &opts, "dup.mesos", WIRE_TYPE_A, &r),
+	    "dup.mesos. 40 IN A 10.0.0.1 /  / ",
+	    "a record given with two TTLs is one record");
+	is_str(ask(t, &opts, "x.sub.mesos", WIRE_TYPE_A, &r),
+	    "x.sub.mesos. 77 IN A 10.0.0.1 /  / ", "the closest zone answers");
+	is_int(r.qi.outcome, QUERY_OK, "answered there");
+	is_str(ask(t, &opts, "nosuch.sub.mesos", WIRE_TYPE_A, &r),
+	    " / sub.mesos. 4 IN SOA ns.sub.mesos. hostmaster.sub.mesos. 1700000005 1 2 3 4 / ",
+	    "NXDOMAIN in the zone below carries its own SOA");
+	is_int(r.qi.outcome, QUERY_NXDOMAIN, "NXDOMAIN there");
+	is_str(ask(t, &opts, "sub.mesos", WIRE_TYPE_SOA, &r),
+	    "sub.mesos. 120 IN SOA ns.sub.mesos. hostmaster.sub.mesos. 1700000005 1 2 3 4 /  / ",
+	    "the zone below's apex is its own, not the parent's A owner");
+	is_str(ask(t, &opts, "sub.mesos", WIRE_TYPE_NS, &r),
+	    "sub.mesos. 120 IN NS ns.sub.mesos. /  / ", "its apex NS");
+	is_str(ask(t, &opts, "1.0.0.10.in-addr.arpa", WIRE_TYPE_PTR, &r),
+	    "1.0.0.10.in-addr.arpa. 60 IN PTR alpha.mesos.|"
+	    "1.0.0.10.in-addr.arpa. 60 IN PTR web-a1b2c-s1.marathon.mesos. /  / ",
+	    "two PTRs on one address, from the reverse zone");
+	is_int(r.qi.outcome, QUERY_OK, "PTR answered");
+	is_str(ask(t, &opts, "2.0.0.10.in-addr.arpa", WIRE_TYPE_PTR, &r),
+	    " / 10.in-addr.arpa. 30 IN SOA ns1.mesos. root.ns1.mesos. 1700000000 60 600 86400 30 / ",
+	    "NXDOMAIN in the reverse zone");
+	(void)ask(t, &opts, "1.0.0.11.in-addr.arpa", WIRE_TYPE_PTR, &r);
+	is_int(r.qi.outcome, QUERY_REFUSED, "a name in none of the zones is not ours");
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		ok(f && table_dump(t, f) == 0, "three zones dumped");
+		if (f)
+			fclose(f);
+		ok(buf && strstr(buf, "txt.mesos.\t300\tIN\tTXT\t\"hello\"\n") &&
+		    strstr(buf, "sub.mesos.\t120\tIN\tSOA\t") &&
+		    strstr(buf, "1.0.0.10.in-addr.arpa.\t60\tIN\tPTR\talpha.mesos.\n") &&
+		    strstr(buf, "mx.mesos.\t60\tIN\tMX\t10 mail.mesos.\n"),
+		    "the dump has every zone, any type, in master-file form");
+		free(buf);
+	}
+	table_free(t);
+	{
+		struct table_zone *many[TABLE_MAX_ZONES + 1];
+		struct zone *z1 = zone_new(&zone);
+		uint32_t n = 0;
+		for (; z1 && n < TABLE_MAX_ZONES + 1; n++)
+			if (!(many[n] = zone_publish(z1, NULL, NOW)))
+				break;
+		zone_free(z1);
+		ok(n == TABLE_MAX_ZONES + 1 && table_new(many, n, NOW) == NULL,
+		    "over TABLE_MAX_ZONES zones: refused (and their references dropped)");
+	}
+}
+
 int
 main(void)
 {
@@ -1670,7 +1834,7 @@ main(void)
 	t = build(&zone);
 	if (!ok(t != NULL, "fixture table built, no record refused"))
 		return done_testing();
-	is_int(t->stats.rrs[TABLE_A],
+	is_int(t->zones[0]->stats.rrs[TABLE_STAT_A],
 	    1 + 1 + 1 + 2 + 1 + 2 + WEB_N + BIG_N + SRVS_N + MANY_N,
 	    "fixture A records");
 
@@ -1689,6 +1853,7 @@ main(void)
 	test_relay(t);
 	test_error_fn(t);
 	test_small_table();
+	test_generic();
 	test_fuzz(t);
 	test_fuzz_relay(t);
 	test_outcome_names();

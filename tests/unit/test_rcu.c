@@ -255,7 +255,7 @@ main(void)
 	opts.recurse_on = true;
 	opts.udp_max = 1232;
 	memset(&params, 0, sizeof(params));
-	params.zone = (struct table_zone){ .apex = "mesos",
+	params.zone = (struct zone_params){ .apex = "mesos",
 	    .soa_mname = "ns1.mesos.", .soa_rname = "root.ns1.mesos.", .ttl = 60,
 	    .soa_refresh = 60, .soa_retry = 600, .soa_expire = 86400,
 	    .soa_minimum = 60, .srv_weight = 1 };
@@ -286,7 +286,7 @@ main(void)
 	start = now_ms();
 	for (int g = 1; g < NGENS && now_ms() - start < TIME_BUDGET_MS; g++) {
 		t = build_gen(g, rcu_current(&rcu));
-		serials_ok = serials_ok && t->serial == (uint32_t)(BASE + g);
+		serials_ok = serials_ok && t->zones[0]->serial == (uint32_t)(BASE + g);
 		unsigned long before = atomic_load(&answers);
 		table_free(rcu_publish(&rcu, t));
 		gens++;

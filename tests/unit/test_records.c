@@ -10,6 +10,7 @@
 #include "state.h"
 #include "table.h"
 #include "tap.h"
+#include "wire.h"
 
 static char *
 slurp(const char *rel, size_t *len)
@@ -70,7 +71,8 @@ node(const struct table *t, const char *name)
 
 	if (n < 0)
 		return NULL;
-	return table_lookup(t, wire, (size_t)n, table_hash(wire, (size_t)n));
+	return table_lookup(t->zones[0], wire, (size_t)n,
+	    table_hash(wire, (size_t)n));
 }
 
 static int
@@ -81,16 +83,17 @@ cmp_str(const void *a, const void *b)
 
 /* The RRset of @type at @name as sorted "a,b,c" ("" when none). */
 static const char *
-rrset(const struct table *t, const char *name, enum table_type type)
+rrset(const struct table *t, const char *name, uint16_t type)
 {
 	static char out[65536];
 	const struct table_node *n = node(t, name);
+	const struct table_rrset *set = n ? table_rrset(n, type) : NULL;
 	char *items[4096];
 	uint32_t count, k;
 	size_t len = 0;
 
 	out[0] = '\0';
-	if (!n || !(count = n->count[type]))
+	if (!set || !(count = set->count))
 		return out;
 	if (count > 4096)
 		count = 4096;
@@ -100,17 +103,21 @@ rrset(const struct table *t, const char *name, enum table_type type)
 		struct addr_ip ip;
 
 		memset(&ip, 0, sizeof(ip));
-		if (type == TABLE_A) {
+		if (type == WIRE_TYPE_A) {
 			ip.family = 4;
-			memcpy(ip.bytes, n->a[i], 4);
+			memcpy(ip.bytes, set->rd[i].data, 4);
 			addr_ip_to_text(&ip, buf, sizeof(buf));
-		} else if (type == TABLE_AAAA) {
+		} else if (type == WIRE_TYPE_AAAA) {
 			ip.family = 6;
-			memcpy(ip.bytes, n->aaaa[i], 16);
+			memcpy(ip.bytes, set->rd[i].data, 16);
 			addr_ip_to_text(&ip, buf, sizeof(buf));
 		} else {
-			size_t l = names_wire_to_text(n->srv[i].target, buf);
-			snprintf(buf + l, sizeof(buf) - l, ":%u", n->srv[i].port);
+			/* Priority 0 and weight 1 always: the target and port. */
+			size_t l = names_wire_to_text(set->rd[i].data + 6, buf);
+			snprintf(buf + l, sizeof(buf) - l, ":%u%s",
+			    wire_get16(set->rd[i].data + 4),
+			    wire_get16(set->rd[i].data) == 0 &&
+			    wire_get16(set->rd[i].data + 2) == 1 ? "" : " (bad priority or weight)");
 		}
 		items[k] = strdup(buf);
 	}
@@ -124,7 +131,7 @@ rrset(const struct table *t, const char *name, enum table_type type)
 }
 
 struct expect {
-	enum table_type type;
+	uint16_t type;
 	const char *name;
 	const char *want;	/* sorted, comma-separated; "" for no RRset */
 };
@@ -132,11 +139,9 @@ struct expect {
 static void
 check(const struct table *t, const char *label, const struct expect *e, size_t n)
 {
-	static const char *const tn[] = { "A", "AAAA", "SRV" };
-
 	for (size_t i = 0; i < n; i++)
 		is_str(rrset(t, e[i].name, e[i].type), e[i].want, "%s: %s %s", label,
-		    e[i].name, tn[e[i].type]);
+		    e[i].name, table_stat_name(table_stat_of(e[i].type)));
 }
 
 static struct table *
@@ -163,62 +168,62 @@ test_mesosdns_scenario(void)
 		RECORDS_SRC_MESOS, RECORDS_SRC_HOST };
 	static const char *const masters[] = { "144.76.157.37:5050" };
 	static const struct expect e[] = {
-		{ TABLE_A, "liquor-store.marathon.mesos", "10.3.0.1,10.3.0.2" },
-		{ TABLE_A, "liquor-store.marathon.slave.mesos", "1.2.3.11,1.2.3.12" },
-		{ TABLE_A, "car-store.marathon.slave.mesos", "1.2.3.11" },
-		{ TABLE_A, "nginx.marathon.mesos", "10.3.0.3" },
-		{ TABLE_A, "poseidon.marathon.mesos", "" },
-		{ TABLE_A, "poseidon.marathon.slave.mesos", "" },
-		{ TABLE_A, "master.mesos", "144.76.157.37" },
-		{ TABLE_A, "master0.mesos", "144.76.157.37" },
-		{ TABLE_A, "leader.mesos", "144.76.157.37" },
-		{ TABLE_A, "slave.mesos", "1.2.3.10,1.2.3.11,1.2.3.12" },
-		{ TABLE_AAAA, "slave.mesos", "2001:db8::1" },
-		{ TABLE_A, "some-box.chronoswithaspaceandmixe.mesos", "1.2.3.11" },
-		{ TABLE_A, "marathon.mesos", "1.2.3.11" },
+		{ WIRE_TYPE_A, "liquor-store.marathon.mesos", "10.3.0.1,10.3.0.2" },
+		{ WIRE_TYPE_A, "liquor-store.marathon.slave.mesos", "1.2.3.11,1.2.3.12" },
+		{ WIRE_TYPE_A, "car-store.marathon.slave.mesos", "1.2.3.11" },
+		{ WIRE_TYPE_A, "nginx.marathon.mesos", "10.3.0.3" },
+		{ WIRE_TYPE_A, "poseidon.marathon.mesos", "" },
+		{ WIRE_TYPE_A, "poseidon.marathon.slave.mesos", "" },
+		{ WIRE_TYPE_A, "master.mesos", "144.76.157.37" },
+		{ WIRE_TYPE_A, "master0.mesos", "144.76.157.37" },
+		{ WIRE_TYPE_A, "leader.mesos", "144.76.157.37" },
+		{ WIRE_TYPE_A, "slave.mesos", "1.2.3.10,1.2.3.11,1.2.3.12" },
+		{ WIRE_TYPE_AAAA, "slave.mesos", "2001:db8::1" },
+		{ WIRE_TYPE_A, "some-box.chronoswithaspaceandmixe.mesos", "1.2.3.11" },
+		{ WIRE_TYPE_A, "marathon.mesos", "1.2.3.11" },
 		/* Not a netinfo source here: the agent's address. */
-		{ TABLE_AAAA, "toy-store.ipv6-framework.mesos", "2001:db8::1" },
-		{ TABLE_AAAA, "toy-store.ipv6-framework.slave.mesos", "2001:db8::1" },
-		{ TABLE_AAAA, "ipv6-framework.mesos", "2001:db8::1" },
-		{ TABLE_SRV, "_poseidon._tcp.marathon.mesos", "" },
-		{ TABLE_SRV, "_leader._tcp.mesos", "leader.mesos.:5050" },
-		{ TABLE_SRV, "_leader._udp.mesos", "leader.mesos.:5050" },
-		{ TABLE_SRV, "_liquor-store._tcp.marathon.mesos",
+		{ WIRE_TYPE_AAAA, "toy-store.ipv6-framework.mesos", "2001:db8::1" },
+		{ WIRE_TYPE_AAAA, "toy-store.ipv6-framework.slave.mesos", "2001:db8::1" },
+		{ WIRE_TYPE_AAAA, "ipv6-framework.mesos", "2001:db8::1" },
+		{ WIRE_TYPE_SRV, "_poseidon._tcp.marathon.mesos", "" },
+		{ WIRE_TYPE_SRV, "_leader._tcp.mesos", "leader.mesos.:5050" },
+		{ WIRE_TYPE_SRV, "_leader._udp.mesos", "leader.mesos.:5050" },
+		{ WIRE_TYPE_SRV, "_liquor-store._tcp.marathon.mesos",
 		  "liquor-store-4dfjd-0.marathon.mesos.:443,"
 		  "liquor-store-4dfjd-0.marathon.mesos.:80,"
 		  "liquor-store-zasmd-1.marathon.mesos.:443,"
 		  "liquor-store-zasmd-1.marathon.mesos.:80" },
-		{ TABLE_SRV, "_liquor-store._udp.marathon.mesos", "" },
-		{ TABLE_SRV, "_liquor-store.marathon.mesos", "" },
-		{ TABLE_SRV, "_https._liquor-store._tcp.marathon.mesos",
+		{ WIRE_TYPE_SRV, "_liquor-store._udp.marathon.mesos", "" },
+		{ WIRE_TYPE_SRV, "_liquor-store.marathon.mesos", "" },
+		{ WIRE_TYPE_SRV, "_https._liquor-store._tcp.marathon.mesos",
 		  "liquor-store-4dfjd-0.marathon.mesos.:443,"
 		  "liquor-store-zasmd-1.marathon.mesos.:443" },
-		{ TABLE_SRV, "_http._liquor-store._tcp.marathon.mesos",
+		{ WIRE_TYPE_SRV, "_http._liquor-store._tcp.marathon.mesos",
 		  "liquor-store-4dfjd-0.marathon.mesos.:80,"
 		  "liquor-store-zasmd-1.marathon.mesos.:80" },
 		/* With DiscoveryInfo the resource ports are only under .slave. */
-		{ TABLE_SRV, "_liquor-store._tcp.marathon.slave.mesos",
+		{ WIRE_TYPE_SRV, "_liquor-store._tcp.marathon.slave.mesos",
 		  "liquor-store-4dfjd-0.marathon.slave.mesos.:31354,"
 		  "liquor-store-4dfjd-0.marathon.slave.mesos.:31355,"
 		  "liquor-store-zasmd-1.marathon.slave.mesos.:31737,"
 		  "liquor-store-zasmd-1.marathon.slave.mesos.:31738" },
-		{ TABLE_SRV, "_car-store._tcp.marathon.mesos",
+		{ WIRE_TYPE_SRV, "_car-store._tcp.marathon.mesos",
 		  "car-store-zinaz-0.marathon.slave.mesos.:31364,"
 		  "car-store-zinaz-0.marathon.slave.mesos.:31365" },
-		{ TABLE_SRV, "_car-store._udp.marathon.mesos",
+		{ WIRE_TYPE_SRV, "_car-store._udp.marathon.mesos",
 		  "car-store-zinaz-0.marathon.slave.mesos.:31364,"
 		  "car-store-zinaz-0.marathon.slave.mesos.:31365" },
-		{ TABLE_SRV, "_car-store._udp.marathon.slave.mesos",
+		{ WIRE_TYPE_SRV, "_car-store._udp.marathon.slave.mesos",
 		  "car-store-zinaz-0.marathon.slave.mesos.:31364,"
 		  "car-store-zinaz-0.marathon.slave.mesos.:31365" },
-		{ TABLE_A, "car-store-zinaz-0.marathon.slave.mesos", "1.2.3.11" },
-		{ TABLE_A, "car-store-zinaz-0.marathon.mesos", "1.2.3.11" },
-		{ TABLE_A, "liquor-store-4dfjd-0.marathon.mesos", "10.3.0.1" },
-		{ TABLE_AAAA, "toy-store-rkeqj-s3.ipv6-framework.mesos", "2001:db8::1" },
-		{ TABLE_SRV, "_slave._tcp.mesos", "slave.mesos.:5051" },
-		{ TABLE_SRV, "_framework._tcp.marathon.mesos", "marathon.mesos.:25501" },
-		{ TABLE_A, "no-pid.mesos", "" },
-		{ TABLE_A, "ns1.mesos", "" },
+		{ WIRE_TYPE_A, "car-store-zinaz-0.marathon.slave.mesos", "1.2.3.11" },
+		{ WIRE_TYPE_A, "car-store-zinaz-0.marathon.mesos", "1.2.3.11" },
+		{ WIRE_TYPE_A, "liquor-store-4dfjd-0.marathon.mesos", "10.3.0.1" },
+		{ WIRE_TYPE_AAAA, "toy-store-rkeqj-s3.ipv6-framework.mesos", "2001:db8::1" },
+		{ WIRE_TYPE_SRV, "_slave._tcp.mesos", "slave.mesos.:5051" },
+		{ WIRE_TYPE_SRV, "_framework._tcp.marathon.mesos", "marathon.mesos.:25501" },
+		{ WIRE_TYPE_A, "no-pid.mesos", "" },
+		{ WIRE_TYPE_A, "ns1.mesos", "" },
 	};
 	struct state *st = load("mesosdns.json");
 	struct records_params p;
@@ -267,16 +272,16 @@ test_ip_sources(void)
 
 		params_init(&p, "mesos", NAMES_RFC952, cases[i].src, cases[i].n, NULL, 0);
 		t = build(st, &p, &rs);
-		is_str(rrset(t, "liquor-store.marathon.mesos", TABLE_A), cases[i].liquor,
+		is_str(rrset(t, "liquor-store.marathon.mesos", WIRE_TYPE_A), cases[i].liquor,
 		    "IPSources %s: liquor-store", cases[i].label);
-		is_str(rrset(t, "nginx.marathon.mesos", TABLE_A), cases[i].nginx,
+		is_str(rrset(t, "nginx.marathon.mesos", WIRE_TYPE_A), cases[i].nginx,
 		    "IPSources %s: nginx", cases[i].label);
-		is_str(rrset(t, "toy-store.ipv6-framework.mesos", TABLE_A), cases[i].toy4,
+		is_str(rrset(t, "toy-store.ipv6-framework.mesos", WIRE_TYPE_A), cases[i].toy4,
 		    "IPSources %s: toy-store A", cases[i].label);
-		is_str(rrset(t, "toy-store.ipv6-framework.mesos", TABLE_AAAA),
+		is_str(rrset(t, "toy-store.ipv6-framework.mesos", WIRE_TYPE_AAAA),
 		    cases[i].toy6, "IPSources %s: toy-store AAAA", cases[i].label);
 		/* .slave names always hold the agent's address. */
-		is_str(rrset(t, "liquor-store.marathon.slave.mesos", TABLE_A),
+		is_str(rrset(t, "liquor-store.marathon.slave.mesos", WIRE_TYPE_A),
 		    "1.2.3.11,1.2.3.12", "IPSources %s: .slave unaffected", cases[i].label);
 		table_free(t);
 	}
@@ -322,12 +327,12 @@ test_masters(void)
 		params_init(&p, "foo.com", NAMES_RFC1123, host, 1, cases[i].masters,
 		    cases[i].n);
 		t = build(st, &p, &rs);
-		is_str(rrset(t, "leader.foo.com", TABLE_A), "6.0.0.6", "masters %zu: leader", i);
-		is_str(rrset(t, "master.foo.com", TABLE_A), cases[i].all, "masters %zu: master", i);
-		is_str(rrset(t, "master0.foo.com", TABLE_A), cases[i].m0, "masters %zu: master0", i);
-		is_str(rrset(t, "master1.foo.com", TABLE_A), cases[i].m1, "masters %zu: master1", i);
-		is_str(rrset(t, "master2.foo.com", TABLE_A), cases[i].m2, "masters %zu: master2", i);
-		is_str(rrset(t, "_leader._tcp.foo.com", TABLE_SRV), "leader.foo.com.:7",
+		is_str(rrset(t, "leader.foo.com", WIRE_TYPE_A), "6.0.0.6", "masters %zu: leader", i);
+		is_str(rrset(t, "master.foo.com", WIRE_TYPE_A), cases[i].all, "masters %zu: master", i);
+		is_str(rrset(t, "master0.foo.com", WIRE_TYPE_A), cases[i].m0, "masters %zu: master0", i);
+		is_str(rrset(t, "master1.foo.com", WIRE_TYPE_A), cases[i].m1, "masters %zu: master1", i);
+		is_str(rrset(t, "master2.foo.com", WIRE_TYPE_A), cases[i].m2, "masters %zu: master2", i);
+		is_str(rrset(t, "_leader._tcp.foo.com", WIRE_TYPE_SRV), "leader.foo.com.:7",
 		    "masters %zu: _leader._tcp", i);
 		table_free(t);
 		state_free(st);
@@ -341,30 +346,30 @@ test_edges(void)
 	static const uint8_t sources[] = { RECORDS_SRC_AUTOIP, RECORDS_SRC_HOST };
 	static const struct expect e[] = {
 		/* 63-octet task label; canonical label shortened to 63 octets. */
-		{ TABLE_A, "a-very-long-task-name-that-goes-on-and-on-beyond-what-fits-in-a.fw.mesos",
+		{ WIRE_TYPE_A, "a-very-long-task-name-that-goes-on-and-on-beyond-what-fits-in-a.fw.mesos",
 		  "10.1.0.1" },
-		{ TABLE_A, "a-very-long-task-name-that-goes-on-and-on-beyond-what-xfsn7-s1.fw.mesos",
+		{ WIRE_TYPE_A, "a-very-long-task-name-that-goes-on-and-on-beyond-what-xfsn7-s1.fw.mesos",
 		  "10.1.0.1" },
-		{ TABLE_SRV, "_a-very-long-task-name-that-goes-on-and-on-beyond-what-fits-in-a._tcp.fw.mesos",
+		{ WIRE_TYPE_SRV, "_a-very-long-task-name-that-goes-on-and-on-beyond-what-fits-in-a._tcp.fw.mesos",
 		  "" },
 		/* A DiscoveryInfo name is served cleaned, and as given when askable. */
-		{ TABLE_A, "my-app.fw.mesos", "10.1.0.1" },
-		{ TABLE_A, "my.app.fw.mesos", "10.1.0.1" },
-		{ TABLE_SRV, "_my-app._tcp.fw.mesos", "my-app-qjdgy-s1.fw.mesos.:8080" },
-		{ TABLE_SRV, "_web._my-app._tcp.fw.mesos", "my-app-qjdgy-s1.fw.mesos.:8080" },
-		{ TABLE_SRV, "_my-app._udp.fw.mesos", "" },
+		{ WIRE_TYPE_A, "my-app.fw.mesos", "10.1.0.1" },
+		{ WIRE_TYPE_A, "my.app.fw.mesos", "10.1.0.1" },
+		{ WIRE_TYPE_SRV, "_my-app._tcp.fw.mesos", "my-app-qjdgy-s1.fw.mesos.:8080" },
+		{ WIRE_TYPE_SRV, "_web._my-app._tcp.fw.mesos", "my-app-qjdgy-s1.fw.mesos.:8080" },
+		{ WIRE_TYPE_SRV, "_my-app._udp.fw.mesos", "" },
 		/* "my app" is not a host name; cleaned, it is "myapp". */
-		{ TABLE_A, "myapp.fw.mesos", "10.1.0.1" },
+		{ WIRE_TYPE_A, "myapp.fw.mesos", "10.1.0.1" },
 		/* An empty DiscoveryInfo protocol means both. */
-		{ TABLE_SRV, "_myapp._udp.fw.mesos", "myapp-HASH" },
+		{ WIRE_TYPE_SRV, "_myapp._udp.fw.mesos", "myapp-HASH" },
 		/* autoip: the first discovery port's network-scope/name choose netinfo "red". */
-		{ TABLE_A, "autoip.fw.mesos", "172.17.0.1" },
+		{ WIRE_TYPE_A, "autoip.fw.mesos", "172.17.0.1" },
 		/* An agent whose pid is a host name: no .slave address, host source empty. */
-		{ TABLE_A, "named.fw.slave.mesos", "" },
-		{ TABLE_A, "named.fw.mesos", "" },
-		{ TABLE_SRV, "_named._tcp.fw.mesos", "named-HASH" },
-		{ TABLE_A, "slave.mesos", "10.1.0.1" },
-		{ TABLE_A, "orphan.fw.mesos", "" },
+		{ WIRE_TYPE_A, "named.fw.slave.mesos", "" },
+		{ WIRE_TYPE_A, "named.fw.mesos", "" },
+		{ WIRE_TYPE_SRV, "_named._tcp.fw.mesos", "named-HASH" },
+		{ WIRE_TYPE_A, "slave.mesos", "10.1.0.1" },
+		{ WIRE_TYPE_A, "orphan.fw.mesos", "" },
 	};
 	struct state *st = load("edge.json"), *other;
 	struct records_params p;
@@ -393,35 +398,36 @@ test_edges(void)
 	is_int(rs.tasks_names_dropped, 2, "tasks with names the DNS cannot carry are counted");
 	is_int(rs.ports_capped, 1, "a task with 2000 ports is capped");
 	big = node(t, "_big._tcp.fw.mesos");
-	ok(big && big->count[TABLE_SRV] == RECORDS_MAX_TASK_PORTS,
+	ok(big && table_rrset(big, WIRE_TYPE_SRV) &&
+	    table_rrset(big, WIRE_TYPE_SRV)->count == RECORDS_MAX_TASK_PORTS,
 	    "the capped task serves %d ports", RECORDS_MAX_TASK_PORTS);
-	ok(t->stats.skipped_names >= 4, "unaskable names are refused and counted (%u)",
-	    t->stats.skipped_names);
+	ok(t->zones[0]->stats.skipped_names >= 4, "unaskable names are refused and counted (%u)",
+	    t->zones[0]->stats.skipped_names);
 	{
 		uint32_t fine = 0;
-		for (uint32_t sh = 0; sh <= t->shard_mask; sh++)
-			for (uint32_t i = 0; i < t->shards[sh]->nnodes; i++) {
-				const uint8_t *w = t->shards[sh]->nodes[i].name;
+		for (uint32_t sh = 0; sh <= t->zones[0]->shard_mask; sh++)
+			for (uint32_t i = 0; i < t->zones[0]->shards[sh]->nnodes; i++) {
+				const uint8_t *w = t->zones[0]->shards[sh]->nodes[i].name;
 				bool good = true;
 				for (; *w; w += *w + 1)
 					good = good && *w <= NAMES_LABEL_MAX;
 				fine += good;
 			}
-		is_int(fine, t->stats.nodes, "every one of %u names is askable",
-		    t->stats.nodes);
+		is_int(fine, t->zones[0]->stats.nodes, "every one of %u names is askable",
+		    t->zones[0]->stats.nodes);
 	}
 
 	/* The serial follows the records: same records, same serial. */
 	t2 = records_build(st, &p, t, 1700000100, &rs);
-	is_int(t2->serial, t->serial, "same records keep the serial");
-	is_int(t->serial, 1700000000, "first serial is the build time");
+	is_int(t2->zones[0]->serial, t->zones[0]->serial, "same records keep the serial");
+	is_int(t->zones[0]->serial, 1700000000, "first serial is the build time");
 	other = load("mesosdns.json");
 	t3 = records_build(other, &p, t2, 1600000000, &rs);
-	is_int(t3->serial, t2->serial + 1,
+	is_int(t3->zones[0]->serial, t2->zones[0]->serial + 1,
 	    "changed records with a clock behind the serial: serial + 1");
 	table_free(t3);
 	t3 = records_build(st, &p, t2, 1800000000, &rs);
-	is_int(t3->serial, t2->serial, "back to the same records: serial kept");
+	is_int(t3->zones[0]->serial, t2->zones[0]->serial, "back to the same records: serial kept");
 	table_free(t3);
 	state_free(other);
 	table_free(t2);
@@ -501,29 +507,29 @@ test_sources_and_labels(void)
 	p.dropped = log_dropped;
 	dropped_log[0] = '\0';
 	t = build(st, &p, &rs);
-	is_str(rrset(t, "multi.fw.mesos", TABLE_A), "10.2.0.1,10.3.0.1",
+	is_str(rrset(t, "multi.fw.mesos", WIRE_TYPE_A), "10.2.0.1,10.3.0.1",
 	    "netinfo: every IPv4 address of the latest running status");
-	is_str(rrset(t, "multi.fw.mesos", TABLE_AAAA), "fd00::1",
+	is_str(rrset(t, "multi.fw.mesos", WIRE_TYPE_AAAA), "fd00::1",
 	    "netinfo: and its IPv6 address");
-	is_str(rrset(t, "six.fw.mesos", TABLE_A), "",
+	is_str(rrset(t, "six.fw.mesos", WIRE_TYPE_A), "",
 	    "IPv6-only container: no A record from the agent");
-	is_str(rrset(t, "six.fw.mesos", TABLE_AAAA), "fd00::6",
+	is_str(rrset(t, "six.fw.mesos", WIRE_TYPE_AAAA), "fd00::6",
 	    "IPv6-only container: AAAA");
 	ok(node(t, "six.fw.mesos") != NULL, "... the name exists (NODATA for A)");
-	is_str(rrset(t, "six.fw.slave.mesos", TABLE_A), "10.1.0.1",
+	is_str(rrset(t, "six.fw.slave.mesos", WIRE_TYPE_A), "10.1.0.1",
 	    ".slave names keep the agent's address");
-	is_str(rrset(t, "empty.fw.mesos", TABLE_A), "", "\"___\" has no plain name");
+	is_str(rrset(t, "empty.fw.mesos", WIRE_TYPE_A), "", "\"___\" has no plain name");
 	names_task_hash("empty.1", hash);
 	snprintf(name, sizeof(name), "-%s-s1.fw.mesos", hash);
-	is_str(rrset(t, name, TABLE_A), "10.1.0.1",
+	is_str(rrset(t, name, WIRE_TYPE_A), "10.1.0.1",
 	    "\"___\": the canonical label starts with a hyphen");
 	snprintf(want, sizeof(want), "-%s-s1.fw.slave.mesos.:31000", hash);
-	is_str(rrset(t, "_._tcp.fw.mesos", TABLE_SRV), want,
+	is_str(rrset(t, "_._tcp.fw.mesos", WIRE_TYPE_SRV), want,
 	    "\"___\": SRV at the label \"_\"");
 	is_str(rrset(t, "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxya-.fw.mesos",
-	    TABLE_A), "10.1.0.1", "a label refilled after the cut ends with a hyphen");
-	is_str(rrset(t, "my app.fw.mesos", TABLE_A), "", "\"My App..x\" as given: not served");
-	is_str(rrset(t, "myapp--x.fw.mesos", TABLE_A), "10.1.0.1", "... cleaned (dots become hyphens): served");
+	    WIRE_TYPE_A), "10.1.0.1", "a label refilled after the cut ends with a hyphen");
+	is_str(rrset(t, "my app.fw.mesos", WIRE_TYPE_A), "", "\"My App..x\" as given: not served");
+	is_str(rrset(t, "myapp--x.fw.mesos", WIRE_TYPE_A), "10.1.0.1", "... cleaned (dots become hyphens): served");
 	ok(strstr(dropped_log, ".fw.mesos|empty.1|an empty label\n") != NULL,
 	    "the dropped name of \"___\" is reported with its task id");
 	ok(strstr(dropped_log, "My App..x.fw.mesos|space.1|an empty label\n") != NULL,
@@ -533,25 +539,25 @@ test_sources_and_labels(void)
 
 	params_init(&p, "mesos", NAMES_RFC1123, docker_first, 2, NULL, 0);
 	t = build(st, &p, &rs);
-	is_str(rrset(t, "multi.fw.mesos", TABLE_A), "172.17.0.2,172.17.0.3",
+	is_str(rrset(t, "multi.fw.mesos", WIRE_TYPE_A), "172.17.0.2,172.17.0.3",
 	    "docker first: both label addresses");
-	is_str(rrset(t, "multi.fw.mesos", TABLE_AAAA), "",
+	is_str(rrset(t, "multi.fw.mesos", WIRE_TYPE_AAAA), "",
 	    "docker first: no AAAA from netinfo (sources never mix)");
-	is_str(rrset(t, "six.fw.mesos", TABLE_AAAA), "fd00::6",
+	is_str(rrset(t, "six.fw.mesos", WIRE_TYPE_AAAA), "fd00::6",
 	    "docker first: a task without the label falls to netinfo");
 	table_free(t);
 
 	params_init(&p, "mesos", NAMES_RFC1123, mesos_host, 2, NULL, 0);
 	t = build(st, &p, &rs);
-	is_str(rrset(t, "multi.fw.mesos", TABLE_A), "10.1.0.1", "mesos,host: the agent");
-	is_str(rrset(t, "six.fw.mesos", TABLE_AAAA), "", "mesos,host: no container AAAA");
+	is_str(rrset(t, "multi.fw.mesos", WIRE_TYPE_A), "10.1.0.1", "mesos,host: the agent");
+	is_str(rrset(t, "six.fw.mesos", WIRE_TYPE_AAAA), "", "mesos,host: no container AAAA");
 	table_free(t);
 
 	params_init(&p, "mesos", NAMES_RFC1123, mesos_only, 1, NULL, 0);
 	t = build(st, &p, &rs);
-	is_str(rrset(t, "multi.fw.mesos", TABLE_A), "", "no source yields: no address");
+	is_str(rrset(t, "multi.fw.mesos", WIRE_TYPE_A), "", "no source yields: no address");
 	ok(node(t, "multi.fw.mesos") == NULL, "... and no name");
-	is_str(rrset(t, "multi.fw.slave.mesos", TABLE_A), "10.1.0.1",
+	is_str(rrset(t, "multi.fw.slave.mesos", WIRE_TYPE_A), "10.1.0.1",
 	    "... but the .slave name");
 	table_free(t);
 	state_free(st);
