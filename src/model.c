@@ -821,6 +821,43 @@ model_apply_snapshot(struct model *m, const struct state *st,
 			a->nnext_dups = 0;
 		}
 	}
+	/*
+	 * What is gone goes first, so that a state replacing many tasks never
+	 * holds the old and the new records at once. Not after a failure:
+	 * with an agent missed, what was not seen would be wrongly removed.
+	 */
+	if (rc == 0) {
+		/* Agents not listed: kept while a new leader hears from them, else gone. */
+		MAP_EACH(&m->agents, e, next) {
+			struct magent *a = (struct magent *)e;
+			if (!a->known || a->seen == m->epoch)
+				continue;
+			if (grace) {
+				if (!a->missing_since) {
+					a->missing_since = now_ms;
+					m->missing++;
+				}
+				continue;
+			}
+			agent_forget(m, a);
+		}
+		for (uint32_t i = 0; i < st->nframeworks; i++) {
+			const struct state_framework *sf = &st->frameworks[i];
+			for (uint32_t j = 0; j < sf->ntasks; j++) {
+				struct mtask *t = task_find(m, sf->id, sf->tasks[j].id);
+				if (t)
+					t->seen = m->epoch;
+			}
+		}
+		/* Tasks not listed: gone, but for those of agents kept in grace. */
+		MAP_EACH(&m->tasks, e, next) {
+			struct mtask *t = (struct mtask *)e;
+			if (t->seen == m->epoch ||
+			    (t->agent->known && t->agent->missing_since))
+				continue;
+			task_remove(m, t);
+		}
+	}
 	for (uint32_t i = 0; i < st->nframeworks; i++) {
 		const struct state_framework *sf = &st->frameworks[i];
 		struct mframework *f = framework_upsert(m, sf, feed);
@@ -835,27 +872,6 @@ model_apply_snapshot(struct model *m, const struct state *st,
 	if (rc < 0)
 		return rc;	/* partial: removing what was not seen would be wrong */
 
-	/* Agents not listed: kept while a new leader hears from them, else gone. */
-	MAP_EACH(&m->agents, e, next) {
-		struct magent *a = (struct magent *)e;
-		if (!a->known || a->seen == m->epoch)
-			continue;
-		if (grace) {
-			if (!a->missing_since) {
-				a->missing_since = now_ms;
-				m->missing++;
-			}
-			continue;
-		}
-		agent_forget(m, a);
-	}
-	/* Tasks not listed: gone, but for those of agents kept in grace. */
-	MAP_EACH(&m->tasks, e, next) {
-		struct mtask *t = (struct mtask *)e;
-		if (t->seen == m->epoch || (t->agent->known && t->agent->missing_since))
-			continue;
-		task_remove(m, t);
-	}
 	MAP_EACH(&m->frameworks, e, next) {
 		struct mframework *f = (struct mframework *)e;
 		if (f->seen == m->epoch || f->tasks || !f->known)

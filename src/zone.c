@@ -13,9 +13,10 @@
 
 /* A record, held by as many references as sources gave it. */
 struct zrr {
-	struct zrr *next;
+	struct zrr *next, **pprev;	/* in its name's list */
 	uint32_t refs;
 	uint32_t ttl;
+	uint32_t hash;			/* rr_hash(): most mismatches cost no memcmp */
 	uint16_t type;
 	uint16_t len;			/* of data */
 	uint8_t data[];			/* RDATA */
@@ -26,12 +27,27 @@ struct zname {
 	struct zname *next;		/* in its shard's bucket */
 	struct zname *parent;		/* NULL for the apex */
 	struct zrr *rrs;
+	struct zidx *idx;		/* over ZONE_INDEX_MIN records: by hash */
+	uint32_t nrrs;
 	uint64_t hash;
 	uint32_t children;		/* existing names one label below */
 	uint32_t changed;		/* generation it was last listed as changed in */
 	uint8_t len;
 	uint8_t wire[];
 };
+
+/*
+ * The records of a name with many (slave.mesos has one per agent), by
+ * zrr.hash, open addressing: taking or giving back one costs the same
+ * whatever their number.
+ */
+struct zidx {
+	uint32_t mask;
+	struct zrr *slot[];
+};
+
+/* Records a name holds before it gets an index (below, its list is walked). */
+#define ZONE_INDEX_MIN 64
 
 struct zshard {
 	struct zname **buckets;		/* chained, nbuckets a power of two */
@@ -252,12 +268,127 @@ fail:
 	return NULL;
 }
 
-static bool
-same_rr(const struct zrr *r, uint16_t type, uint32_t ttl, const uint8_t *data,
-    size_t dlen)
+static uint32_t
+rr_hash(uint16_t type, uint32_t ttl, const uint8_t *data, size_t dlen)
 {
-	return r->type == type && r->ttl == ttl && r->len == dlen &&
-	    memcmp(r->data, data, dlen) == 0;
+	return (uint32_t)(table_hash(data, dlen) ^ ((uint64_t)type << 32 | ttl));
+}
+
+static bool
+same_rr(const struct zrr *r, uint32_t hash, uint16_t type, uint32_t ttl,
+    const uint8_t *data, size_t dlen)
+{
+	return r->hash == hash && r->type == type && r->ttl == ttl &&
+	    r->len == dlen && memcmp(r->data, data, dlen) == 0;
+}
+
+/* (Re)build the index of @n for @want records, half full at most. */
+static int
+idx_build(struct zname *n, uint32_t want)
+{
+	uint32_t size = 128;
+	struct zidx *x;
+
+	while (size < want * 2)
+		size *= 2;
+	if (!(x = calloc(1, sizeof(*x) + size * sizeof(x->slot[0]))))
+		return -1;
+	x->mask = size - 1;
+	for (struct zrr *r = n->rrs; r; r = r->next) {
+		uint32_t i = r->hash & x->mask;
+		while (x->slot[i])
+			i = (i + 1) & x->mask;
+		x->slot[i] = r;
+	}
+	free(n->idx);
+	n->idx = x;
+	return 0;
+}
+
+/* The slot of @r in the index of @n, or of the empty one it would take. */
+static uint32_t
+idx_slot(const struct zidx *x, uint32_t hash, const struct zrr *r)
+{
+	uint32_t i = hash & x->mask;
+
+	while (x->slot[i] && x->slot[i] != r)
+		i = (i + 1) & x->mask;
+	return i;
+}
+
+/* Take @r out of the index, shifting back what followed it. */
+static void
+idx_remove(struct zidx *x, const struct zrr *r)
+{
+	uint32_t i = idx_slot(x, r->hash, r), j = i;
+
+	x->slot[i] = NULL;
+	for (;;) {
+		uint32_t k;
+		j = (j + 1) & x->mask;
+		if (!x->slot[j])
+			return;
+		k = x->slot[j]->hash & x->mask;
+		/* Stays unless its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		x->slot[i] = x->slot[j];
+		x->slot[j] = NULL;
+		i = j;
+	}
+}
+
+/* The record of @n equal to the arguments, or NULL. */
+static struct zrr *
+rr_find(const struct zname *n, uint32_t h, uint16_t type, uint32_t ttl,
+    const uint8_t *data, size_t dlen)
+{
+	if (n->idx) {
+		for (uint32_t i = h & n->idx->mask; n->idx->slot[i];
+		    i = (i + 1) & n->idx->mask)
+			if (same_rr(n->idx->slot[i], h, type, ttl, data, dlen))
+				return n->idx->slot[i];
+		return NULL;
+	}
+	for (struct zrr *r = n->rrs; r; r = r->next)
+		if (same_rr(r, h, type, ttl, data, dlen))
+			return r;
+	return NULL;
+}
+
+/* Add @r to @n. @return 0, or -1 when out of memory (@r not added). */
+static int
+rr_link(struct zname *n, struct zrr *r)
+{
+	if (n->idx && (n->nrrs + 1) * 4 > (n->idx->mask + 1) * 3 &&
+	    idx_build(n, n->nrrs + 1) < 0)
+		return -1;
+	r->next = n->rrs;
+	if (n->rrs)
+		n->rrs->pprev = &r->next;
+	r->pprev = &n->rrs;
+	n->rrs = r;
+	n->nrrs++;
+	if (n->idx)
+		n->idx->slot[idx_slot(n->idx, r->hash, NULL)] = r;
+	else if (n->nrrs > ZONE_INDEX_MIN)
+		(void)idx_build(n, n->nrrs);	/* without one, the list is walked */
+	return 0;
+}
+
+static void
+rr_unlink(struct zname *n, struct zrr *r)
+{
+	*r->pprev = r->next;
+	if (r->next)
+		r->next->pprev = r->pprev;
+	n->nrrs--;
+	if (n->idx)
+		idx_remove(n->idx, r);
+	if (n->idx && n->nrrs == 0) {
+		free(n->idx);
+		n->idx = NULL;
+	}
 }
 
 int
@@ -265,42 +396,45 @@ zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
     uint16_t type, uint32_t ttl, const uint8_t *data, size_t dlen)
 {
 	struct zname *n;
-	struct zrr *r, **rp;
+	struct zrr *r;
+	uint32_t h;
 
 	/* The SOA is the zone's own; meta types and OPT are not data. */
 	if (dlen > TABLE_RDATA_MAX || type == WIRE_TYPE_SOA ||
 	    type == WIRE_TYPE_OPT || (type >= 128 && type <= 255) ||
 	    !names_wire_in_zone(name, len, z->apex, z->apex_len))
 		return -1;
+	h = rr_hash(type, ttl, data, dlen);
 	if (sign > 0) {
 		if (!(n = make(z, name, len)))
 			return -1;
-		for (r = n->rrs; r; r = r->next)
-			if (same_rr(r, type, ttl, data, dlen)) {
-				r->refs++;
-				return 0;
-			}
-		if (!(r = malloc(sizeof(*r) + dlen)))
+		if ((r = rr_find(n, h, type, ttl, data, dlen))) {
+			r->refs++;
+			return 0;
+		}
+		if (!(r = malloc(sizeof(*r) + dlen))) {
+			prune(z, n);
 			return -1;
+		}
 		r->refs = 1;
+		r->hash = h;
 		r->type = type;
 		r->ttl = ttl;
 		r->len = (uint16_t)dlen;
 		memcpy(r->data, data, dlen);
-		r->next = n->rrs;
-		n->rrs = r;
+		if (rr_link(n, r) < 0) {
+			free(r);
+			prune(z, n);
+			return -1;
+		}
 		return mark(z, n);
 	}
 	n = find(z, name, len, table_hash(name, len));
-	for (rp = n ? &n->rrs : NULL; rp && *rp; rp = &(*rp)->next)
-		if (same_rr(*rp, type, ttl, data, dlen))
-			break;
-	if (!rp || !*rp)
+	if (!n || !(r = rr_find(n, h, type, ttl, data, dlen)))
 		return -1;
-	r = *rp;
 	if (--r->refs > 0)
 		return 0;
-	*rp = r->next;
+	rr_unlink(n, r);
 	free(r);
 	if (mark(z, n) < 0)
 		return -1;
@@ -407,29 +541,32 @@ name_at(uint16_t type, uint16_t len)
 }
 
 /*
- * Sort the records of @n into @sorted and count the distinct ones and
- * their RRsets (records differing only in TTL are one). @return how many
- * records @n holds.
+ * Count, for the memory of a shard, the records of @n, their octets and
+ * its RRsets (its distinct types). Records differing only in TTL are
+ * counted twice: the shard has room to spare, rather than a sort more.
+ * @return the records.
  */
 static uint32_t
-node_sort(const struct zname *n, const struct zrr **sorted, uint32_t *nrd,
-    uint32_t *nsets, size_t *octets)
+node_count(const struct zname *n, uint32_t *nrd, uint32_t *nsets,
+    size_t *octets)
 {
-	uint32_t c = 0;
+	uint16_t types[8];
+	uint32_t c = 0, nt = 0;
 
-	for (const struct zrr *r = n->rrs; r; r = r->next)
-		sorted[c++] = r;
-	qsort(sorted, c, sizeof(*sorted), cmp_rr);
-	for (uint32_t k = 0; k < c; k++) {
-		const struct zrr *r = sorted[k], *q = k ? sorted[k - 1] : NULL;
-		if (q && q->type == r->type && q->len == r->len &&
-		    memcmp(q->data, r->data, r->len) == 0)
-			continue;
-		(*nrd)++;
+	for (const struct zrr *r = n->rrs; r; r = r->next, c++) {
+		uint32_t k = 0;
 		*octets += r->len;
-		if (!q || q->type != r->type)
-			(*nsets)++;
+		while (k < nt && k < 8 && types[k] != r->type)
+			k++;
+		if (k == nt) {
+			if (nt < 8)
+				types[nt] = r->type;
+			nt++;
+		}
 	}
+	/* Over 8 types only the first 8 are told apart: at most one RRset a record. */
+	*nsets += nt <= 8 ? nt : c;
+	*nrd += c;
 	return c;
 }
 
@@ -454,19 +591,13 @@ shard_build(const struct zshard *s)
 
 	for (uint32_t b = 0; b < s->nbuckets; b++)
 		for (const struct zname *n = s->buckets[b]; n; n = n->next) {
-			uint32_t c = 0;
-			for (const struct zrr *r = n->rrs; r; r = r->next)
-				c++;
+			uint32_t c = node_count(n, &nrd, &nsets, &octets);
+			octets += n->len;
 			if (c > maxrr)
 				maxrr = c;
 		}
 	if (!(sorted = malloc((maxrr ? maxrr : 1) * sizeof(*sorted))))
 		return NULL;
-	for (uint32_t b = 0; b < s->nbuckets; b++)
-		for (const struct zname *n = s->buckets[b]; n; n = n->next) {
-			octets += n->len;
-			(void)node_sort(n, sorted, &nrd, &nsets, &octets);
-		}
 	while (size < s->nnames * 2)
 		size *= 2;
 	total = sizeof(*t) + s->nnames * sizeof(*nodes) + nsets * sizeof(*sets) +
@@ -487,17 +618,17 @@ shard_build(const struct zshard *s)
 		for (const struct zname *n = s->buckets[b]; n; n = n->next) {
 			struct table_node *node = &nodes[ni];
 			struct table_rrset *set = NULL;
-			uint32_t d = 0, ns = 0, h = (uint32_t)n->hash & (size - 1);
-			size_t o = 0;
-			uint32_t c = node_sort(n, sorted, &d, &ns, &o);
+			uint32_t c = 0, h = (uint32_t)n->hash & (size - 1);
 
+			for (const struct zrr *r = n->rrs; r; r = r->next)
+				sorted[c++] = r;
+			qsort(sorted, c, sizeof(*sorted), cmp_rr);
 			node->hash = n->hash;
 			node->name = bytes;
 			node->name_len = n->len;
 			memcpy(bytes, n->wire, n->len);
 			bytes += n->len;
 			node->rrsets = &sets[kset];
-			node->nrrsets = (uint16_t)ns;
 			for (uint32_t k = 0; k < c; k++) {
 				const struct zrr *r = sorted[k], *q = k ? sorted[k - 1] : NULL;
 				struct table_rdata *rd;
@@ -505,6 +636,7 @@ shard_build(const struct zshard *s)
 				    memcmp(q->data, r->data, r->len) == 0)
 					continue;	/* the same record, a larger TTL */
 				if (!set || set->type != r->type) {
+					node->nrrsets++;
 					set = &sets[kset++];
 					set->type = r->type;
 					set->ttl = r->ttl;
@@ -657,6 +789,7 @@ zone_free(struct zone *z)
 					rn = r->next;
 					free(r);
 				}
+				free(n->idx);
 				free(n);
 			}
 		}

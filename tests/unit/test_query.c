@@ -1824,6 +1824,87 @@ test_generic(void)
 	}
 }
 
+/*
+ * A name with many records (as slave.mesos has one per agent) is indexed:
+ * take and give back in any order, with references, and the RRset is
+ * exactly what is held.
+ */
+static void
+test_zone_index(void)
+{
+	enum { N = 1000 };
+	struct zone *z = zone_new(&zone);
+	uint32_t order[N], left = 0;
+	uint64_t s = 7;
+	int bad = 0;
+	uint8_t a[4] = { 10, 9, 0, 0 };
+	struct table_zone *zt;
+	struct table *t;
+	struct resp r;
+
+	diag("a name with %d records: the zone's index", N);
+	if (!ok(z != NULL, "zone made"))
+		return;
+	for (uint32_t i = 0; i < N; i++) {
+		a[2] = (uint8_t)(i >> 8);
+		a[3] = (uint8_t)i;
+		bad |= zrr(z, "many.mesos", WIRE_TYPE_A, 60, a, 4);
+		if (i % 2 == 0)	/* the even ones held twice */
+			bad |= zrr(z, "many.mesos", WIRE_TYPE_A, 60, a, 4);
+		order[i] = i;
+	}
+	for (uint32_t i = N; i > 1; i--) {
+		uint32_t j = (uint32_t)(fuzz_rand(&s) % i), tmp = order[i - 1];
+		order[i - 1] = order[j];
+		order[j] = tmp;
+	}
+	/* Each given back once, in a random order: the even ones stay. */
+	for (uint32_t k = 0; k < N; k++) {
+		uint8_t w[NAMES_WIRE_MAX];
+		a[2] = (uint8_t)(order[k] >> 8);
+		a[3] = (uint8_t)order[k];
+		bad |= zone_rr(z, -1, w, wire_of("many.mesos", w), WIRE_TYPE_A, 60, a, 4);
+	}
+	ok(!bad, "%d records taken, %d twice, each given back once", N, N / 2);
+	zt = zone_publish(z, NULL, NOW);
+	t = zt ? table_new(&zt, 1, NOW) : NULL;
+	if (t) {
+		const struct table_zone *tz = t->zones[0];
+		uint8_t w[NAMES_WIRE_MAX];
+		size_t l = wire_of("many.mesos", w);
+		const struct table_node *n = table_lookup(tz, w, l, table_hash(w, l));
+		const struct table_rrset *set = n ? table_rrset(n, WIRE_TYPE_A) : NULL;
+		bool even = set != NULL;
+		for (uint32_t k = 0; set && k < set->count; k++) {
+			uint32_t v = (uint32_t)set->rd[k].data[2] << 8 | set->rd[k].data[3];
+			even = even && v % 2 == 0;
+		}
+		left = set ? set->count : 0;
+		ok(left == N / 2 && even, "the %u left are the ones held twice", left);
+	}
+	table_free(t);
+	for (uint32_t k = 0; k < N; k += 2) {
+		uint8_t w[NAMES_WIRE_MAX];
+		a[2] = (uint8_t)(k >> 8);
+		a[3] = (uint8_t)k;
+		bad |= zone_rr(z, -1, w, wire_of("many.mesos", w), WIRE_TYPE_A, 60, a, 4);
+	}
+	ok(!bad, "the rest given back");
+	{
+		uint8_t w[NAMES_WIRE_MAX];
+		a[2] = 0;
+		a[3] = 0;
+		ok(zone_rr(z, -1, w, wire_of("many.mesos", w), WIRE_TYPE_A, 60, a, 4) < 0,
+		    "giving back a record not held is refused");
+	}
+	zt = zone_publish(z, NULL, NOW);
+	t = zt ? table_new(&zt, 1, NOW) : NULL;
+	(void)ask(t, &opts, "many.mesos", WIRE_TYPE_A, &r);
+	is_int(r.qi.outcome, QUERY_NXDOMAIN, "the name is gone with its last record");
+	table_free(t);
+	zone_free(z);
+}
+
 int
 main(void)
 {
@@ -1854,6 +1935,7 @@ main(void)
 	test_error_fn(t);
 	test_small_table();
 	test_generic();
+	test_zone_index();
 	test_fuzz(t);
 	test_fuzz_relay(t);
 	test_outcome_names();
