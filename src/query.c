@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "names.h"
 #include "query.h"
 #include "table.h"
 #include "wire.h"
@@ -320,9 +321,8 @@ additional(struct pkt *p, const struct table *t, const struct table_zone *z,
 		if (rd->name_at == TABLE_NO_NAME)
 			continue;
 		len = rd->len - rd->name_at;
-		for (size_t i = 0; i < len; i++)
-			lname[i] = (uint8_t)(rd->data[rd->name_at + i] | ((uint8_t)(
-			    rd->data[rd->name_at + i] - 'A') < 26 ? 0x20 : 0));
+		for (size_t i = 0; i < len; i++)	/* length octets are < 'A' */
+			lname[i] = names_lower(rd->data[rd->name_at + i]);
 		if (!names_wire_in_zone(lname, len, z->apex, z->apex_len) &&
 		    !(tz = table_zone_find(t, lname, len)))
 			continue;

@@ -40,6 +40,9 @@
  */
 #define PUBLISH_MIN_INTERVAL_MS 10
 
+/* The writer wakes at least this often when nothing happens. */
+#define WRITER_IDLE_MS 1000
+
 /*
  * Events waiting for the writer (a named limit). Past it the stream is
  * re-subscribed: its SUBSCRIBED snapshot replaces what was dropped.
@@ -75,18 +78,29 @@ struct queued {
 	struct mesos_event *ev;
 };
 
+/* A state the poller fetched, for the writer to apply. */
+struct polled {
+	struct state *st;
+	char source[600];		/* for the log: whence it came */
+	char leader[300];		/* the leader's host:port, "" from a file */
+	double t0, t1;			/* monotonic ms: fetch began, parsed */
+	struct detect_view view;	/* ZooKeeper's masters as the fetch saw them */
+};
+
 struct refresh {
 	const struct config *c;
 	struct records_params p;	/* the caller's, with our dropped callback */
 	struct rcu *rcu;
 	struct stats_block *stats;
 	size_t last_master;		/* try the master that answered last first */
-	pthread_t thread;
+	pthread_t thread, poller;
 	bool running;
 	atomic_bool stop;
 	pthread_mutex_t lock;		/* the fields down to leader_hp */
-	pthread_cond_t cond;
-	bool triggered;
+	pthread_cond_t wcond;		/* the writer waits on it */
+	pthread_cond_t pcond;		/* the poller waits on it */
+	bool triggered;			/* for the poller: fetch now */
+	struct polled *polled;		/* for the writer: the newest state fetched */
 	struct queued *qhead, **qtail;	/* events from the stream thread */
 	unsigned qlen;
 	bool qoverflow;
@@ -99,18 +113,22 @@ struct refresh {
 	int64_t last_publish_ms;
 	unsigned events_pending;	/* applied, not yet published */
 	bool loaded;			/* a whole state has been applied */
-	/* Conditions logged when they begin and when they end. */
-	unsigned failures;		/* refreshes failed in a row */
-	double failing_since;		/* monotonic ms of the first of them */
 	char skips[1024];		/* the skip line last logged, "" if none */
 	struct drop *drops;		/* open addressing, DROPPED_SLOTS slots */
 	unsigned ndrops, ndrops_gone;
 	unsigned drops_logged, drops_unlisted;	/* in this refresh */
 	bool drops_full_logged;
-	/* ZooKeeper, when "zk" is set. */
-	struct detect *detect;
-	struct detect_view view;	/* as of this refresh */
+	struct detect_view view;	/* the masters of the records */
 	const char *view_masters[DETECT_MAX_MASTERS];
+	/* The poller's. */
+	struct stats_block *pstats;
+	/* The stream thread's (in its callbacks). */
+	struct stats_block *sstats;
+	/* Conditions logged when they begin and when they end. */
+	unsigned failures;		/* fetches failed in a row */
+	double failing_since;		/* monotonic ms of the first of them */
+	/* ZooKeeper, when "zk" is set (its own thread; detect_view() is safe). */
+	struct detect *detect;
 };
 
 /* Monotonic milliseconds, with their fractions, for timings in the log. */
@@ -271,7 +289,8 @@ refresh_new(const struct config *c, const struct records_params *p,
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
+	pthread_cond_init(&r->wcond, &ca);
+	pthread_cond_init(&r->pcond, &ca);
 	pthread_condattr_destroy(&ca);
 	return r;
 }
@@ -353,8 +372,9 @@ load_from(struct refresh *r, const char *hostport, char *why, size_t whysize)
  * the leader itself.
  */
 static struct state *
-load_from_masters(struct refresh *r, char *source, size_t sourcesize,
-    char *leader, size_t leadersize, char *why, size_t whysize)
+load_from_masters(struct refresh *r, const struct detect_view *view,
+    char *source, size_t sourcesize, char *leader, size_t leadersize,
+    char *why, size_t whysize)
 {
 	const struct config *c = r->c;
 	const char *cand[DETECT_MAX_MASTERS + 64];
@@ -366,8 +386,8 @@ load_from_masters(struct refresh *r, char *source, size_t sourcesize,
 	 * the masters list (the fallback when ZooKeeper cannot be reached or
 	 * names none), from the one that answered last.
 	 */
-	for (size_t i = 0; i < r->view.nmasters; i++)
-		cand[ncand++] = r->view.masters[i];
+	for (size_t i = 0; i < view->nmasters; i++)
+		cand[ncand++] = view->masters[i];
 	nview = ncand;
 	for (size_t k = 0; k < c->nmasters && ncand < sizeof(cand) / sizeof(cand[0]); k++) {
 		const char *m = c->masters[(r->last_master + k) % c->nmasters];
@@ -556,23 +576,68 @@ set_leader(struct refresh *r, const char *hp)
 		stream_kick(r->stream);
 }
 
-int
-refresh_once(struct refresh *r)
+/*
+ * Fetch and parse the state (poller thread, or the caller of
+ * refresh_once()). A failure is logged when an outage begins and when it
+ * ends. @return 0, or -1 (pd->st NULL).
+ */
+static int
+fetch_state(struct refresh *r, struct polled *pd)
 {
-	char source[600] = "", why[1200] = "", leader[300] = "";
-	struct model_counts mc;
-	struct state *st;
-	struct table *t;
-	double t0 = now_ms(), t1;
-	int64_t now;
+	char why[1200] = "";
 
+	memset(pd, 0, sizeof(*pd));
+	pd->t0 = now_ms();
+	/*
+	 * With ZooKeeper, ask the masters it names, the leader first; they
+	 * are also those of master.domain and masterN.domain.
+	 */
+	if (r->detect)
+		detect_view(r->detect, &pd->view);
+	if (*r->c->state_file) {
+		snprintf(pd->source, sizeof(pd->source), "%s", r->c->state_file);
+		pd->st = load_from_file(r, why, sizeof(why));
+	} else {
+		pd->st = load_from_masters(r, &pd->view, pd->source,
+		    sizeof(pd->source), pd->leader, sizeof(pd->leader), why,
+		    sizeof(why));
+	}
+	pd->t1 = now_ms();
+	if (!pd->st) {
+		if (r->pstats)
+			stats_inc(r->pstats, ST_REFRESH_FAILED);
+		log_msg(r->failures ? LOG_DEBUG : LOG_WARN, "refresh: %s; keeping "
+		    "the records in service", why);
+		if (r->failures++ == 0)
+			r->failing_since = pd->t0;
+		return -1;
+	}
+	if (r->failures) {
+		log_msg(LOG_INFO, "refresh: %s answered after %u failed refreshes "
+		    "(%.0f s)", pd->source, r->failures,
+		    (pd->t0 - r->failing_since) / 1e3);
+		r->failures = 0;
+	}
+	return 0;
+}
+
+/*
+ * Apply a fetched state to the model and publish (writer thread).
+ * Frees pd->st. @return 0, or -1 when the records in service were kept.
+ */
+static int
+apply_state(struct refresh *r, struct polled *pd)
+{
+	struct state *st = pd->st;
+	struct model_counts mc;
+	struct table *t;
+	double t1 = now_ms();
+	int64_t now = clock_ms();
+
+	pd->st = NULL;
 	if (r->detect) {
-		/*
-		 * With ZooKeeper the masters of master.domain and masterN.domain
-		 * are those it names, the leader first (as Mesos-DNS has them);
-		 * while it names none, the masters list.
-		 */
-		detect_view(r->detect, &r->view);
+		/* While ZooKeeper names no master, the masters list. */
+		r->view = pd->view;
 		for (size_t i = 0; i < r->view.nmasters; i++)
 			r->view_masters[i] = r->view.masters[i];
 		r->p.masters = r->view.nmasters ? r->view_masters :
@@ -580,30 +645,6 @@ refresh_once(struct refresh *r)
 		r->p.nmasters = r->view.nmasters ? r->view.nmasters : r->c->nmasters;
 		(void)model_set_masters(r->model, r->p.masters, r->p.nmasters);
 	}
-	if (*r->c->state_file) {
-		snprintf(source, sizeof(source), "%s", r->c->state_file);
-		st = load_from_file(r, why, sizeof(why));
-	} else {
-		st = load_from_masters(r, source, sizeof(source), leader,
-		    sizeof(leader), why, sizeof(why));
-	}
-	if (!st) {
-		if (r->stats)
-			stats_inc(r->stats, ST_REFRESH_FAILED);
-		/* An outage is logged when it begins and when it ends. */
-		log_msg(r->failures ? LOG_DEBUG : LOG_WARN, "refresh: %s; keeping "
-		    "the records in service", why);
-		if (r->failures++ == 0)
-			r->failing_since = t0;
-		return -1;
-	}
-	if (r->failures) {
-		log_msg(LOG_INFO, "refresh: %s answered after %u failed refreshes "
-		    "(%.0f s)", source, r->failures, (t0 - r->failing_since) / 1e3);
-		r->failures = 0;
-	}
-	t1 = now_ms();
-	now = clock_ms();
 	/*
 	 * A new leader lists few agents until they re-register: keep those
 	 * it does not list for the grace period (agentGraceSeconds).
@@ -615,12 +656,12 @@ refresh_once(struct refresh *r)
 		model_grace_open(r->model, now);
 	}
 	snprintf(r->last_leader, sizeof(r->last_leader), "%s", st->leader);
-	if (*leader)
-		set_leader(r, leader);
+	if (*pd->leader)
+		set_leader(r, pd->leader);
 	r->loaded = true;
 	if (model_apply_snapshot(r->model, st, MODEL_POLL, now) < 0)
 		log_msg(LOG_ERR, "refresh: %s: out of memory applying the state; "
-		    "the next refresh repairs it", source);
+		    "the next refresh repairs it", pd->source);
 	if (publish(r, &t) < 0) {
 		if (r->stats)
 			stats_inc(r->stats, ST_REFRESH_FAILED);
@@ -636,17 +677,27 @@ refresh_once(struct refresh *r)
 		    "refresh: %s: %u frameworks, %u agents, %u tasks "
 		    "(%u running, %u served); %u names, %u A, %u AAAA, %u SRV; "
 		    "serial %u%s; fetch+parse %.0f ms, apply+publish %.0f ms",
-		    source, st->nframeworks, st->nagents, st->ntasks,
+		    pd->source, st->nframeworks, st->nagents, st->ntasks,
 		    mc.rs.tasks_running, mc.rs.tasks_served, cur->stats.nodes,
 		    cur->stats.rrs[TABLE_STAT_A], cur->stats.rrs[TABLE_STAT_AAAA],
 		    cur->stats.rrs[TABLE_STAT_SRV], cur->serial, t ? "" : " (unchanged)",
-		    t1 - t0, now_ms() - t1);
+		    pd->t1 - pd->t0, now_ms() - t1);
 	}
-	log_skips(r, source, st, &mc.rs);
+	log_skips(r, pd->source, st, &mc.rs);
 	state_free(st);
 	if (r->stats)
 		stats_inc(r->stats, ST_REFRESH_OK);
 	return 0;
+}
+
+int
+refresh_once(struct refresh *r)
+{
+	struct polled pd;
+
+	if (fetch_state(r, &pd) < 0)
+		return -1;
+	return apply_state(r, &pd);
 }
 
 /* Apply the events the stream thread queued. */
@@ -730,7 +781,7 @@ stream_event(void *ctx, struct mesos_event *ev)
 	*r->qtail = q;
 	r->qtail = &q->next;
 	r->qlen++;
-	pthread_cond_signal(&r->cond);
+	pthread_cond_signal(&r->wcond);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -739,20 +790,22 @@ stream_status(void *ctx, enum stream_status st, const char *why)
 {
 	struct refresh *r = ctx;
 
+	if (!r->sstats)
+		r->sstats = stats_block_new();
 	/* stream.c logs each failure; here only what it means for the records. */
 	switch (st) {
 	case STREAM_CONNECTED:
-		if (r->stats)
-			stats_inc(r->stats, ST_STREAM_SUBSCRIBED);
+		if (r->sstats)
+			stats_inc(r->sstats, ST_STREAM_SUBSCRIBED);
 		r->stream_no_api_logged = false;
 		break;
 	case STREAM_LOST:
-		if (r->stats)
-			stats_inc(r->stats, ST_STREAM_LOST);
+		if (r->sstats)
+			stats_inc(r->sstats, ST_STREAM_LOST);
 		break;
 	case STREAM_NO_API:
-		if (r->stats)
-			stats_inc(r->stats, ST_STREAM_LOST);
+		if (r->sstats)
+			stats_inc(r->sstats, ST_STREAM_LOST);
 		if (!r->stream_no_api_logged)
 			log_msg(strcmp(r->c->state_feed, "stream") == 0 ? LOG_ERR :
 			    LOG_INFO, "refresh: %s; changes are seen every "
@@ -783,25 +836,23 @@ run(void *arg)
 		stream_free(r->stream);
 		r->stream = NULL;
 	}
-	int64_t next_poll = 0;
 	while (!atomic_load(&r->stop)) {
 		struct timespec until;
-		int64_t now = clock_ms(), wake, expire;
-		bool poll;
+		int64_t now, wake, expire;
+		struct polled *pd;
 
 		pthread_mutex_lock(&r->lock);
-		poll = r->triggered || now >= next_poll;
-		r->triggered = false;
+		pd = r->polled;
+		r->polled = NULL;
 		pthread_mutex_unlock(&r->lock);
-		if (poll) {
-			(void)refresh_once(r);
-			now = clock_ms();
-			next_poll = now + (int64_t)r->c->refresh_seconds * 1000;
+		if (pd) {
+			(void)apply_state(r, pd);
+			free(pd);
 		}
 		drain_events(r);
 		now = clock_ms();
 		expire = model_expire(r->model, now);
-		wake = next_poll;
+		wake = now + WRITER_IDLE_MS;
 		/* Nothing is served before a first state: SERVFAIL, not NXDOMAIN. */
 		if (r->loaded && model_dirty(r->model)) {
 			/* Isolated changes go out at once, bursts together. */
@@ -824,13 +875,63 @@ run(void *arg)
 		until.tv_sec = (time_t)(wake / 1000);
 		until.tv_nsec = (long)(wake % 1000) * 1000000L;
 		pthread_mutex_lock(&r->lock);
-		while (!r->triggered && !r->qhead && !atomic_load(&r->stop))
-			if (pthread_cond_timedwait(&r->cond, &r->lock, &until) == ETIMEDOUT)
+		while (!r->polled && !r->qhead && !atomic_load(&r->stop))
+			if (pthread_cond_timedwait(&r->wcond, &r->lock, &until) == ETIMEDOUT)
 				break;
 		pthread_mutex_unlock(&r->lock);
 	}
 	if (r->stream)
 		stream_stop(r->stream);
+	return NULL;
+}
+
+/*
+ * The poller: fetch and parse the state every refreshSeconds (at once
+ * when triggered) and hand it to the writer, so that a large state's
+ * download and parse never hold up the events. A state the writer has
+ * not taken yet is replaced by the newer one.
+ */
+static void *
+poll_run(void *arg)
+{
+	struct refresh *r = arg;
+	int64_t next = 0;
+
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), REFRESH_NICE) < 0)
+		log_msg(LOG_DEBUG, "refresh: cannot lower the poller's priority: %s",
+		    strerror(errno));
+	r->pstats = stats_block_new();
+	for (;;) {
+		struct polled *pd, *old = NULL;
+		struct timespec until;
+
+		until.tv_sec = (time_t)(next / 1000);
+		until.tv_nsec = (long)(next % 1000) * 1000000L;
+		pthread_mutex_lock(&r->lock);
+		while (!r->triggered && !atomic_load(&r->stop) && (int64_t)clock_ms() < next)
+			if (pthread_cond_timedwait(&r->pcond, &r->lock, &until) == ETIMEDOUT)
+				break;
+		r->triggered = false;
+		pthread_mutex_unlock(&r->lock);
+		if (atomic_load(&r->stop))
+			break;
+		if (!(pd = malloc(sizeof(*pd))))
+			log_msg(LOG_ERR, "refresh: out of memory for a poll");
+		else if (fetch_state(r, pd) < 0)
+			free(pd);
+		else {
+			pthread_mutex_lock(&r->lock);
+			old = r->polled;
+			r->polled = pd;
+			pthread_cond_signal(&r->wcond);
+			pthread_mutex_unlock(&r->lock);
+		}
+		if (old) {
+			state_free(old->st);
+			free(old);
+		}
+		next = (int64_t)clock_ms() + (int64_t)r->c->refresh_seconds * 1000;
+	}
 	return NULL;
 }
 
@@ -888,6 +989,14 @@ refresh_start(struct refresh *r)
 	}
 	if (pthread_create(&r->thread, NULL, run, r) != 0)
 		return -1;
+	if (pthread_create(&r->poller, NULL, poll_run, r) != 0) {
+		atomic_store(&r->stop, true);
+		pthread_mutex_lock(&r->lock);
+		pthread_cond_broadcast(&r->wcond);
+		pthread_mutex_unlock(&r->lock);
+		pthread_join(r->thread, NULL);
+		return -1;
+	}
 	r->running = true;
 	return 0;
 }
@@ -897,7 +1006,7 @@ refresh_trigger(struct refresh *r)
 {
 	pthread_mutex_lock(&r->lock);
 	r->triggered = true;
-	pthread_cond_signal(&r->cond);
+	pthread_cond_signal(&r->pcond);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -908,8 +1017,10 @@ refresh_stop(struct refresh *r)
 		return;
 	atomic_store(&r->stop, true);
 	pthread_mutex_lock(&r->lock);
-	pthread_cond_signal(&r->cond);
+	pthread_cond_signal(&r->wcond);
+	pthread_cond_signal(&r->pcond);
 	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->poller, NULL);
 	pthread_join(r->thread, NULL);
 	r->running = false;
 }
@@ -927,12 +1038,16 @@ refresh_free(struct refresh *r)
 		mesos_event_free(q->ev);
 		free(q);
 	}
+	if (r->polled)
+		state_free(r->polled->st);
+	free(r->polled);
 	model_free(r->model);
 	table_free(rcu_publish(r->rcu, NULL));
 	for (size_t i = 0; r->drops && i < DROPPED_SLOTS; i++)
 		free(r->drops[i].key);
 	free(r->drops);
 	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->cond);
+	pthread_cond_destroy(&r->wcond);
+	pthread_cond_destroy(&r->pcond);
 	free(r);
 }
