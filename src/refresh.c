@@ -91,8 +91,7 @@ struct refresh {
 	const struct config *c;
 	struct records_params p;	/* the caller's, with our dropped callback */
 	struct rcu *rcu;
-	struct stats_block *stats;
-	size_t last_master;		/* try the master that answered last first */
+	struct stats_block *stats;	/* the writer's */
 	pthread_t thread, poller;
 	bool running;
 	atomic_bool stop;
@@ -108,7 +107,6 @@ struct refresh {
 	/* The writer's. */
 	struct model *model;
 	struct stream *stream;		/* NULL: polls only */
-	bool stream_no_api_logged;
 	char last_leader[300];		/* "leader" of the last state loaded */
 	int64_t last_publish_ms;
 	unsigned events_pending;	/* applied, not yet published */
@@ -122,8 +120,10 @@ struct refresh {
 	const char *view_masters[DETECT_MAX_MASTERS];
 	/* The poller's. */
 	struct stats_block *pstats;
+	size_t last_master;		/* try the master that answered last first */
 	/* The stream thread's (in its callbacks). */
 	struct stats_block *sstats;
+	bool stream_no_api_logged;
 	/* Conditions logged when they begin and when they end. */
 	unsigned failures;		/* fetches failed in a row */
 	double failing_since;		/* monotonic ms of the first of them */

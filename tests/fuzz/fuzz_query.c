@@ -13,6 +13,7 @@
 #include "state.h"
 #include "table.h"
 #include "wire.h"
+#include "zone.h"
 
 #include "fuzz.h"
 
@@ -33,7 +34,7 @@ struct setup {
 	uint8_t *udp, *tcp;
 };
 
-static struct setup setups[4];
+static struct setup setups[5];
 static size_t nsetups;
 
 /* A state with large RRsets: 150 instances of one app, 5 tasks of 1024 ports. */
@@ -102,6 +103,77 @@ build(char *json, size_t len, const char *what)
 	return t;
 }
 
+/* Take a record at dotted @name, or exit: the fixture is ours. */
+static void
+rr(struct zone *z, const char *name, uint16_t type, uint32_t ttl,
+    const uint8_t *rd, size_t len)
+{
+	uint8_t w[NAMES_WIRE_MAX];
+	int n = names_text_to_wire(name, strlen(name), false, w);
+
+	if (n < 0 || zone_rr(z, 1, w, (size_t)n, type, ttl, rd, len) < 0) {
+		fprintf(stderr, "fuzz_query: %s refused\n", name);
+		exit(1);
+	}
+}
+
+/* RDATA that is one name, after @pre octets of @prefix. */
+static size_t
+name_rdata(uint8_t *rd, const uint8_t *prefix, size_t pre, const char *name)
+{
+	if (pre)
+		memcpy(rd, prefix, pre);
+	return pre + (size_t)names_text_to_wire(name, strlen(name), false, rd + pre);
+}
+
+/*
+ * Records of other types in three zones: the domain, a zone below it and
+ * a reverse zone; MX and NS with glue, PTR, CNAME, TXT up to the largest
+ * RDATA, TTLs of their own.
+ */
+static struct table *
+build_zones(void)
+{
+	static const struct zone_params zp[3] = {
+		{ "mesos", "ns1.mesos.", "root.ns1.mesos.", 60, 60, 600, 86400, 30, 1 },
+		{ "sub.mesos", "ns.sub.mesos.", "h.sub.mesos.", 120, 1, 2, 3, 4, 1 },
+		{ "10.in-addr.arpa", "ns1.mesos.", "root.ns1.mesos.", 60, 60, 600, 86400, 30, 1 },
+	};
+	static uint8_t txt[TABLE_RDATA_MAX];
+	struct table_zone *zt[3];
+	struct zone *z[3];
+	uint8_t rd[512], a[4] = { 10, 0, 0, 0 };
+	char name[64];
+
+	for (int i = 0; i < 3; i++)
+		if (!(z[i] = zone_new(&zp[i])))
+			exit(1);
+	for (int i = 0; i < 40; i++) {
+		uint8_t pref[2] = { 0, (uint8_t)i };
+		snprintf(name, sizeof(name), "mail%d.mesos", i);
+		a[3] = (uint8_t)i;
+		rr(z[0], name, WIRE_TYPE_A, 30 + (uint32_t)i, a, 4);
+		rr(z[0], "mx.mesos", WIRE_TYPE_MX, 60, rd, name_rdata(rd, pref, 2, name));
+		snprintf(name, sizeof(name), "%d.0.0.10.in-addr.arpa", i);
+		rr(z[2], name, WIRE_TYPE_PTR, 60, rd, name_rdata(rd, NULL, 0, "mx.mesos"));
+	}
+	rr(z[0], "ns1.mesos", WIRE_TYPE_A, 60, a, 4);
+	rr(z[0], "alias.mesos", WIRE_TYPE_CNAME, 60, rd, name_rdata(rd, NULL, 0, "mx.mesos"));
+	for (size_t i = 0; i < sizeof(txt); i += 256)
+		txt[i] = (uint8_t)(sizeof(txt) - i - 1 < 255 ? sizeof(txt) - i - 1 : 255);
+	rr(z[0], "big.txt.mesos", WIRE_TYPE_TXT, 5, txt, sizeof(txt));
+	rr(z[0], "small.txt.mesos", WIRE_TYPE_TXT, 5, (const uint8_t *)"\003abc", 4);
+	rr(z[1], "x.sub.mesos", WIRE_TYPE_A, 77, a, 4);
+	rr(z[1], "sub.mesos", WIRE_TYPE_MX, 60, rd, name_rdata(rd,
+	    (const uint8_t *)"\0\1", 2, "mail1.mesos"));
+	for (int i = 0; i < 3; i++) {
+		if (!(zt[i] = zone_publish(z[i], NULL, NOW)))
+			exit(1);
+		zone_free(z[i]);
+	}
+	return table_new(zt, 3, NOW);
+}
+
 static void
 add(const char *what, struct table *t, bool external_on, bool recurse_on,
     uint16_t udp_max)
@@ -133,6 +205,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	json = big_state(&len);
 	add("big", build(json, len, "big state"), true, true, 4096);
 	add("nothing loaded", NULL, false, true, 1232);
+	add("zones", build_zones(), true, true, 1232);
 	return 0;
 }
 

@@ -98,6 +98,13 @@ def requests():
     long = ".".join(["x" * 63] * 3 + ["y" * 55]) + ".mesos"
     save("query", query(long, A, edns=1232), "name255")
     save("query", query("leader.mesos", A, edns=1232) + b"trailing", "trailing")
+    # fuzz_query's "zones" setup: other types, three zones.
+    save("query", query("mx.mesos", MX, edns=1232), "zones")
+    save("query", query("big.txt.mesos", TXT), "zones")
+    save("query", query("7.0.0.10.in-addr.arpa", 12, edns=1232), "zones")
+    save("query", query("alias.mesos", A), "zones")
+    save("query", query("sub.mesos", ANY, edns=4096), "zones")
+    save("query", query("99.1.0.10.in-addr.arpa", 12), "zones")
 
 
 def states():
