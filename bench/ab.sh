@@ -26,18 +26,8 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 2 ] && [ -x "$1" ] && [ -x "$2" ] || usage
 contrib/deps.sh --bench >/dev/null || { echo "ab: cannot install the packages" >&2; exit 1; }
-W=$(mktemp -d "${TMPDIR:-/tmp}/taskdns-ab.XXXXXX")
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$W"
-}
-trap cleanup EXIT
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# shellcheck source=lib.sh
+. bench/lib.sh ab
 SERVER_CPU=$(( $(nproc) > 1 ? 1 : 0 ))
 HZ=$(getconf CLK_TCK)
 

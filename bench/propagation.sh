@@ -63,18 +63,8 @@ TASKDNS=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 TIMEOUT=$((3 * REFRESH + 5))
 START_LIMIT=$((60 + TASKS / 1000))	# seconds for taskdns to serve the state
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/taskdns-propagation.XXXXXX")
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-say() { echo "== $*" >&2; }
-die() { echo "propagation: $*" >&2; exit 1; }
+# shellcheck source=lib.sh
+. bench/lib.sh propagation
 T_START=$(date +%s%N)
 
 if [ "$(nproc)" -gt 1 ]; then
@@ -82,10 +72,6 @@ if [ "$(nproc)" -gt 1 ]; then
 else
 	PIN_LOAD="" PIN_SERVER=""
 fi
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # ---- the cluster and its master ------------------------------------------
 

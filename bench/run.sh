@@ -39,17 +39,8 @@ done
 : "${SECTIONS:= auth threads forward refresh}"
 want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/taskdns-bench.XXXXXX")
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$W"
-}
-trap cleanup EXIT
-say() { echo "== $*" >&2; }
-die() { echo "bench: $*" >&2; exit 1; }
+# shellcheck source=lib.sh
+. bench/lib.sh bench
 
 # ---- setup ---------------------------------------------------------------
 
@@ -68,10 +59,6 @@ NCPU=$(nproc)
 LOAD_CPU=0
 SERVER_CPU=$(( NCPU > 1 ? 1 : 0 ))
 HZ=$(getconf CLK_TCK)
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 wait_dns() { # wait_dns PORT NAME: until the server answers NAME
 	local i
@@ -154,6 +141,35 @@ EOF
 	wait_dns "$port" "$NAME" || die "taskdns did not start: $(tail -3 "$W/taskdns-$port.log")"
 }
 
+# nsd_conf DIR PORT ZONE FILE: an NSD configuration serving ZONE from
+# DIR/FILE on 127.0.0.1:PORT, everything in DIR, as DIR/nsd.conf.
+nsd_conf() {
+	cat >"$1/nsd.conf" <<EOF
+server:
+	ip-address: 127.0.0.1
+	port: $2
+	username: ""
+	chroot: ""
+	zonesdir: "$1"
+	database: ""
+	pidfile: "$1/nsd.pid"
+	xfrdfile: "$1/xfrd.state"
+	zonelistfile: "$1/zone.list"
+	xfrdir: "$1"
+	logfile: "$1/nsd.log"
+	server-count: 1
+	verbosity: 0
+	# Debian builds NSD with response rate limiting (200 q/s per /24):
+	# off, or it drops the benchmark's queries.
+	rrl-ratelimit: 0
+remote-control:
+	control-enable: no
+zone:
+	name: $3
+	zonefile: $4
+EOF
+}
+
 if want auth; then
 TD_PORT=$(free_port)
 start_taskdns "$TD_PORT" "" -threads=1
@@ -165,7 +181,7 @@ TD1_PID=$LAST_PID
 NSD_PORT=$(free_port)
 mkdir -p "$W/nsd"
 cp "$W/mesos.zone" "$W/nsd/mesos.zone"
-cat >"$W/nsd/nsd.conf" <<EOF
+nsd_conf "$W/nsd" "$NSD_PORT" mesos mesos.zone
 server:
 	ip-address: 127.0.0.1
 	port: $NSD_PORT
@@ -303,8 +319,7 @@ mkdir -p "$W/up"
 	echo 'ns.example.test. 300 IN A 192.0.2.1'
 	for i in $(seq 1 1000); do echo "h$i.example.test. 300 IN A 198.18.$((i / 250)).$((i % 250 + 1))"; done
 } >"$W/up/example.zone"
-sed -e "s|$W/nsd|$W/up|g" -e "s/port: $NSD_PORT/port: $UP_PORT/" -e 's/name: mesos/name: example.test/' \
-	-e 's/zonefile: mesos.zone/zonefile: example.zone/' "$W/nsd/nsd.conf" >"$W/up/nsd.conf"
+nsd_conf "$W/up" "$UP_PORT" example.test example.zone
 taskset -c $SERVER_CPU nsd -d -c "$W/up/nsd.conf" >>"$W/up/stderr" 2>&1 &
 PIDS+=($!)
 UP_PID=$!
