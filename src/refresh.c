@@ -603,6 +603,8 @@ fetch_state(struct refresh *r, struct polled *pd)
 		    sizeof(why));
 	}
 	pd->t1 = now_ms();
+	if (!pd->st && atomic_load(&r->stop))
+		return -1;	/* cut short by refresh_stop(): not an outage */
 	if (!pd->st) {
 		if (r->pstats)
 			stats_inc(r->pstats, ST_REFRESH_FAILED);
