@@ -182,29 +182,6 @@ NSD_PORT=$(free_port)
 mkdir -p "$W/nsd"
 cp "$W/mesos.zone" "$W/nsd/mesos.zone"
 nsd_conf "$W/nsd" "$NSD_PORT" mesos mesos.zone
-server:
-	ip-address: 127.0.0.1
-	port: $NSD_PORT
-	username: ""
-	chroot: ""
-	zonesdir: "$W/nsd"
-	database: ""
-	pidfile: "$W/nsd/nsd.pid"
-	xfrdfile: "$W/nsd/xfrd.state"
-	zonelistfile: "$W/nsd/zone.list"
-	xfrdir: "$W/nsd"
-	logfile: "$W/nsd/nsd.log"
-	server-count: 1
-	verbosity: 0
-	# Debian builds NSD with response rate limiting (200 q/s per /24):
-	# off, or it drops the benchmark's queries.
-	rrl-ratelimit: 0
-remote-control:
-	control-enable: no
-zone:
-	name: mesos
-	zonefile: mesos.zone
-EOF
 taskset -c $SERVER_CPU nsd -d -c "$W/nsd/nsd.conf" >>"$W/nsd/stderr" 2>&1 &
 PIDS+=($!)
 NSD_PID=$!

@@ -996,9 +996,7 @@ model_dirty(const struct model *m)
 struct table *
 model_publish(struct model *m, const struct table *prev, time_t now)
 {
-	struct table_zone *z = zone_publish(m->z, prev, now);
-
-	return z ? table_new(&z, 1, now) : NULL;
+	return zone_publish_table(m->z, prev, now);
 }
 
 const struct table_zone *

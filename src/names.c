@@ -254,6 +254,23 @@ names_wire_end(struct names_wire *w, const uint8_t *suffix, size_t len)
 }
 
 bool
+names_wire_valid(const uint8_t *wire, size_t len)
+{
+	size_t i = 0;
+
+	if (len == 0 || len > NAMES_WIRE_MAX)
+		return false;
+	while (wire[i] != 0) {
+		if (wire[i] > NAMES_LABEL_MAX)
+			return false;
+		i += (size_t)wire[i] + 1;
+		if (i >= len)
+			return false;
+	}
+	return i == len - 1;
+}
+
+bool
 names_wire_in_zone(const uint8_t *name, size_t namelen, const uint8_t *zone,
     size_t zonelen)
 {

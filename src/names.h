@@ -68,6 +68,12 @@ int names_text_to_wire(const char *text, size_t textlen, bool hostname_only,
     uint8_t *wire);
 
 /**
+ * True if @wire is exactly one uncompressed wire name of @len octets:
+ * labels of 1-63 octets, the root last, 255 octets at most.
+ */
+bool names_wire_valid(const uint8_t *wire, size_t len);
+
+/**
  * Write wire-form @wire as dotted text with a trailing dot into @out
  * (NAMES_TEXT_MAX * 4 + 2 octets suffice: unusual octets are escaped \DDD).
  * @return the text length.

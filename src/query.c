@@ -189,22 +189,6 @@ rollback(struct pkt *p, struct mark m)
 	return false;
 }
 
-/* Where a name RFC 1035 lets us compress starts in RDATA of @type, or -1. */
-static int
-compressible_at(uint16_t type)
-{
-	switch (type) {
-	case WIRE_TYPE_NS:
-	case WIRE_TYPE_CNAME:
-	case WIRE_TYPE_PTR:
-		return 0;
-	case WIRE_TYPE_MX:
-		return 2;
-	default:
-		return -1;
-	}
-}
-
 /*
  * One record in @section: owner a pointer to @owner_ptr, or @owner. A
  * name in RDATA is compressed where RFC 1035 allows it (RFC 3597 4); any
@@ -218,13 +202,14 @@ put_rr(struct pkt *p, int section, uint16_t owner_ptr, const uint8_t *owner,
     const struct table_rdata *rd)
 {
 	struct mark m = mark(p);
-	int c = compressible_at(set->type);
+	/* RFC 1035's types only (RFC 3597 4): not SRV's target. */
+	int c = set->type == WIRE_TYPE_SRV ? -1 : table_rdata_name(set->type);
 	size_t rdstart;
 
 	if (!put_rr_head(p, owner_ptr, owner, owner_len, set->type, set->ttl))
 		return rollback(p, m);
 	rdstart = p->len;
-	if (c >= 0 && (size_t)c < rd->len) {
+	if (c >= 0) {		/* zone_rr() checked the name */
 		if (p->len + (size_t)c > p->limit)
 			return rollback(p, m);
 		memcpy(p->buf + p->len, rd->data, (size_t)c);
@@ -304,8 +289,8 @@ glue(struct pkt *p, const struct table_node *n)
  * @ord is NULL.
  */
 static void
-additional(struct pkt *p, const struct table *t, const struct table_zone *z,
-    const struct table_rrset *set, const uint32_t *ord, uint32_t m)
+additional(struct pkt *p, const struct table *t, const struct table_rrset *set,
+    const uint32_t *ord, uint32_t m)
 {
 	const struct table_node *done[GLUE_MAX];
 	uint32_t ndone = 0;
@@ -313,7 +298,7 @@ additional(struct pkt *p, const struct table *t, const struct table_zone *z,
 	for (uint32_t k = 0; k < m; k++) {
 		const struct table_rdata *rd = &set->rd[ord ? ord[k] : k];
 		uint8_t lname[TABLE_NAME_MAX];
-		const struct table_zone *tz = z;
+		const struct table_zone *tz;
 		const struct table_node *tn;
 		size_t len;
 		bool seen = false;
@@ -323,8 +308,7 @@ additional(struct pkt *p, const struct table *t, const struct table_zone *z,
 		len = rd->len - rd->name_at;
 		for (size_t i = 0; i < len; i++)	/* length octets are < 'A' */
 			lname[i] = names_lower(rd->data[rd->name_at + i]);
-		if (!names_wire_in_zone(lname, len, z->apex, z->apex_len) &&
-		    !(tz = table_zone_find(t, lname, len)))
+		if (!(tz = table_zone_find(t, lname, len)))
 			continue;
 		/* Looked up now: the target may live in a shard built later. */
 		if (!(tn = table_lookup(tz, lname, len, table_hash(lname, len))))
@@ -614,7 +598,7 @@ query_answer(const struct table *t, const struct query_opts *o,
 			if (ok && (set = table_rrset(node, qi->qtype))) {
 				ok = answer_rrset(&p, set, rng, ord);
 				if (ok)
-					additional(&p, t, z, set, ord,
+					additional(&p, t, set, ord,
 					    set->count < ORDER_MAX ? set->count :
 					    ORDER_MAX);
 			}
@@ -624,7 +608,7 @@ query_answer(const struct table *t, const struct query_opts *o,
 				ok = answer_rrset(&p, &node->rrsets[i], rng, ord);
 			for (uint16_t i = 0; ok && i < node->nrrsets; i++) {
 				set = &node->rrsets[i];
-				additional(&p, t, z, set, NULL,
+				additional(&p, t, set, NULL,
 				    set->count < ORDER_MAX ? set->count : ORDER_MAX);
 			}
 		}

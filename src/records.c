@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "records.h"
-#include "wire.h"
 #include <stdlib.h>
 #include "zone.h"
 #include "state.h"
@@ -144,14 +143,6 @@ compose(struct gen *g, struct names_wire *w, const struct frag *a,
 	return n;
 }
 
-/* An A or AAAA record at lower-case wire @name. */
-static void
-addr_rr(struct gen *g, const uint8_t *name, size_t len, const struct addr_ip *ip)
-{
-	(void)zone_rr(g->z, g->sign, name, len, ip->family == 4 ? WIRE_TYPE_A :
-	    WIRE_TYPE_AAAA, g->p->zone.ttl, ip->bytes, ip->family == 4 ? 4 : 16);
-}
-
 static void
 add_addr(struct gen *g, const struct frag *a, const struct frag *b,
     const struct frag *c, const struct addr_ip *ip)
@@ -160,7 +151,7 @@ add_addr(struct gen *g, const struct frag *a, const struct frag *b,
 	int n = compose(g, &w, a, b, c, NULL, NULL);
 
 	if (n >= 0)
-		addr_rr(g, w.b, (size_t)n, ip);
+		(void)zone_addr(g->z, g->sign, w.b, (size_t)n, g->p->zone.ttl, ip);
 }
 
 /* SRV at the name of @n1..@n5 to the already composed @target. */
@@ -169,22 +160,15 @@ add_srv(struct gen *g, const struct frag *n1, const struct frag *n2,
     const struct frag *n3, const struct frag *n4, const struct frag *n5,
     const struct names_wire *target, int tlen, uint16_t port)
 {
-	uint8_t rd[6 + NAMES_WIRE_MAX];
 	struct names_wire w;
 	int n;
 
 	if (tlen < 0)
 		return;
 	n = compose(g, &w, n1, n2, n3, n4, n5);
-	if (n < 0)
-		return;
-	/* Priority 0 and one weight, as Mesos-DNS serves them. */
-	wire_put16(rd, 0);
-	wire_put16(rd + 2, g->p->zone.srv_weight);
-	wire_put16(rd + 4, port);
-	memcpy(rd + 6, target->b, (size_t)tlen);
-	(void)zone_rr(g->z, g->sign, w.b, (size_t)n, WIRE_TYPE_SRV,
-	    g->p->zone.ttl, rd, 6 + (size_t)tlen);
+	if (n >= 0)
+		(void)zone_srv(g->z, g->sign, w.b, (size_t)n, g->p->zone.ttl,
+		    g->p->zone.srv_weight, port, target->b, (size_t)tlen);
 }
 
 static void
@@ -246,7 +230,8 @@ ns_records(struct gen *g)
 	if (g->ns_len < 0)
 		return;
 	for (size_t i = 0; i < g->p->nns_addrs; i++)
-		addr_rr(g, g->ns, (size_t)g->ns_len, &ip[i]);
+		(void)zone_addr(g->z, g->sign, g->ns, (size_t)g->ns_len,
+		    g->p->zone.ttl, &ip[i]);
 }
 
 /*
@@ -687,7 +672,7 @@ records_build(const struct state *st, const struct records_params *p,
     const struct table *prev, time_t now, struct records_stats *stats)
 {
 	struct records r;
-	struct table_zone *z;
+	struct table *t;
 
 	memset(stats, 0, sizeof(*stats));
 	if (gen_init(&r.g, p) < 0 || !(r.g.z = zone_new(&p->zone)))
@@ -708,7 +693,7 @@ records_build(const struct state *st, const struct records_params *p,
 			records_count(stats, res, capped, 1);
 		}
 	}
-	z = zone_publish(r.g.z, prev, now);
+	t = zone_publish_table(r.g.z, prev, now);
 	zone_free(r.g.z);
-	return z ? table_new(&z, 1, now) : NULL;
+	return t;
 }

@@ -818,19 +818,35 @@ stream_status(void *ctx, enum stream_status st, const char *why)
 	}
 }
 
+/*
+ * Parsing, applying and building a large state take a CPU for a while;
+ * when the calling thread shares one with a responder, the responder goes
+ * first (on Linux a thread has its own nice value).
+ */
+static void
+lower_priority(const char *who)
+{
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), REFRESH_NICE) < 0)
+		log_msg(LOG_DEBUG, "refresh: cannot lower the %s's priority: %s", who,
+		    strerror(errno));
+}
+
+/* Free a fetched state and its holder; NULL is a no-op. */
+static void
+polled_free(struct polled *pd)
+{
+	if (pd) {
+		state_free(pd->st);
+		free(pd);
+	}
+}
+
 static void *
 run(void *arg)
 {
 	struct refresh *r = arg;
 
-	/*
-	 * Parsing and building a large state takes a CPU for a while; when it
-	 * shares one with a responder, the responder goes first (on Linux a
-	 * thread has its own nice value).
-	 */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), REFRESH_NICE) < 0)
-		log_msg(LOG_DEBUG, "refresh: cannot lower the poller's priority: %s",
-		    strerror(errno));
+	lower_priority("writer");
 	r->stats = stats_block_new();
 	if (r->stream && stream_start(r->stream) < 0) {
 		log_msg(LOG_ERR, "refresh: cannot start the event stream thread; "
@@ -849,7 +865,7 @@ run(void *arg)
 		pthread_mutex_unlock(&r->lock);
 		if (pd) {
 			(void)apply_state(r, pd);
-			free(pd);
+			polled_free(pd);	/* apply_state() took the state */
 		}
 		drain_events(r);
 		now = clock_ms();
@@ -899,9 +915,7 @@ poll_run(void *arg)
 	struct refresh *r = arg;
 	int64_t next = 0;
 
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), REFRESH_NICE) < 0)
-		log_msg(LOG_DEBUG, "refresh: cannot lower the poller's priority: %s",
-		    strerror(errno));
+	lower_priority("poller");
 	r->pstats = stats_block_new();
 	for (;;) {
 		struct polled *pd, *old = NULL;
@@ -928,10 +942,7 @@ poll_run(void *arg)
 			pthread_cond_signal(&r->wcond);
 			pthread_mutex_unlock(&r->lock);
 		}
-		if (old) {
-			state_free(old->st);
-			free(old);
-		}
+		polled_free(old);
 		next = (int64_t)clock_ms() + (int64_t)r->c->refresh_seconds * 1000;
 	}
 	return NULL;
@@ -1040,9 +1051,7 @@ refresh_free(struct refresh *r)
 		mesos_event_free(q->ev);
 		free(q);
 	}
-	if (r->polled)
-		state_free(r->polled->st);
-	free(r->polled);
+	polled_free(r->polled);
 	model_free(r->model);
 	table_free(rcu_publish(r->rcu, NULL));
 	for (size_t i = 0; r->drops && i < DROPPED_SLOTS; i++)

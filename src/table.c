@@ -84,23 +84,17 @@ add_addr_wire(struct table_builder *b, const uint8_t *name, size_t len,
 {
 	if (!in_zone(b, name, len))
 		return -1;
-	return zone_rr(b->z, 1, name, len, ip->family == 4 ? WIRE_TYPE_A :
-	    WIRE_TYPE_AAAA, b->ttl, ip->bytes, ip->family == 4 ? 4 : 16);
+	return zone_addr(b->z, 1, name, len, b->ttl, ip);
 }
 
 static int
 add_srv_wire(struct table_builder *b, const uint8_t *name, size_t len,
     const uint8_t *target, size_t tlen, uint16_t port)
 {
-	uint8_t rd[6 + TABLE_NAME_MAX];
-
 	if (!in_zone(b, name, len))
 		return -1;
-	wire_put16(rd, 0);
-	wire_put16(rd + 2, b->srv_weight);
-	wire_put16(rd + 4, port);
-	memcpy(rd + 6, target, tlen);
-	return zone_rr(b->z, 1, name, len, WIRE_TYPE_SRV, b->ttl, rd, 6 + tlen);
+	return zone_srv(b->z, 1, name, len, b->ttl, b->srv_weight, port, target,
+	    tlen);
 }
 
 /* Text to checked wire form; over-long text cannot be a name. */
@@ -154,10 +148,10 @@ struct table *
 table_builder_finish(struct table_builder *b, const struct table *prev,
     time_t now)
 {
-	struct table_zone *z = zone_publish(b->z, prev, now);
+	struct table *t = zone_publish_table(b->z, prev, now);
 
 	table_builder_free(b);
-	return z ? table_new(&z, 1, now) : NULL;
+	return t;
 }
 
 void

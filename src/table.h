@@ -1,4 +1,4 @@
-/* table.h -- the immutable record table: built off the query path, read by many. */
+/* table.h -- immutable generations of zones of RRsets: built off the query path, read by many. */
 #ifndef TASKDNS_TABLE_H
 #define TASKDNS_TABLE_H
 
@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "wire.h"
 
 /** Longest wire name, octets (RFC 1035 2.3.4). */
 #define TABLE_NAME_MAX 255
@@ -22,6 +23,28 @@
 
 /** table_rdata.name_at when the RDATA has no name for the additional section. */
 #define TABLE_NO_NAME UINT16_MAX
+
+/**
+ * Where the domain name in RDATA of @type begins (it runs to the end of
+ * the RDATA: NS, CNAME, PTR, MX exchange, SRV target), or -1 for a type
+ * whose RDATA holds none that this server knows of.
+ */
+static inline int
+table_rdata_name(uint16_t type)
+{
+	switch (type) {
+	case WIRE_TYPE_NS:
+	case WIRE_TYPE_CNAME:
+	case WIRE_TYPE_PTR:
+		return 0;
+	case WIRE_TYPE_MX:
+		return 2;
+	case WIRE_TYPE_SRV:
+		return 6;
+	default:
+		return -1;
+	}
+}
 
 /** One record's RDATA, as on the wire (names uncompressed, as given). */
 struct table_rdata {

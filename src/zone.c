@@ -395,13 +395,20 @@ int
 zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
     uint16_t type, uint32_t ttl, const uint8_t *data, size_t dlen)
 {
+	int at = table_rdata_name(type);
 	struct zname *n;
 	struct zrr *r;
 	uint32_t h;
 
-	/* The SOA is the zone's own; meta types and OPT are not data. */
+	/*
+	 * The SOA is the zone's own; meta types and OPT are not data. A name
+	 * in RDATA must be one well-formed wire name to its end: answers copy
+	 * and compress it, and the additional section looks it up.
+	 */
 	if (dlen > TABLE_RDATA_MAX || type == WIRE_TYPE_SOA ||
 	    type == WIRE_TYPE_OPT || (type >= 128 && type <= 255) ||
+	    (at >= 0 && (dlen <= (size_t)at ||
+	    !names_wire_valid(data + at, dlen - (size_t)at))) ||
 	    !names_wire_in_zone(name, len, z->apex, z->apex_len))
 		return -1;
 	h = rr_hash(type, ttl, data, dlen);
@@ -440,6 +447,30 @@ zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
 		return -1;
 	prune(z, n);
 	return 0;
+}
+
+int
+zone_addr(struct zone *z, int sign, const uint8_t *name, size_t len,
+    uint32_t ttl, const struct addr_ip *ip)
+{
+	return zone_rr(z, sign, name, len, ip->family == 4 ? WIRE_TYPE_A :
+	    WIRE_TYPE_AAAA, ttl, ip->bytes, ip->family == 4 ? 4 : 16);
+}
+
+int
+zone_srv(struct zone *z, int sign, const uint8_t *name, size_t len,
+    uint32_t ttl, uint16_t weight, uint16_t port, const uint8_t *target,
+    size_t tlen)
+{
+	uint8_t rd[6 + TABLE_NAME_MAX];
+
+	if (tlen > TABLE_NAME_MAX)
+		return -1;
+	wire_put16(rd, 0);
+	wire_put16(rd + 2, weight);
+	wire_put16(rd + 4, port);
+	memcpy(rd + 6, target, tlen);
+	return zone_rr(z, sign, name, len, WIRE_TYPE_SRV, ttl, rd, 6 + tlen);
 }
 
 bool
@@ -530,14 +561,12 @@ mix64(uint64_t x)
 	return x;
 }
 
-/* Where the name for the additional section starts in RDATA of @type. */
+/* Where the name whose addresses go to the additional section starts. */
 static uint16_t
-name_at(uint16_t type, uint16_t len)
+name_at(uint16_t type)
 {
-	uint16_t at = type == WIRE_TYPE_NS ? 0 : type == WIRE_TYPE_MX ? 2 :
-	    type == WIRE_TYPE_SRV ? 6 : TABLE_NO_NAME;
-
-	return at < len ? at : TABLE_NO_NAME;
+	return type == WIRE_TYPE_NS || type == WIRE_TYPE_MX ||
+	    type == WIRE_TYPE_SRV ? (uint16_t)table_rdata_name(type) : TABLE_NO_NAME;
 }
 
 /*
@@ -647,7 +676,7 @@ shard_build(const struct zshard *s)
 				rd = &rds[krd++];
 				rd->data = bytes;
 				rd->len = r->len;
-				rd->name_at = name_at(r->type, r->len);
+				rd->name_at = name_at(r->type);
 				memcpy(bytes, r->data, r->len);
 				bytes += r->len;
 				set->count++;
@@ -765,6 +794,14 @@ fail:
 	free(t->shards);
 	free(t);
 	return NULL;
+}
+
+struct table *
+zone_publish_table(struct zone *z, const struct table *prev, time_t now)
+{
+	struct table_zone *zt = zone_publish(z, prev, now);
+
+	return zt ? table_new(&zt, 1, now) : NULL;
 }
 
 const struct table_zone *

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "addr.h"
 #include "table.h"
 
 /**
@@ -40,6 +41,18 @@ struct zone *zone_new(const struct zone_params *zp);
 int zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
     uint16_t type, uint32_t ttl, const uint8_t *rdata, size_t rdlen);
 
+/** zone_rr() of the A or AAAA record (by @ip's family) of @ip. */
+int zone_addr(struct zone *z, int sign, const uint8_t *name, size_t len,
+    uint32_t ttl, const struct addr_ip *ip);
+
+/**
+ * zone_rr() of the SRV record to lower-case wire @target (@tlen octets)
+ * and @port, priority 0 and @weight, as Mesos-DNS serves them.
+ */
+int zone_srv(struct zone *z, int sign, const uint8_t *name, size_t len,
+    uint32_t ttl, uint16_t weight, uint16_t port, const uint8_t *target,
+    size_t tlen);
+
 /** Whether anything changed since the last zone_publish(). */
 bool zone_dirty(const struct zone *z);
 
@@ -52,6 +65,13 @@ bool zone_dirty(const struct zone *z);
  * or NULL when out of memory (the changes stay pending).
  */
 struct table_zone *zone_publish(struct zone *z, const struct table *prev,
+    time_t now);
+
+/**
+ * zone_publish() as a generation of this zone alone (free with
+ * table_free()), or NULL when out of memory.
+ */
+struct table *zone_publish_table(struct zone *z, const struct table *prev,
     time_t now);
 
 /** This zone as published in generation @t (may be NULL), or NULL. */

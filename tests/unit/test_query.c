@@ -1752,6 +1752,20 @@ test_generic(void)
 	    zrr(zm, "big.mesos", WIRE_TYPE_TXT, 60, big, sizeof(big)) < 0 &&
 	    zrr(zm, "x.sub.example", WIRE_TYPE_A, 60, a1, 4) < 0,
 	    "SOA, meta types, OPT, RDATA over TABLE_RDATA_MAX and names outside refused");
+	{
+		static const uint8_t cut[] = { 0, 10, 4, 'm', 'a', 'i' };	/* MX, label cut */
+		static const uint8_t comp[] = { 0, 10, 0xc0, 0x0c };		/* MX, a pointer */
+		static const uint8_t tail[] = { 1, 'a', 0, 0 };		/* NS, octets after root */
+		uint8_t longname[300];
+		memset(longname, 1, sizeof(longname));	/* labels of "\001" past 255 */
+		longname[sizeof(longname) - 1] = 0;
+		ok(zrr(zm, "bad.mesos", WIRE_TYPE_MX, 60, cut, sizeof(cut)) < 0 &&
+		    zrr(zm, "bad.mesos", WIRE_TYPE_MX, 60, comp, sizeof(comp)) < 0 &&
+		    zrr(zm, "bad.mesos", WIRE_TYPE_NS, 60, tail, sizeof(tail)) < 0 &&
+		    zrr(zm, "bad.mesos", WIRE_TYPE_PTR, 60, longname, sizeof(longname)) < 0 &&
+		    zrr(zm, "bad.mesos", WIRE_TYPE_SRV, 60, "\0\0\0", 3) < 0,
+		    "RDATA whose name is cut, compressed, followed by octets, over 255 octets or missing refused");
+	}
 	zt[0] = zone_publish(zm, NULL, NOW);
 	zt[1] = zone_publish(zs, NULL, NOW + 5);
 	zt[2] = zone_publish(zr, NULL, NOW);
@@ -1824,6 +1838,16 @@ test_generic(void)
 	}
 }
 
+/* Take (@sign +1) or give back (-1) 10.9.x.y, number @i, at many.mesos. */
+static int
+many_rr(struct zone *z, int sign, uint32_t i)
+{
+	const uint8_t a[4] = { 10, 9, (uint8_t)(i >> 8), (uint8_t)i };
+	uint8_t w[NAMES_WIRE_MAX];
+
+	return zone_rr(z, sign, w, wire_of("many.mesos", w), WIRE_TYPE_A, 60, a, 4);
+}
+
 /*
  * A name with many records (as slave.mesos has one per agent) is indexed:
  * take and give back in any order, with references, and the RRset is
@@ -1837,8 +1861,6 @@ test_zone_index(void)
 	uint32_t order[N], left = 0;
 	uint64_t s = 7;
 	int bad = 0;
-	uint8_t a[4] = { 10, 9, 0, 0 };
-	struct table_zone *zt;
 	struct table *t;
 	struct resp r;
 
@@ -1846,11 +1868,9 @@ test_zone_index(void)
 	if (!ok(z != NULL, "zone made"))
 		return;
 	for (uint32_t i = 0; i < N; i++) {
-		a[2] = (uint8_t)(i >> 8);
-		a[3] = (uint8_t)i;
-		bad |= zrr(z, "many.mesos", WIRE_TYPE_A, 60, a, 4);
+		bad |= many_rr(z, 1, i);
 		if (i % 2 == 0)	/* the even ones held twice */
-			bad |= zrr(z, "many.mesos", WIRE_TYPE_A, 60, a, 4);
+			bad |= many_rr(z, 1, i);
 		order[i] = i;
 	}
 	for (uint32_t i = N; i > 1; i--) {
@@ -1859,20 +1879,14 @@ test_zone_index(void)
 		order[j] = tmp;
 	}
 	/* Each given back once, in a random order: the even ones stay. */
-	for (uint32_t k = 0; k < N; k++) {
-		uint8_t w[NAMES_WIRE_MAX];
-		a[2] = (uint8_t)(order[k] >> 8);
-		a[3] = (uint8_t)order[k];
-		bad |= zone_rr(z, -1, w, wire_of("many.mesos", w), WIRE_TYPE_A, 60, a, 4);
-	}
+	for (uint32_t k = 0; k < N; k++)
+		bad |= many_rr(z, -1, order[k]);
 	ok(!bad, "%d records taken, %d twice, each given back once", N, N / 2);
-	zt = zone_publish(z, NULL, NOW);
-	t = zt ? table_new(&zt, 1, NOW) : NULL;
-	if (t) {
-		const struct table_zone *tz = t->zones[0];
+	if ((t = zone_publish_table(z, NULL, NOW))) {
 		uint8_t w[NAMES_WIRE_MAX];
 		size_t l = wire_of("many.mesos", w);
-		const struct table_node *n = table_lookup(tz, w, l, table_hash(w, l));
+		const struct table_node *n = table_lookup(t->zones[0], w, l,
+		    table_hash(w, l));
 		const struct table_rrset *set = n ? table_rrset(n, WIRE_TYPE_A) : NULL;
 		bool even = set != NULL;
 		for (uint32_t k = 0; set && k < set->count; k++) {
@@ -1883,22 +1897,11 @@ test_zone_index(void)
 		ok(left == N / 2 && even, "the %u left are the ones held twice", left);
 	}
 	table_free(t);
-	for (uint32_t k = 0; k < N; k += 2) {
-		uint8_t w[NAMES_WIRE_MAX];
-		a[2] = (uint8_t)(k >> 8);
-		a[3] = (uint8_t)k;
-		bad |= zone_rr(z, -1, w, wire_of("many.mesos", w), WIRE_TYPE_A, 60, a, 4);
-	}
+	for (uint32_t k = 0; k < N; k += 2)
+		bad |= many_rr(z, -1, k);
 	ok(!bad, "the rest given back");
-	{
-		uint8_t w[NAMES_WIRE_MAX];
-		a[2] = 0;
-		a[3] = 0;
-		ok(zone_rr(z, -1, w, wire_of("many.mesos", w), WIRE_TYPE_A, 60, a, 4) < 0,
-		    "giving back a record not held is refused");
-	}
-	zt = zone_publish(z, NULL, NOW);
-	t = zt ? table_new(&zt, 1, NOW) : NULL;
+	ok(many_rr(z, -1, 0) < 0, "giving back a record not held is refused");
+	t = zone_publish_table(z, NULL, NOW);
 	(void)ask(t, &opts, "many.mesos", WIRE_TYPE_A, &r);
 	is_int(r.qi.outcome, QUERY_NXDOMAIN, "the name is gone with its last record");
 	table_free(t);
