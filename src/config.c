@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "zonefile.h"
 #include "detect.h"
 #include "log.h"
 #include "names.h"
@@ -30,7 +31,7 @@ enum key {
 	/* taskdns */
 	K_STATEFILE, K_EDNSSIZE, K_TCPIDLE, K_TCPMAX, K_FWDMAX, K_STATEMAX,
 	K_THREADS, K_UDPBATCH, K_TCPIO, K_TCPMEM, K_FWDALLOW, K_USER, K_STALL,
-	K_CERTFILE, K_KEYFILE, K_FEED, K_GRACE, K_UNHEALTHY,
+	K_CERTFILE, K_KEYFILE, K_FEED, K_GRACE, K_UNHEALTHY, K_ZONEFILES,
 	K_COUNT
 };
 
@@ -61,7 +62,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_STALL] = "stateStallSeconds",
 	[K_CERTFILE] = "CertFile", [K_KEYFILE] = "KeyFile",
 	[K_FEED] = "stateFeed", [K_GRACE] = "agentGraceSeconds",
-	[K_UNHEALTHY] = "withdrawUnhealthy",
+	[K_UNHEALTHY] = "withdrawUnhealthy", [K_ZONEFILES] = "zoneFiles",
 };
 
 /*
@@ -515,6 +516,8 @@ apply(struct ctx *x, enum key k, const json_t *v)
 	case K_FEED: return get_str(x, k, v, &c->state_feed);
 	case K_GRACE: return get_int(x, k, v, 0, 86400, &c->agent_grace_seconds);
 	case K_UNHEALTHY: return get_bool(x, k, v, &c->withdraw_unhealthy);
+	case K_ZONEFILES:
+		return get_strv(x, k, v, &c->zone_files, &c->nzone_files);
 	case K_TCPMEM:
 		if (get_int(x, k, v, 1, 65536, &tmp) < 0)
 			return -1;
@@ -717,6 +720,24 @@ validate(struct ctx *x)
 		snprintf(p, n, "%.*s/%s", (int)dl, c->file, c->state_file);
 		free(c->state_file);
 		c->state_file = p;
+	}
+	if (c->nzone_files > ZONEFILE_MAX_FILES)
+		return bad(x, K_ZONEFILES, "over %d files", ZONEFILE_MAX_FILES);
+	for (size_t i = 0; i < c->nzone_files; i++) {
+		char *f = c->zone_files[i];
+		if (!*f)
+			return bad(x, K_ZONEFILES, "element %zu is empty", i);
+		if (f[0] != '/' && strchr(c->file, '/')) {
+			/* Relative to the config file, as stateFile. */
+			size_t dl = (size_t)(strrchr(c->file, '/') - c->file);
+			size_t n = dl + 1 + strlen(f) + 1;
+			char *p = malloc(n);
+			if (!p)
+				return bad(x, K_ZONEFILES, "out of memory");
+			snprintf(p, n, "%.*s/%s", (int)dl, c->file, f);
+			free(f);
+			c->zone_files[i] = p;
+		}
 	}
 	if (*c->zk) {
 		struct detect_zk_url zu;
@@ -975,6 +996,7 @@ config_clear(struct config *c)
 	free_strv(c->masters, c->nmasters);
 	free(c->zk);
 	free(c->state_file);
+	free_strv(c->zone_files, c->nzone_files);
 	free(c->ca_cert_file);
 	free(c->cert_file);
 	free(c->key_file);
@@ -1006,12 +1028,12 @@ upstreams_json(const struct config_upstream *u, size_t n)
 	return a;
 }
 
-int
-config_print(const struct config *c)
+/* The effective configuration as a JSON object; the secret masked if @mask. */
+static json_t *
+config_json(const struct config *c, bool mask)
 {
 	json_t *o = json_object(), *m = json_array(), *z = json_object();
-	json_t *src = json_array(), *cred = json_object();
-	int r;
+	json_t *src = json_array(), *cred = json_object(), *zf = json_array();
 
 	for (size_t i = 0; i < c->nmasters; i++)
 		json_array_append_new(m, json_string(c->masters[i]));
@@ -1021,7 +1043,10 @@ config_print(const struct config *c)
 	for (size_t i = 0; i < c->nip_sources; i++)
 		json_array_append_new(src, json_string(ip_source_names[c->ip_sources[i]]));
 	json_object_set_new(cred, "principal", json_string(c->mesos_principal));
-	json_object_set_new(cred, "secret", json_string(*c->mesos_secret ? "******" : ""));
+	json_object_set_new(cred, "secret", json_string(!mask ? c->mesos_secret :
+	    *c->mesos_secret ? "******" : ""));
+	for (size_t i = 0; i < c->nzone_files; i++)
+		json_array_append_new(zf, json_string(c->zone_files[i]));
 
 	json_object_set_new(o, key_names[K_ZK], json_string(c->zk));
 	json_object_set_new(o, key_names[K_MASTERS], m);
@@ -1082,10 +1107,40 @@ config_print(const struct config *c)
 	json_object_set_new(o, key_names[K_FWDMAX], json_integer(c->forward_max_pending));
 	json_object_set_new(o, key_names[K_THREADS], json_integer(c->threads));
 	json_object_set_new(o, key_names[K_UDPBATCH], json_integer(c->udp_batch));
+	json_object_set_new(o, key_names[K_ZONEFILES], zf);
+	return o;
+}
+
+int
+config_print(const struct config *c)
+{
+	json_t *o = config_json(c, true);
+	int r;
+
 	r = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(o);
 	return r;
+}
+
+size_t
+config_changed(const struct config *a, const struct config *b,
+    void (*cb)(const char *key, void *arg), void *arg)
+{
+	json_t *ja = config_json(a, false), *jb = config_json(b, false), *v;
+	const char *key;
+	size_t n = 0;
+
+	json_object_foreach(ja, key, v) {
+		if (strcmp(key, key_names[K_ZONEFILES]) == 0 ||
+		    json_equal(v, json_object_get(jb, key)))
+			continue;
+		cb(key, arg);
+		n++;
+	}
+	json_decref(ja);
+	json_decref(jb);
+	return n;
 }
 
 void

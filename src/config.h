@@ -40,6 +40,8 @@ struct config {
 	char *zk;			/**< zk://[user:pass@]hosts/path, or "" */
 	int zk_detection_timeout;
 	char *state_file;		/**< taskdns: serve a saved /master/state */
+	char **zone_files;		/**< taskdns: master files, relative ones made relative to the config file */
+	size_t nzone_files;
 	int refresh_seconds;
 	int state_timeout_seconds;
 	int state_stall_seconds;	/**< taskdns: a state below 1 KB/s this long is abandoned */
@@ -115,6 +117,14 @@ void config_clear(struct config *c);
  * @return 0 or -1.
  */
 int config_print(const struct config *c);
+
+/**
+ * Call @cb with the name of each key whose effective value differs
+ * between @a and @b, but zoneFiles (which SIGHUP reloads). Any thread.
+ * @return how many differ.
+ */
+size_t config_changed(const struct config *a, const struct config *b,
+    void (*cb)(const char *key, void *arg), void *arg);
 
 /** The records_params view of @c; @ns_addrs as found for the listener. */
 void config_records_params(const struct config *c, struct records_params *p,

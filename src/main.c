@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -24,6 +25,7 @@
 #include "server.h"
 #include "stats.h"
 #include "table.h"
+#include "zonefile.h"
 
 static void
 usage(FILE *out)
@@ -45,7 +47,8 @@ usage(FILE *out)
 	    "  -version, --version          print the version and exit\n"
 	    "  -h, --help                   this text\n"
 	    "\n"
-	    "Signals: SIGHUP refreshes now, SIGUSR1 logs the counters,\n"
+	    "Signals: SIGHUP reloads zoneFiles and refreshes now, SIGUSR1 logs\n"
+	    "the counters, "
 	    "SIGINT and SIGTERM stop. See taskdns(8) and taskdns.json(5).\n");
 }
 
@@ -132,7 +135,75 @@ drop_privileges(const char *user)
 struct loop {
 	struct server *srv;
 	struct refresh *refresh;
+	struct config *c;		/* in service */
+	const char *path;		/* of the config file */
+	int threads;			/* -threads, or -1 */
+	const char *user;		/* -user, or NULL */
+	struct zonefile_set *zones;	/* in service (one reference ours) */
 };
+
+static void
+changed_key(const char *key, void *arg)
+{
+	(void)arg;
+	log_msg(LOG_WARN, "main: SIGHUP: %s changed; it takes effect at restart",
+	    key);
+}
+
+/*
+ * SIGHUP: read the config file again and reload zoneFiles (the list and
+ * the files). Nothing else changes without a restart; a bad config or
+ * zone file keeps everything as it was.
+ */
+static void
+reload(struct loop *l)
+{
+	char err[CONFIG_ERR_MAX], zerr[ZONEFILE_ERR_MAX];
+	struct zonefile_set *zs;
+	struct config nc;
+	char **files;
+	size_t nfiles;
+
+	if (config_load(l->path, &nc, err) < 0) {
+		log_msg(LOG_ERR, "main: SIGHUP: %s; keeping the configuration and "
+		    "zones in service", err);
+		return;
+	}
+	/* The command line still overrides the file. */
+	if (l->threads > 0)
+		nc.threads = l->threads;
+	if (l->user) {
+		free(nc.user);
+		nc.user = strdup(l->user);
+	}
+	if (!nc.user) {
+		config_clear(&nc);
+		return;
+	}
+	zs = zonefile_load((const char *const *)nc.zone_files, nc.nzone_files,
+	    l->c->domain, l->c->ttl, l->zones, time(NULL), zerr, sizeof(zerr));
+	if (!zs) {
+		log_msg(LOG_ERR, "main: SIGHUP: %s; keeping the configuration and "
+		    "zones in service", zerr);
+		config_clear(&nc);
+		return;
+	}
+	(void)config_changed(l->c, &nc, changed_key, NULL);
+	log_msg(LOG_INFO, "main: SIGHUP: %zu zone files: %zu zones, %zu records "
+	    "in %s", nc.nzone_files, zonefile_zones(zs), zonefile_domain_rrs(zs),
+	    l->c->domain);
+	/* Only the main thread reads zone_files: swap the lists. */
+	files = l->c->zone_files;
+	nfiles = l->c->nzone_files;
+	l->c->zone_files = nc.zone_files;
+	l->c->nzone_files = nc.nzone_files;
+	nc.zone_files = files;
+	nc.nzone_files = nfiles;
+	config_clear(&nc);
+	zonefile_set_free(l->zones);
+	l->zones = zs;
+	refresh_set_zones(l->refresh, zonefile_set_ref(zs));
+}
 
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
@@ -142,7 +213,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	switch (sig) {
 	case SIGHUP:
-		log_msg(LOG_INFO, "main: SIGHUP: refreshing now");
+		log_msg(LOG_INFO, "main: SIGHUP: reloading zoneFiles and refreshing "
+		    "now");
+		reload(l);
 		refresh_trigger(l->refresh);
 		break;
 	case SIGUSR1:
@@ -174,6 +247,7 @@ main(int argc, char **argv)
 	struct event *sigs[5];
 	static const int signums[5] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGQUIT };
 	struct loop loop;
+	struct zonefile_set *zones;
 	int wire_len;
 
 	for (int i = 1; i < argc; i++) {
@@ -251,8 +325,20 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
+	{
+		char zerr[ZONEFILE_ERR_MAX];
+		zones = zonefile_load((const char *const *)c.zone_files,
+		    c.nzone_files, c.domain, c.ttl, NULL, time(NULL), zerr,
+		    sizeof(zerr));
+		if (!zones) {
+			fprintf(stderr, "taskdns: %s\n", zerr);
+			config_clear(&c);
+			return 2;
+		}
+	}
 	if (check) {
 		int r = config_print(&c);
+		zonefile_set_free(zones);
 		config_clear(&c);
 		return r == 0 ? 0 : 1;
 	}
@@ -269,6 +355,7 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, "main: out of memory");
 		return 1;
 	}
+	refresh_set_zones(refresh, zonefile_set_ref(zones));
 	if (dump) {
 		int r;
 
@@ -281,6 +368,7 @@ main(int argc, char **argv)
 		if (r == 0)
 			r = table_dump(rcu_current(&rcu), stdout);
 		refresh_free(refresh);
+		zonefile_set_free(zones);
 		config_clear(&c);
 		curl_global_cleanup();
 		return r == 0 ? 0 : 1;
@@ -299,17 +387,24 @@ main(int argc, char **argv)
 	if (!srv) {
 		log_msg(LOG_ERR, "main: cannot listen: %s", err);
 		refresh_free(refresh);
+		zonefile_set_free(zones);
 		config_clear(&c);
 		return 1;
 	}
 	if (drop_privileges(c.user) < 0) {
 		server_free(srv);
 		refresh_free(refresh);
+		zonefile_set_free(zones);
 		config_clear(&c);
 		return 1;
 	}
 	loop.srv = srv;
 	loop.refresh = refresh;
+	loop.c = &c;
+	loop.path = path;
+	loop.threads = threads;
+	loop.user = user;
+	loop.zones = zones;
 	for (int i = 0; i < 5; i++) {
 		sigs[i] = evsignal_new(server_base(srv), signums[i], on_signal, &loop);
 		evsignal_add(sigs[i], NULL);
@@ -331,6 +426,7 @@ main(int argc, char **argv)
 		event_free(sigs[i]);
 	server_free(srv);
 	refresh_free(refresh);
+	zonefile_set_free(loop.zones);
 	config_clear(&c);
 	curl_global_cleanup();
 	return 0;

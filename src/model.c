@@ -1005,6 +1005,12 @@ model_zone(const struct model *m, const struct table *t)
 	return zone_in(m->z, t);
 }
 
+struct zone *
+model_zone_rw(struct model *m)
+{
+	return m->z;
+}
+
 void
 model_counts(const struct model *m, struct model_counts *c)
 {

@@ -96,6 +96,12 @@ struct table *model_publish(struct model *m, const struct table *prev,
 const struct table_zone *model_zone(const struct model *m,
     const struct table *t);
 
+/**
+ * The model's zone itself, for the records of static zone files beside
+ * the generated ones (zonefile_apply(); writer thread).
+ */
+struct zone *model_zone_rw(struct model *m);
+
 /** Fill @c. */
 void model_counts(const struct model *m, struct model_counts *c);
 

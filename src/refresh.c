@@ -27,6 +27,7 @@
 #include "stats.h"
 #include "stream.h"
 #include "table.h"
+#include "zonefile.h"
 
 /* The poller thread's nice value, above the responders' (0). */
 #define REFRESH_NICE 10
@@ -103,13 +104,16 @@ struct refresh {
 	struct queued *qhead, **qtail;	/* events from the stream thread */
 	unsigned qlen;
 	bool qoverflow;
+	struct zonefile_set *zones_new;	/* for the writer: zone files to serve */
 	char leader_hp[300];		/* the leader's host:port as last found, or "" */
 	/* The writer's. */
 	struct model *model;
+	struct zonefile_set *zones;	/* the zone files served */
 	struct stream *stream;		/* NULL: polls only */
 	char last_leader[300];		/* "leader" of the last state loaded */
 	int64_t last_publish_ms;
 	unsigned events_pending;	/* applied, not yet published */
+	bool zones_dirty;		/* zone files taken, not yet published */
 	bool loaded;			/* a whole state has been applied */
 	char skips[1024];		/* the skip line last logged, "" if none */
 	struct drop *drops;		/* open addressing, DROPPED_SLOTS slots */
@@ -535,12 +539,42 @@ log_skips(struct refresh *r, const char *source, const struct state *st,
  * Publish what changed as the next generation. @return 0, or -1 when out
  * of memory (the changes stay pending; the next publish takes them).
  */
+/*
+ * Take the zone files refresh_set_zones() left: their records inside the
+ * domain go into the model's zone, their whole zones into the next
+ * generations. A failure keeps the files in service.
+ */
+static void
+take_zones(struct refresh *r)
+{
+	struct zonefile_set *s;
+
+	pthread_mutex_lock(&r->lock);
+	s = r->zones_new;
+	r->zones_new = NULL;
+	pthread_mutex_unlock(&r->lock);
+	if (!s)
+		return;
+	if (zonefile_apply(model_zone_rw(r->model), r->zones, s) < 0) {
+		log_msg(LOG_ERR, "refresh: out of memory applying the zone files; "
+		    "keeping those in service");
+		zonefile_set_free(s);
+		return;
+	}
+	zonefile_set_free(r->zones);
+	r->zones = s;
+	r->zones_dirty = true;
+}
+
 static int
 publish(struct refresh *r, struct table **out)
 {
 	struct table *t, *old;
+	time_t now = time(NULL);
 
-	t = model_publish(r->model, rcu_current(r->rcu), time(NULL));
+	take_zones(r);
+	t = zonefile_join(model_publish(r->model, rcu_current(r->rcu), now),
+	    r->zones, now);
 	if (!t) {
 		log_msg(LOG_ERR, "refresh: out of memory publishing the records; "
 		    "keeping the records in service");
@@ -555,6 +589,7 @@ publish(struct refresh *r, struct table **out)
 	table_free(old);
 	r->last_publish_ms = clock_ms();
 	r->events_pending = 0;
+	r->zones_dirty = false;
 	drops_sweep(r);
 	if (r->stats)
 		stats_inc(r->stats, ST_GENERATIONS);
@@ -868,11 +903,13 @@ run(void *arg)
 			polled_free(pd);	/* apply_state() took the state */
 		}
 		drain_events(r);
+		if (r->loaded)
+			take_zones(r);
 		now = clock_ms();
 		expire = model_expire(r->model, now);
 		wake = now + WRITER_IDLE_MS;
 		/* Nothing is served before a first state: SERVFAIL, not NXDOMAIN. */
-		if (r->loaded && model_dirty(r->model)) {
+		if (r->loaded && (model_dirty(r->model) || r->zones_dirty)) {
 			/* Isolated changes go out at once, bursts together. */
 			if (now - r->last_publish_ms >= PUBLISH_MIN_INTERVAL_MS) {
 				unsigned n = r->events_pending;
@@ -893,7 +930,8 @@ run(void *arg)
 		until.tv_sec = (time_t)(wake / 1000);
 		until.tv_nsec = (long)(wake % 1000) * 1000000L;
 		pthread_mutex_lock(&r->lock);
-		while (!r->polled && !r->qhead && !atomic_load(&r->stop))
+		while (!r->polled && !r->qhead && !atomic_load(&r->stop) &&
+		    !(r->zones_new && r->loaded))
 			if (pthread_cond_timedwait(&r->wcond, &r->lock, &until) == ETIMEDOUT)
 				break;
 		pthread_mutex_unlock(&r->lock);
@@ -1024,6 +1062,19 @@ refresh_trigger(struct refresh *r)
 }
 
 void
+refresh_set_zones(struct refresh *r, struct zonefile_set *s)
+{
+	struct zonefile_set *old;
+
+	pthread_mutex_lock(&r->lock);
+	old = r->zones_new;
+	r->zones_new = s;
+	pthread_cond_signal(&r->wcond);
+	pthread_mutex_unlock(&r->lock);
+	zonefile_set_free(old);
+}
+
+void
 refresh_stop(struct refresh *r)
 {
 	if (!r || !r->running)
@@ -1052,6 +1103,8 @@ refresh_free(struct refresh *r)
 		free(q);
 	}
 	polled_free(r->polled);
+	zonefile_set_free(r->zones_new);
+	zonefile_set_free(r->zones);
 	model_free(r->model);
 	table_free(rcu_publish(r->rcu, NULL));
 	for (size_t i = 0; r->drops && i < DROPPED_SLOTS; i++)

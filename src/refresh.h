@@ -43,6 +43,16 @@ int refresh_start(struct refresh *r);
 /** Ask the poller thread to refresh now (async-signal-unsafe: call from the loop). */
 void refresh_trigger(struct refresh *r);
 
+struct zonefile_set;
+
+/**
+ * Serve the static zone files of @s (the caller's reference is given
+ * up) from the next generation on: the writer moves the model's zone to
+ * its records and publishes, at once when a state is loaded. The set a
+ * later call replaces before the writer took it is dropped. Any thread.
+ */
+void refresh_set_zones(struct refresh *r, struct zonefile_set *s);
+
 /** Stop and join the poller thread (aborting a fetch in progress). */
 void refresh_stop(struct refresh *r);
 

@@ -115,6 +115,7 @@ struct table_shard {
 	uint32_t index_mask;
 	uint32_t rrs[TABLE_STAT_TYPES];		/**< records per type */
 	uint64_t content_hash;			/**< order-independent hash of its records */
+	uint32_t hidden;			/**< generated records withheld by static names */
 	size_t bytes;				/**< memory it holds */
 };
 
@@ -133,6 +134,11 @@ struct table_stats {
 	uint32_t nodes;			/**< names that exist, ENTs included */
 	uint32_t rrs[TABLE_STAT_TYPES];	/**< records per type after de-duplication */
 	uint32_t skipped_names;		/**< names refused as unaskable or out of zone */
+	/**
+	 * Generated records withheld because a static zone file holds
+	 * their name (the collision rule of zone_static_rr()).
+	 */
+	uint32_t hidden_rrs;
 	size_t bytes;			/**< memory the zone holds */
 };
 

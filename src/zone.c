@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "names.h"
 #include "wire.h"
 #include "zone.h"
@@ -15,6 +16,7 @@
 struct zrr {
 	struct zrr *next, **pprev;	/* in its name's list */
 	uint32_t refs;
+	uint32_t srefs;			/* of refs, those of static zone files */
 	uint32_t ttl;
 	uint32_t hash;			/* rr_hash(): most mismatches cost no memcmp */
 	uint16_t type;
@@ -32,6 +34,8 @@ struct zname {
 	uint64_t hash;
 	uint32_t children;		/* existing names one label below */
 	uint32_t changed;		/* generation it was last listed as changed in */
+	uint32_t nstatic;		/* records with srefs: the others are hidden */
+	bool hiding;			/* a collision logged as started */
 	uint8_t len;
 	uint8_t wire[];
 };
@@ -391,8 +395,13 @@ rr_unlink(struct zname *n, struct zrr *r)
 	}
 }
 
-int
-zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
+/*
+ * Take or give back a reference on a record; @stat: one of a static zone
+ * file. A name holding static records hides its other records (see
+ * shard_build()), so a record turning static or not changes the name.
+ */
+static int
+rr_ref(struct zone *z, int sign, bool stat, const uint8_t *name, size_t len,
     uint16_t type, uint32_t ttl, const uint8_t *data, size_t dlen)
 {
 	int at = table_rdata_name(type);
@@ -417,6 +426,10 @@ zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
 			return -1;
 		if ((r = rr_find(n, h, type, ttl, data, dlen))) {
 			r->refs++;
+			if (stat && r->srefs++ == 0) {
+				n->nstatic++;
+				return mark(z, n);
+			}
 			return 0;
 		}
 		if (!(r = malloc(sizeof(*r) + dlen))) {
@@ -424,12 +437,15 @@ zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
 			return -1;
 		}
 		r->refs = 1;
+		r->srefs = stat ? 1 : 0;
+		n->nstatic += stat;
 		r->hash = h;
 		r->type = type;
 		r->ttl = ttl;
 		r->len = (uint16_t)dlen;
 		memcpy(r->data, data, dlen);
 		if (rr_link(n, r) < 0) {
+			n->nstatic -= stat;
 			free(r);
 			prune(z, n);
 			return -1;
@@ -437,15 +453,57 @@ zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
 		return mark(z, n);
 	}
 	n = find(z, name, len, table_hash(name, len));
-	if (!n || !(r = rr_find(n, h, type, ttl, data, dlen)))
+	if (!n || !(r = rr_find(n, h, type, ttl, data, dlen)) ||
+	    (stat && r->srefs == 0))
 		return -1;
-	if (--r->refs > 0)
+	if (stat && --r->srefs == 0) {
+		n->nstatic--;
+		if (--r->refs > 0)
+			return mark(z, n);
+	} else if (--r->refs > 0)
 		return 0;
 	rr_unlink(n, r);
 	free(r);
 	if (mark(z, n) < 0)
 		return -1;
 	prune(z, n);
+	return 0;
+}
+
+int
+zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
+    uint16_t type, uint32_t ttl, const uint8_t *data, size_t dlen)
+{
+	return rr_ref(z, sign, false, name, len, type, ttl, data, dlen);
+}
+
+int
+zone_static_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
+    uint16_t type, uint32_t ttl, const uint8_t *data, size_t dlen)
+{
+	return rr_ref(z, sign, true, name, len, type, ttl, data, dlen);
+}
+
+int
+zone_own_soa(struct zone *z, const uint8_t *mname, size_t mlen,
+    const uint8_t *rname, size_t rlen, const struct zone_params *zp)
+{
+	if (mlen > TABLE_NAME_MAX || rlen > TABLE_NAME_MAX ||
+	    !names_wire_valid(mname, mlen) || !names_wire_valid(rname, rlen))
+		return -1;
+	/* The file's NS records are the apex's: not the generated one. */
+	if (rr_ref(z, -1, false, z->apex, z->apex_len, WIRE_TYPE_NS, z->zp.ttl,
+	    z->mname, z->mname_len) < 0)
+		return -1;
+	memcpy(z->mname, mname, mlen);
+	z->mname_len = (uint8_t)mlen;
+	memcpy(z->rname, rname, rlen);
+	z->rname_len = (uint8_t)rlen;
+	z->zp.ttl = zp->ttl;
+	z->zp.soa_refresh = zp->soa_refresh;
+	z->zp.soa_retry = zp->soa_retry;
+	z->zp.soa_expire = zp->soa_expire;
+	z->zp.soa_minimum = zp->soa_minimum;
 	return 0;
 }
 
@@ -603,6 +661,35 @@ node_count(const struct zname *n, uint32_t *nrd, uint32_t *nsets,
  * Build the immutable form of shard @s in one allocation: shard header,
  * nodes, RRsets, RDATA descriptors, index, then name and RDATA octets.
  */
+/*
+ * The collision rule: a name that holds records of a static zone file
+ * serves those alone; the generated records there are withheld, not
+ * dropped (they keep their references and come back when the static
+ * name goes). The apex is the exception: its NS is the zone's own. A
+ * collision is logged when it starts and when it ends. @return the
+ * records @n hides.
+ */
+static uint32_t
+hidden(struct zname *n)
+{
+	uint32_t c = 0;
+
+	if (n->nstatic && n->parent)
+		c = n->nrrs - n->nstatic;
+	if ((c > 0) != n->hiding) {
+		char text[NAMES_TEXT_MAX * 4 + 2];
+		names_wire_to_text(n->wire, text);
+		if (c)
+			log_msg(LOG_WARN, "zone: %s: static records hide %u generated "
+			    "records", text, c);
+		else
+			log_msg(LOG_INFO, "zone: %s: static records no longer hide "
+			    "generated records", text);
+		n->hiding = c > 0;
+	}
+	return c;
+}
+
 static struct table_shard *
 shard_build(const struct zshard *s)
 {
@@ -617,10 +704,12 @@ shard_build(const struct zshard *s)
 	uint8_t *bytes;
 	const struct zrr **sorted;
 	uint64_t chash = 0;
+	uint32_t nhidden = 0;
 
 	for (uint32_t b = 0; b < s->nbuckets; b++)
-		for (const struct zname *n = s->buckets[b]; n; n = n->next) {
+		for (struct zname *n = s->buckets[b]; n; n = n->next) {
 			uint32_t c = node_count(n, &nrd, &nsets, &octets);
+			nhidden += hidden(n);
 			octets += n->len;
 			if (c > maxrr)
 				maxrr = c;
@@ -649,8 +738,10 @@ shard_build(const struct zshard *s)
 			struct table_rrset *set = NULL;
 			uint32_t c = 0, h = (uint32_t)n->hash & (size - 1);
 
+			bool stat_only = n->nstatic && n->parent;
 			for (const struct zrr *r = n->rrs; r; r = r->next)
-				sorted[c++] = r;
+				if (!stat_only || r->srefs)
+					sorted[c++] = r;
 			qsort(sorted, c, sizeof(*sorted), cmp_rr);
 			node->hash = n->hash;
 			node->name = bytes;
@@ -695,6 +786,7 @@ shard_build(const struct zshard *s)
 	t->index = index;
 	t->index_mask = size - 1;
 	t->content_hash = chash;
+	t->hidden = nhidden;
 	t->bytes = total;
 	return t;
 }
@@ -742,6 +834,7 @@ zone_publish(struct zone *z, const struct table *prevgen, time_t now)
 		for (int ty = 0; ty < TABLE_STAT_TYPES; ty++)
 			t->stats.rrs[ty] += s->cur->rrs[ty];
 		t->stats.bytes += s->cur->bytes;
+		t->stats.hidden_rrs += s->cur->hidden;
 	}
 	free(built);
 	atomic_init(&t->refs, 1);

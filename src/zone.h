@@ -41,6 +41,28 @@ struct zone *zone_new(const struct zone_params *zp);
 int zone_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
     uint16_t type, uint32_t ttl, const uint8_t *rdata, size_t rdlen);
 
+/**
+ * zone_rr() for a record of a static zone file (writer thread). A name
+ * holding any such record serves only those: the other records there
+ * (generated ones) are withheld while it does, counted in
+ * stats.hidden_rrs and logged when the collision starts and ends, and
+ * served again when the static records are given back. The apex is not
+ * subject to it (its NS stays). @return as zone_rr(), and -1 when a
+ * static reference is given back that was never taken.
+ */
+int zone_static_rr(struct zone *z, int sign, const uint8_t *name, size_t len,
+    uint16_t type, uint32_t ttl, const uint8_t *rdata, size_t rdlen);
+
+/**
+ * Make @z a zone of a master file: the SOA MNAME and RNAME (wire @mname,
+ * @rname) and the TTL, refresh, retry, expire and minimum of @zp are the
+ * file's, and the generated apex NS is given back (the file's NS records
+ * are the apex's). Call once, right after zone_new(). @return 0, or -1
+ * when a name is not a wire name.
+ */
+int zone_own_soa(struct zone *z, const uint8_t *mname, size_t mlen,
+    const uint8_t *rname, size_t rlen, const struct zone_params *zp);
+
 /** zone_rr() of the A or AAAA record (by @ip's family) of @ip. */
 int zone_addr(struct zone *z, int sign, const uint8_t *name, size_t len,
     uint32_t ttl, const struct addr_ip *ip);
