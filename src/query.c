@@ -17,6 +17,8 @@
 #define GLUE_MAX 128
 /* The OPT record we append: root, type, class, TTL, RDLENGTH. */
 #define OPT_LEN 11
+/* CNAMEs followed in one answer (a named limit): a loop ends sooner. */
+#define CHAIN_MAX 8
 
 struct comp {
 	const uint8_t *name;	/* lower-case wire suffix */
@@ -30,6 +32,7 @@ struct pkt {
 	size_t len;
 	size_t limit;		/* usable octets (OPT space already reserved) */
 	uint16_t count[3];	/* answer, authority, additional */
+	size_t last_rd;		/* where the RDATA of the last record begins */
 	struct comp comp[COMP_MAX];
 	unsigned ncomp;
 };
@@ -167,6 +170,7 @@ put_rr_end(struct pkt *p, size_t rdstart, int section)
 {
 	wire_put16(p->buf + rdstart - 2, (uint16_t)(p->len - rdstart));
 	p->count[section]++;
+	p->last_rd = rdstart;
 }
 
 /* A position to roll back to when a record does not fit. */
@@ -229,14 +233,15 @@ put_rr(struct pkt *p, int section, uint16_t owner_ptr, const uint8_t *owner,
 	return true;
 }
 
+/* The SOA of @z; its owner a pointer to @owner_ptr, or (0) its apex. */
 static bool
 put_soa(struct pkt *p, int section, const struct table_zone *z, uint32_t ttl,
-    bool owner_is_qname)
+    uint16_t owner_ptr)
 {
 	struct mark m = mark(p);
 	size_t rd;
 
-	if (!put_rr_head(p, WIRE_HEADER, owner_is_qname ? NULL : z->apex,
+	if (!put_rr_head(p, owner_ptr, owner_ptr ? NULL : z->apex,
 	    z->apex_len, WIRE_TYPE_SOA, ttl))
 		return rollback(p, m);
 	rd = p->len;
@@ -253,15 +258,15 @@ put_soa(struct pkt *p, int section, const struct table_zone *z, uint32_t ttl,
 	return true;
 }
 
-/* An RRset at the qname in the answer, in a fresh random order. */
+/* An RRset in the answer, owned by the name at @owner_ptr, in a fresh random order. */
 static bool
-answer_rrset(struct pkt *p, const struct table_rrset *set, uint64_t *rng,
-    uint32_t *ord)
+answer_rrset(struct pkt *p, uint16_t owner_ptr, const struct table_rrset *set,
+    uint64_t *rng, uint32_t *ord)
 {
 	uint32_t m = order_rrset(set->count, rng, ord);
 
 	for (uint32_t k = 0; k < m; k++)
-		if (!put_rr(p, 0, WIRE_HEADER, NULL, 0, set, &set->rd[ord[k]]))
+		if (!put_rr(p, 0, owner_ptr, NULL, 0, set, &set->rd[ord[k]]))
 			return false;
 	return true;
 }
@@ -321,6 +326,76 @@ additional(struct pkt *p, const struct table *t, const struct table_rrset *set,
 			return;
 		done[ndone++] = tn;
 	}
+}
+
+/* How a CNAME chain ended. */
+enum chain_end {
+	CHAIN_ANSWER,		/* at a name holding the type asked */
+	CHAIN_NODATA,		/* at a name without it */
+	CHAIN_NXDOMAIN,		/* at a name of ours that does not exist */
+	CHAIN_OPEN		/* outside our zones, at a loop or at CHAIN_MAX */
+};
+
+/*
+ * The CNAME at @n (the qname's node) and the chain from it (RFC 1034 4.3.2
+ * step 3a, RFC 2181 10.1.1): each target in one of our zones is looked up
+ * there, its records of @qtype answered, or its CNAME followed, at most
+ * CHAIN_MAX CNAMEs; a name seen before ends it. Each owner points to the
+ * target written just before it. @*zp: the zone of the last name.
+ * @return false when the answer does not fit.
+ */
+static bool
+chain(struct pkt *p, const struct table *t, uint16_t qtype,
+    const struct table_node *n, const struct table_zone **zp,
+    enum chain_end *end, uint64_t *rng, uint32_t *ord)
+{
+	const struct table_node *seen[CHAIN_MAX];
+	uint8_t lname[TABLE_NAME_MAX];
+	size_t owner = WIRE_HEADER;
+
+	*end = CHAIN_OPEN;
+	for (unsigned hop = 0; hop < CHAIN_MAX; hop++) {
+		const struct table_rrset *cs = table_rrset(n, WIRE_TYPE_CNAME);
+		const struct table_rdata *rd = &cs->rd[0];	/* one, RFC 2181 10.1 */
+		const struct table_rrset *set;
+		const struct table_zone *tz;
+
+		seen[hop] = n;
+		if (!put_rr(p, 0, (uint16_t)owner, NULL, 0, cs, rd))
+			return false;
+		/* A pointer reaches 0x3fff at most: beyond, the chain ends. */
+		if ((owner = p->last_rd) >= 0x4000)
+			return true;
+		for (size_t i = 0; i < rd->len; i++)	/* length octets are < 'A' */
+			lname[i] = names_lower(rd->data[i]);
+		if (!(tz = table_zone_find(t, lname, rd->len)))
+			return true;		/* not ours: the resolver follows it */
+		*zp = tz;
+		if (!(n = table_lookup(tz, lname, rd->len, table_hash(lname, rd->len)))) {
+			*end = CHAIN_NXDOMAIN;
+			return true;
+		}
+		for (unsigned k = 0; k <= hop; k++)
+			if (seen[k] == n)
+				return true;	/* a loop */
+		if (qtype == WIRE_TYPE_SOA && n == tz->apex_node) {
+			*end = CHAIN_ANSWER;
+			return put_soa(p, 0, tz, tz->ttl, (uint16_t)owner);
+		}
+		if ((set = table_rrset(n, qtype))) {
+			uint32_t m = set->count < ORDER_MAX ? set->count : ORDER_MAX;
+			*end = CHAIN_ANSWER;
+			if (!answer_rrset(p, (uint16_t)owner, set, rng, ord))
+				return false;
+			additional(p, t, set, ord, m);
+			return true;
+		}
+		if (!table_rrset(n, WIRE_TYPE_CNAME)) {
+			*end = CHAIN_NODATA;
+			return true;
+		}
+	}
+	return true;
 }
 
 static void
@@ -574,6 +649,7 @@ query_answer(const struct table *t, const struct query_opts *o,
 		p.limit -= OPT_LEN;
 	p.count[0] = p.count[1] = p.count[2] = 0;
 	p.ncomp = 0;
+	p.last_rd = 0;
 	put_header(resp, qi, o, true, WIRE_NOERROR);
 	memcpy(resp + WIRE_HEADER, req + WIRE_HEADER, qi->qend - WIRE_HEADER);
 	wire_put16(resp + 4, 1);
@@ -588,15 +664,40 @@ query_answer(const struct table *t, const struct query_opts *o,
 
 	node = table_lookup(z, qi->lname, qi->qname_len,
 	    table_hash(qi->lname, qi->qname_len));
+	/* A CNAME is alone at its name (zonefile.c sees to it): follow it. */
+	if (node && node->nrrsets == 1 && node->rrsets[0].type == WIRE_TYPE_CNAME &&
+	    qi->qtype != WIRE_TYPE_CNAME && qi->qtype != WIRE_TYPE_ANY) {
+		enum chain_end end;
+		const struct table_zone *lz = z;
+
+		ok = chain(&p, t, qi->qtype, node, &lz, &end, rng, ord);
+		if (!ok) {
+			qi->truncated = true;
+			p.count[1] = p.count[2] = 0;
+			qi->outcome = QUERY_OK;
+			return finish(&p, o, qi, WIRE_NOERROR);
+		}
+		if (end == CHAIN_ANSWER || end == CHAIN_OPEN) {
+			qi->outcome = QUERY_OK;
+			return finish(&p, o, qi, WIRE_NOERROR);
+		}
+		/* RFC 6604: the rcode and the SOA of the last name. */
+		uint32_t neg = lz->ttl < lz->soa_minimum ? lz->ttl : lz->soa_minimum;
+		if (!put_soa(&p, 1, lz, neg, 0))
+			qi->truncated = true;
+		qi->outcome = end == CHAIN_NODATA ? QUERY_NODATA : QUERY_NXDOMAIN;
+		return finish(&p, o, qi, end == CHAIN_NODATA ? WIRE_NOERROR :
+		    WIRE_NXDOMAIN);
+	}
 	if (node) {
 		const struct table_rrset *set;
 
 		if (node == z->apex_node && (qi->qtype == WIRE_TYPE_ANY ||
 		    qi->qtype == WIRE_TYPE_SOA))
-			ok = put_soa(&p, 0, z, z->ttl, true);
+			ok = put_soa(&p, 0, z, z->ttl, WIRE_HEADER);
 		if (qi->qtype != WIRE_TYPE_ANY) {
 			if (ok && (set = table_rrset(node, qi->qtype))) {
-				ok = answer_rrset(&p, set, rng, ord);
+				ok = answer_rrset(&p, WIRE_HEADER, set, rng, ord);
 				if (ok)
 					additional(&p, t, set, ord,
 					    set->count < ORDER_MAX ? set->count :
@@ -605,7 +706,8 @@ query_answer(const struct table *t, const struct query_opts *o,
 		} else {
 			/* Every RRset, then the additional records of each. */
 			for (uint16_t i = 0; ok && i < node->nrrsets; i++)
-				ok = answer_rrset(&p, &node->rrsets[i], rng, ord);
+				ok = answer_rrset(&p, WIRE_HEADER, &node->rrsets[i],
+				    rng, ord);
 			for (uint16_t i = 0; ok && i < node->nrrsets; i++) {
 				set = &node->rrsets[i];
 				additional(&p, t, set, NULL,
@@ -631,7 +733,7 @@ query_answer(const struct table *t, const struct query_opts *o,
 	 */
 	uint32_t neg = z->ttl < z->soa_minimum ? z->ttl : z->soa_minimum;
 	p.count[2] = 0;
-	if (!put_soa(&p, 1, z, neg, false))
+	if (!put_soa(&p, 1, z, neg, 0))
 		qi->truncated = true;
 	qi->outcome = node ? QUERY_NODATA : QUERY_NXDOMAIN;
 	return finish(&p, o, qi, node ? WIRE_NOERROR : WIRE_NXDOMAIN);
