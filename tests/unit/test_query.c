@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <ldns/ldns.h>
 
@@ -17,6 +18,7 @@
 #include "table.h"
 #include "wire.h"
 #include "zone.h"
+#include "zonefile.h"
 
 #include "tap.h"
 
@@ -1908,6 +1910,281 @@ test_zone_index(void)
 	zone_free(z);
 }
 
+
+/* Names inside the domain from a zone file (no SOA), for CNAME and collisions. */
+static const char static_in[] =
+    "$TTL 30\n"
+    "www      CNAME web-a1b2c-s1.marathon\n"
+    "c1 CNAME c2\nc2 CNAME c3\nc3 CNAME c4\nc4 CNAME c5\nc5 CNAME c6\n"
+    "c6 CNAME c7\nc7 CNAME c8\nc8 CNAME c9\nc9 CNAME c10\nc10 A 10.7.0.10\n"
+    "short    CNAME c8\n"
+    "loop1    CNAME loop2\n"
+    "loop2    CNAME loop1\n"
+    "self     CNAME self\n"
+    "nx       CNAME missing\n"
+    "nodata   CNAME alpha\n"
+    "ext      CNAME www.example.com.\n"
+    "tocorp   CNAME web.corp.example.\n"
+    "tocorpnx CNAME nxc.corp.example.\n"
+    "tobig    CNAME big\n"
+    "toapex   CNAME @\n"
+    "mail     MX 10 alpha\n"
+    "nimbus.storm TXT \"static\"\n";
+
+/* A whole zone. */
+static const char static_corp[] =
+    "$ORIGIN corp.example.\n"
+    "@ 300 IN SOA ns1 hostmaster ( 2026120101 3600 600 86400 120 )\n"
+    "@ 300 NS ns1\n"
+    "ns1 300 A 192.0.2.1\n"
+    "web 300 CNAME db\n"
+    "db 300 A 192.0.2.10\n"
+    "nxc 300 CNAME gone\n";
+
+#define CORP_NEG "corp.example. 120 IN SOA ns1.corp.example. " \
+	"hostmaster.corp.example. 2026120101 3600 600 86400 120"
+
+static int
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/* The fixture's addresses in a zone, the zone files beside them. */
+static struct table *
+static_table(struct zone *z, const struct zonefile_set *zs)
+{
+	struct table *t;
+
+	for (size_t i = 0; i < NELEM(fx_addrs); i++) {
+		struct addr_ip a;
+		uint8_t w[NAMES_WIRE_MAX];
+		if (!addr_parse_ip(fx_addrs[i].ip, strlen(fx_addrs[i].ip), &a) ||
+		    zone_addr(z, 1, w, wire_of(fx_addrs[i].name, w), 60, &a) < 0)
+			return NULL;
+	}
+	for (int i = 0; i < BIG_N; i++) {
+		char ip[32];
+		struct addr_ip a;
+		uint8_t w[NAMES_WIRE_MAX];
+		snprintf(ip, sizeof(ip), "10.1.0.%d", i + 1);
+		if (!addr_parse_ip(ip, strlen(ip), &a) ||
+		    zone_addr(z, 1, w, wire_of("big.mesos", w), 60, &a) < 0)
+			return NULL;
+	}
+	if (zonefile_apply(z, NULL, zs) < 0)
+		return NULL;
+	t = zone_publish_table(z, NULL, NOW);
+	return zonefile_join(t, zs, NOW);
+}
+
+/* A question and its three sections in response order: "AN / NS / AR". */
+static const char *
+ask_ordered(const struct table *t, const char *name, uint16_t type,
+    struct resp *r)
+{
+	static char out[8192];
+	struct req rq;
+
+	req_simple(&rq, name, type);
+	run(t, &opts, &rq, false, r);
+	snprintf(out, sizeof(out), "%s / %s / %s", section_text(r, 0, false),
+	    section_text(r, 1, false), section_text(r, 2, true));
+	return out;
+}
+
+static void
+test_static(void)
+{
+	char dir[] = "/tmp/test_query.XXXXXX", in[64], corp[64], err[ZONEFILE_ERR_MAX];
+	const char *paths[2] = { in, corp };
+	struct zonefile_set *zs;
+	struct zone *z;
+	struct table *t, *t2;
+	struct resp r;
+	struct req rq;
+	const char *a;
+	uint8_t rc;
+
+	diag("zone files: CNAME chains, a whole zone, collisions");
+	if (!ok(mkdtemp(dir) != NULL, "temporary directory"))
+		return;
+	snprintf(in, sizeof(in), "%s/in.zone", dir);
+	snprintf(corp, sizeof(corp), "%s/corp.zone", dir);
+	write_file(in, static_in);
+	write_file(corp, static_corp);
+	zs = zonefile_load(paths, 2, "mesos", 60, NULL, NOW, err, sizeof(err));
+	if (!ok(zs != NULL, "zone files load: %s", zs ? "" : err))
+		return;
+	z = zone_new(&zone);
+	t = z ? static_table(z, zs) : NULL;
+	if (!ok(t != NULL && t->nzones == 2, "a generation of two zones"))
+		return;
+
+	a = ask_ordered(t, "www.mesos", WIRE_TYPE_A, &r);
+	is_str(a, "www.mesos. 30 IN CNAME web-a1b2c-s1.marathon.mesos.|"
+	    "web-a1b2c-s1.marathon.mesos. 60 IN A 10.0.2.1 /  / ",
+	    "CNAME to a task name, then its A");
+	is_int(rflags(&r) & 0x0f, 0, "... NOERROR");
+	ok(rflags(&r) & WIRE_AA, "... authoritative");
+	/*
+	 * 12 header + 15 question + (2 + 10 + 13 + 9 + 2) CNAME, its target
+	 * "mesos" a pointer, + (2 + 10 + 4) A owned by a pointer to it.
+	 */
+	is_int(r.len, 12 + 15 + 36 + 16, "... compressed: the A's owner points to the target");
+	resp_free(&r);
+	a = ask_ordered(t, "www.mesos", WIRE_TYPE_CNAME, &r);
+	is_str(a, "www.mesos. 30 IN CNAME web-a1b2c-s1.marathon.mesos. /  / ",
+	    "CNAME asked: the CNAME alone");
+	resp_free(&r);
+	a = ask_ordered(t, "www.mesos", WIRE_TYPE_ANY, &r);
+	is_str(a, "www.mesos. 30 IN CNAME web-a1b2c-s1.marathon.mesos. /  / ",
+	    "ANY: the CNAME alone, not followed");
+	resp_free(&r);
+	a = ask_ordered(t, "short.mesos", WIRE_TYPE_A, &r);
+	is_str(a, "short.mesos. 30 IN CNAME c8.mesos.|c8.mesos. 30 IN CNAME c9.mesos.|"
+	    "c9.mesos. 30 IN CNAME c10.mesos.|c10.mesos. 30 IN A 10.7.0.10 /  / ",
+	    "a chain of three CNAMEs, then the A");
+	resp_free(&r);
+	a = ask_ordered(t, "c1.mesos", WIRE_TYPE_A, &r);
+	is_str(a, "c1.mesos. 30 IN CNAME c2.mesos.|c2.mesos. 30 IN CNAME c3.mesos.|"
+	    "c3.mesos. 30 IN CNAME c4.mesos.|c4.mesos. 30 IN CNAME c5.mesos.|"
+	    "c5.mesos. 30 IN CNAME c6.mesos.|c6.mesos. 30 IN CNAME c7.mesos.|"
+	    "c7.mesos. 30 IN CNAME c8.mesos.|c8.mesos. 30 IN CNAME c9.mesos. /  / ",
+	    "a chain of nine: 8 CNAMEs at most, no A");
+	is_int(rflags(&r) & 0x0f, 0, "... NOERROR");
+	resp_free(&r);
+	a = ask_ordered(t, "loop1.mesos", WIRE_TYPE_A, &r);
+	is_str(a, "loop1.mesos. 30 IN CNAME loop2.mesos.|loop2.mesos. 30 IN CNAME "
+	    "loop1.mesos. /  / ", "a loop of two: each CNAME once");
+	is_int(rflags(&r) & 0x0f, 0, "... NOERROR");
+	resp_free(&r);
+	a = ask_ordered(t, "self.mesos", WIRE_TYPE_AAAA, &r);
+	is_str(a, "self.mesos. 30 IN CNAME self.mesos. /  / ", "a CNAME to itself: once");
+	resp_free(&r);
+	a = ask_ordered(t, "nx.mesos", WIRE_TYPE_A, &r);
+	is_str(a, "nx.mesos. 30 IN CNAME missing.mesos. / " NEG " / ",
+	    "in-zone target that does not exist: the CNAME and the SOA");
+	is_int(rflags(&r) & 0x0f, 3, "... NXDOMAIN (RFC 6604)");
+	is_int(r.qi.outcome, QUERY_NXDOMAIN, "... counted as NXDOMAIN");
+	resp_free(&r);
+	a = ask_ordered(t, "nodata.mesos", WIRE_TYPE_AAAA, &r);
+	is_str(a, "nodata.mesos. 30 IN CNAME alpha.mesos. / " NEG " / ",
+	    "target without the type: NODATA with the CNAME");
+	is_int(rflags(&r) & 0x0f, 0, "... NOERROR");
+	is_int(r.qi.outcome, QUERY_NODATA, "... counted as NODATA");
+	resp_free(&r);
+	a = ask_ordered(t, "ext.mesos", WIRE_TYPE_A, &r);
+	is_str(a, "ext.mesos. 30 IN CNAME www.example.com. /  / ",
+	    "target outside our zones: the chain ends, no SOA");
+	is_int(rflags(&r) & 0x0f, 0, "... NOERROR");
+	resp_free(&r);
+	a = ask_ordered(t, "tocorp.mesos", WIRE_TYPE_A, &r);
+	is_str(a, "tocorp.mesos. 30 IN CNAME web.corp.example.|web.corp.example. 300 "
+	    "IN CNAME db.corp.example.|db.corp.example. 300 IN A 192.0.2.10 /  / ",
+	    "a chain across zones");
+	resp_free(&r);
+	a = ask_ordered(t, "tocorpnx.mesos", WIRE_TYPE_A, &r);
+	is_str(a, "tocorpnx.mesos. 30 IN CNAME nxc.corp.example.|nxc.corp.example. "
+	    "300 IN CNAME gone.corp.example. / " CORP_NEG " / ",
+	    "NXDOMAIN in the other zone: its SOA");
+	is_int(rflags(&r) & 0x0f, 3, "... NXDOMAIN");
+	resp_free(&r);
+	a = ask_ordered(t, "toapex.mesos", WIRE_TYPE_SOA, &r);
+	is_str(a, "toapex.mesos. 30 IN CNAME mesos.|" SOA " /  / ",
+	    "SOA through a CNAME to the apex");
+	resp_free(&r);
+	a = ask_ordered(t, "mail.mesos", WIRE_TYPE_MX, &r);
+	is_str(a, "mail.mesos. 30 IN MX 10 alpha.mesos. /  / alpha.mesos. 60 IN A 10.0.0.2",
+	    "MX with its exchange's address");
+	resp_free(&r);
+
+	/* Truncation: the 40 A records of big.mesos do not fit 512 octets. */
+	req_simple(&rq, "tobig.mesos", WIRE_TYPE_A);
+	run(t, &opts, &rq, false, &r);
+	ok((rflags(&r) & WIRE_TC) && r.len <= 512, "CNAME to a large RRset over UDP: TC, %zu octets", r.len);
+	is_str(rr_field(&r, 0, 0, 0), "big.mesos.", "... the CNAME first");
+	resp_free(&r);
+	run(t, &opts, &rq, true, &r);
+	ok(!(rflags(&r) & WIRE_TC) && rcount(&r, 1) == 1 + BIG_N,
+	    "... over TCP: the CNAME and %d A records", BIG_N);
+	resp_free(&r);
+	/* EDNS: an OPT at the end, the same records. */
+	req_ldns(&rq, "www.mesos", WIRE_TYPE_A, LDNS_RR_CLASS_IN, LDNS_RD, 1232, true);
+	run(t, &opts, &rq, false, &r);
+	ok(rcount(&r, 1) == 2 && rcount(&r, 3) == 1 && tail_is_opt(&r, UDP_MAX, 0,
+	    WIRE_EDNS_DO), "EDNS: CNAME and A, then our OPT with DO");
+	is_int(r.len, 12 + 15 + 36 + 16 + 11, "... exact length");
+	resp_free(&r);
+
+	/* The whole zone: SOA, NS, NXDOMAIN with its own SOA. */
+	a = ask_ordered(t, "corp.example", WIRE_TYPE_SOA, &r);
+	is_str(a, "corp.example. 300 IN SOA ns1.corp.example. hostmaster.corp.example. "
+	    "2026120101 3600 600 86400 120 /  / ", "whole zone: its own SOA and serial");
+	resp_free(&r);
+	a = ask_ordered(t, "corp.example", WIRE_TYPE_NS, &r);
+	is_str(a, "corp.example. 300 IN NS ns1.corp.example. /  / ns1.corp.example. 300 "
+	    "IN A 192.0.2.1", "whole zone: its own NS, not a generated one");
+	resp_free(&r);
+	a = ask_ordered(t, "nosuch.corp.example", WIRE_TYPE_A, &r);
+	is_str(a, " / " CORP_NEG " / ", "whole zone: NXDOMAIN with its SOA");
+	rc = (uint8_t)(rflags(&r) & 0x0f);
+	is_int(rc, 3, "... NXDOMAIN");
+	resp_free(&r);
+
+	/* A collision: static TXT at nimbus.storm.mesos hides its A and AAAA. */
+	is_int(t->zones[0]->stats.hidden_rrs + t->zones[1]->stats.hidden_rrs, 2,
+	    "collision: 2 generated records withheld, counted");
+	a = ask_ordered(t, "nimbus.storm.mesos", WIRE_TYPE_A, &r);
+	is_str(a, " / " NEG " / ", "collision: the generated A is withheld");
+	resp_free(&r);
+	a = ask_ordered(t, "nimbus.storm.mesos", WIRE_TYPE_TXT, &r);
+	is_str(a, "nimbus.storm.mesos. 30 IN TXT \"static\" /  / ",
+	    "collision: the static TXT is served");
+	resp_free(&r);
+	/* The static records go: the generated ones come back. */
+	ok(zonefile_apply(z, zs, NULL) == 0, "zone files removed from the zone");
+	t2 = zone_publish_table(z, t, NOW + 1);
+	a = ask_ordered(t2, "nimbus.storm.mesos", WIRE_TYPE_A, &r);
+	is_str(a, "nimbus.storm.mesos. 60 IN A 10.0.0.1 /  / ",
+	    "collision ended: the generated A is back");
+	resp_free(&r);
+	is_int(t2->zones[0]->stats.hidden_rrs, 0, "... nothing withheld");
+	a = ask_ordered(t2, "www.mesos", WIRE_TYPE_A, &r);
+	is_int(rflags(&r) & 0x0f, 3, "... and the static names are gone");
+	resp_free(&r);
+	/* And they come back too: a task's name added while static hides it. */
+	ok(zonefile_apply(z, NULL, zs) == 0, "zone files back");
+	{
+		struct addr_ip ip;
+		uint8_t w[NAMES_WIRE_MAX];
+		struct table *t3;
+		addr_parse_ip("10.0.0.77", 9, &ip);
+		ok(zone_addr(z, 1, w, wire_of("nimbus.storm.mesos", w), 60, &ip) == 0,
+		    "a new generated A at the static name");
+		t3 = zone_publish_table(z, t2, NOW + 2);
+		a = ask_ordered(t3, "nimbus.storm.mesos", WIRE_TYPE_A, &r);
+		/* The serial moved with the records: compare up to it. */
+		ok(strncmp(a, " / mesos. 30 IN SOA ns1.mesos. root.ns1.mesos. ", 45) == 0 &&
+		    rcount(&r, 1) == 0, "... withheld too: %s", a);
+		resp_free(&r);
+		is_int(t3->zones[0]->stats.hidden_rrs, 3, "... 3 withheld");
+		table_free(t3);
+	}
+	table_free(t2);
+	table_free(t);
+	zone_free(z);
+	zonefile_set_free(zs);
+	remove(in);
+	remove(corp);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -1939,6 +2216,7 @@ main(void)
 	test_small_table();
 	test_generic();
 	test_zone_index();
+	test_static();
 	test_fuzz(t);
 	test_fuzz_relay(t);
 	test_outcome_names();
