@@ -14,6 +14,7 @@
 #include "table.h"
 #include "wire.h"
 #include "zone.h"
+#include "zonefile.h"
 
 #include "fuzz.h"
 
@@ -34,7 +35,7 @@ struct setup {
 	uint8_t *udp, *tcp;
 };
 
-static struct setup setups[5];
+static struct setup setups[6];
 static size_t nsetups;
 
 /* A state with large RRsets: 150 instances of one app, 5 tasks of 1024 ports. */
@@ -174,6 +175,71 @@ build_zones(void)
 	return table_new(zt, 3, NOW);
 }
 
+/*
+ * The big state's records beside the zone files of tests/fixtures/zones:
+ * names inside the domain (CNAME chains, loops, a CNAME to a large RRset,
+ * static names hiding generated ones) and a whole local zone.
+ */
+static struct table *
+build_static(void)
+{
+	static const char *const files[] = { "in.zone", "corp.zone", "chains.zone" };
+	const char *top = getenv("top_srcdir");
+	char paths[3][4096], err[ZONEFILE_ERR_MAX];
+	const char *pp[3];
+	struct records_params p;
+	struct records_stats rs;
+	struct zonefile_set *zs;
+	struct state *st;
+	struct table *t;
+	struct zone *z;
+	size_t len;
+	char *json = big_state(&len);
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s/tests/fixtures/zones/%s",
+		    top && *top ? top : FUZZ_TOP_SRCDIR, files[i]);
+		pp[i] = paths[i];
+	}
+	if (!(zs = zonefile_load(pp, 3, "mesos", 60, NULL, NOW, err, sizeof(err)))) {
+		fprintf(stderr, "fuzz_query: %s\n", err);
+		exit(1);
+	}
+	st = state_parse(json, len, err);
+	free(json);
+	fuzz_params(&p);
+	if (!st || !(z = zone_new(&p.zone)))
+		exit(1);
+	/* The records of the big state, then the files' beside them. */
+	t = records_build(st, &p, NULL, NOW, &rs);
+	state_free(st);
+	if (!t)
+		exit(1);
+	for (uint32_t i = 0; i <= t->zones[0]->shard_mask; i++) {
+		const struct table_shard *sh = t->zones[0]->shards[i];
+		for (uint32_t k = 0; k < sh->nnodes; k++) {
+			const struct table_node *n = &sh->nodes[k];
+			for (uint16_t j = 0; j < n->nrrsets; j++)
+				for (uint32_t r = 0; r < n->rrsets[j].count; r++)
+					if (n->rrsets[j].type != WIRE_TYPE_NS &&
+					    zone_rr(z, 1, n->name, n->name_len,
+					    n->rrsets[j].type, n->rrsets[j].ttl,
+					    n->rrsets[j].rd[r].data,
+					    n->rrsets[j].rd[r].len) < 0)
+						exit(1);
+		}
+	}
+	table_free(t);
+	if (zonefile_apply(z, NULL, zs) < 0)
+		exit(1);
+	t = zonefile_join(zone_publish_table(z, NULL, NOW), zs, NOW);
+	zone_free(z);
+	zonefile_set_free(zs);
+	if (!t)
+		exit(1);
+	return t;
+}
+
 static void
 add(const char *what, struct table *t, bool external_on, bool recurse_on,
     uint16_t udp_max)
@@ -206,6 +272,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	add("big", build(json, len, "big state"), true, true, 4096);
 	add("nothing loaded", NULL, false, true, 1232);
 	add("zones", build_zones(), true, true, 1232);
+	add("zone files", build_static(), false, true, 1232);
 	return 0;
 }
 

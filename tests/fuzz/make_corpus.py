@@ -105,6 +105,19 @@ def requests():
     save("query", query("alias.mesos", A), "zones")
     save("query", query("sub.mesos", ANY, edns=4096), "zones")
     save("query", query("99.1.0.10.in-addr.arpa", 12), "zones")
+    # fuzz_query's "zone files" setup: tests/fixtures/zones, CNAME chains.
+    save("query", query("c1.mesos", A, edns=1232), "static")
+    save("query", query("loop1.mesos", AAAA), "static")
+    save("query", query("self.mesos", A, edns=1232, do=True), "static")
+    save("query", query("tobig.mesos", A), "static")
+    save("query", query("tobig.mesos", A, edns=4096), "static")
+    save("query", query("tocorp.mesos", A, edns=1232), "static")
+    save("query", query("toapex.mesos", SOA), "static")
+    save("query", query("nowhere.mesos", A), "static")
+    save("query", query("mx2.mesos", MX, edns=1232), "static")
+    save("query", query("api.marathon.mesos", TXT), "static")
+    save("query", query("nosuch.corp.example", A, edns=1232), "static")
+    save("query", query("corp.example", NS), "static")
 
 
 def states():
