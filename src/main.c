@@ -43,13 +43,13 @@ usage(FILE *out)
 	    "  -threads=N                   responder threads (overrides \"threads\")\n"
 	    "  -user=NAME                   run as NAME once the sockets are bound\n"
 	    "  --check-config               validate, print the effective configuration, exit\n"
-	    "  --dump-zone                  load the state once, print the zone, exit\n"
+	    "  --dump-zone                  load the state once, print every zone, exit\n"
 	    "  -version, --version          print the version and exit\n"
 	    "  -h, --help                   this text\n"
 	    "\n"
 	    "Signals: SIGHUP reloads zoneFiles and refreshes now, SIGUSR1 logs\n"
-	    "the counters, "
-	    "SIGINT and SIGTERM stop. See taskdns(8) and taskdns.json(5).\n");
+	    "the counters, SIGINT and SIGTERM stop. See taskdns(8) and\n"
+	    "taskdns.json(5).\n");
 }
 
 /*
@@ -139,6 +139,7 @@ struct loop {
 	const char *path;		/* of the config file */
 	int threads;			/* -threads, or -1 */
 	const char *user;		/* -user, or NULL */
+	int fwd_file, tcp_file;		/* before fit_descriptors() lowered them */
 	struct zonefile_set *zones;	/* in service (one reference ours) */
 };
 
@@ -180,6 +181,11 @@ reload(struct loop *l)
 		config_clear(&nc);
 		return;
 	}
+	/* What fit_descriptors() lowered has not changed in the file. */
+	if (nc.forward_max_pending == l->fwd_file)
+		nc.forward_max_pending = l->c->forward_max_pending;
+	if (nc.tcp_max_connections == l->tcp_file)
+		nc.tcp_max_connections = l->c->tcp_max_connections;
 	zs = zonefile_load((const char *const *)nc.zone_files, nc.nzone_files,
 	    l->c->domain, l->c->ttl, l->zones, time(NULL), zerr, sizeof(zerr));
 	if (!zs) {
@@ -374,6 +380,8 @@ main(int argc, char **argv)
 		return r == 0 ? 0 : 1;
 	}
 
+	loop.fwd_file = c.forward_max_pending;
+	loop.tcp_file = c.tcp_max_connections;
 	fit_descriptors(&c);
 	memset(&qo, 0, sizeof(qo));
 	wire_len = names_text_to_wire(c.domain, strlen(c.domain), false, qo.apex);

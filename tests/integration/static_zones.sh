@@ -90,6 +90,7 @@ is "$(serial corp.example)" "2026120102" "SIGHUP: the whole zone takes its file'
 is "$(rdata db.corp.example A)" "192.0.2.11" "SIGHUP: and its new records"
 wait_for 5 logged "main: SIGHUP: ttl changed; it takes effect at restart"
 ok $? "SIGHUP: a key that needs a restart is logged"
+is "$(grep -c 'takes effect at restart' "$TASKDNS_LOG")" "1" "... and no other key"
 is "$(q web2.marathon.mesos A | awk '{print $2}')" "60" "... and keeps its old value"
 
 # SIGHUP, bad: one line, everything stays.
