@@ -134,38 +134,32 @@ bad:
 }
 
 /*
- * The line of the first octet at or after @pos that is not blank or a
+ * The line of the first octet at or after @pos that is not blank or in a
  * comment: where the next record starts (ldns's own count runs past the
- * blank lines after a record).
+ * blank lines after a record). @from and @line: the newlines counted so
+ * far, carried from one call to the next, so a file costs one pass.
  */
 static uint32_t
 line_at(const char *buf, size_t len, size_t pos, size_t *from, uint32_t *line)
 {
 	bool comment = false;
+	uint32_t k;
 
 	for (; *from < pos && *from < len; (*from)++)
-		if (buf[*from] == '\n')
-			(*line)++;
+		*line += buf[*from] == '\n';
+	k = *line;
 	for (size_t i = pos; i < len; i++) {
-		char c = buf[i];
-		if (c == '\n') {
+		if (buf[i] == '\n') {
+			k++;
 			comment = false;
-			continue;
-		}
-		if (comment || c == ' ' || c == '\t' || c == '\r')
-			continue;
-		if (c == ';') {
+		} else if (buf[i] == ';') {
 			comment = true;
-			continue;
-		}
-		{
-			uint32_t k = *line;
-			for (size_t j = pos; j < i; j++)
-				k += buf[j] == '\n';
+		} else if (!comment && buf[i] != ' ' && buf[i] != '\t' &&
+		    buf[i] != '\r') {
 			return k;
 		}
 	}
-	return *line;
+	return k;
 }
 
 static const char *
@@ -348,7 +342,7 @@ push(struct load *l, struct lrr **v, size_t *n, size_t *cap, struct lrr *r)
 /* Publish the records of a whole zone as its zone table, once. */
 static struct table_zone *
 build_zone(struct load *l, const ldns_rr *soa, const uint8_t *apex,
-    size_t apex_len, const struct lrr *v, size_t n, time_t now)
+    const struct lrr *v, size_t n, time_t now)
 {
 	char text[NAMES_TEXT_MAX * 4 + 2];
 	struct zone_params zp;
@@ -370,14 +364,16 @@ build_zone(struct load *l, const ldns_rr *soa, const uint8_t *apex,
 	zp.soa_minimum = ldns_rdf2native_int32(ldns_rr_rdf(soa, 6));
 	f = ldns_rr_rdf(soa, 0);
 	ml = ldns_rdf_size(f);
-	if (ml > TABLE_NAME_MAX)
-		return fail(l, 0, "SOA MNAME too long"), NULL;
-	memcpy(mname, ldns_rdf_data(f), ml);
+	if (ml <= TABLE_NAME_MAX)
+		memcpy(mname, ldns_rdf_data(f), ml);
 	f = ldns_rr_rdf(soa, 1);
 	rl = ldns_rdf_size(f);
-	if (rl > TABLE_NAME_MAX)
-		return fail(l, 0, "SOA RNAME too long"), NULL;
-	memcpy(rname, ldns_rdf_data(f), rl);
+	if (rl <= TABLE_NAME_MAX)
+		memcpy(rname, ldns_rdf_data(f), rl);
+	if (ml > TABLE_NAME_MAX || rl > TABLE_NAME_MAX) {
+		fail(l, 0, "zone %s: SOA MNAME or RNAME too long", text);
+		return NULL;
+	}
 	if (!(z = zone_new(&zp))) {
 		fail(l, 0, "zone %s: the apex is not a host name (letters, digits, "
 		    "'-', '_'), or out of memory", text);
@@ -395,7 +391,6 @@ build_zone(struct load *l, const ldns_rr *soa, const uint8_t *apex,
 			fail(l, v[i].line, "cannot add the record (out of memory?)");
 			return NULL;
 		}
-	(void)apex_len;
 	tz = zone_publish(z, NULL, now);
 	zone_free(z);
 	if (!tz) {
@@ -547,7 +542,7 @@ load_file(struct load *l, struct zonefile_set *s, uint32_t i, uint32_t ttl,
 		    strcmp(old->path, l->path) == 0) {
 			w->tz = old->tz;	/* unchanged: its serial stays */
 			atomic_fetch_add(&w->tz->refs, 1);
-		} else if (!(w->tz = build_zone(l, soa, apex, apex_len, v, n, now))) {
+		} else if (!(w->tz = build_zone(l, soa, apex, v, n, now))) {
 			goto out;
 		} else if (old && (int32_t)(w->tz->serial - old->tz->serial) <= 0) {
 			log_msg(LOG_WARN, "zonefile: %s: zone %s changed but its serial "
