@@ -771,6 +771,25 @@ test_paths(void)
 			diag("cannot return to %s", cwd);
 	}
 
+	/* zoneFiles: relative ones beside the config, absolute ones kept. */
+	path = write_config("{ 'stateFile': 's.json', 'zoneFiles': ['z/a.zone', '/etc/b.zone'] }");
+	is_int(load(path, &c, err, log, sizeof(log)), 0, "zoneFiles load");
+	is_int((long long)c.nzone_files, 2, "... two files");
+	snprintf(want, sizeof(want), "%s/z/a.zone", tmpdir);
+	is_str(c.nzone_files > 0 ? c.zone_files[0] : "", want,
+	    "... a relative one beside the config");
+	is_str(c.nzone_files > 1 ? c.zone_files[1] : "", "/etc/b.zone",
+	    "... an absolute one unchanged");
+	config_clear(&c);
+	path = write_config("{ 'stateFile': 's.json', 'zoneFiles': 'a.zone' }");
+	is_int(load(path, &c, err, log, sizeof(log)), -1, "zoneFiles not an array: refused");
+	ok(strstr(err, "key \"zoneFiles\": must be an array of strings") != NULL,
+	    "... the error: %s", err);
+	path = write_config("{ 'stateFile': 's.json', 'zoneFiles': [''] }");
+	is_int(load(path, &c, err, log, sizeof(log)), -1, "an empty zoneFiles path: refused");
+	ok(strstr(err, "key \"zoneFiles\": element 0 is empty") != NULL,
+	    "... the error: %s", err);
+
 	/* "~/" is $HOME, as Mesos-DNS expands it. */
 	setenv("HOME", tmpdir, 1);
 	path = write_config("{ 'masters': ['10.0.0.1:5050'] }");
