@@ -15,7 +15,9 @@ cc -shared -fPIC -O2 -o "$T/mallocs.so" "$top_srcdir/tests/integration/mallocs.c
 
 TASKDNS_WRAPPER="env LD_PRELOAD=$T/mallocs.so"
 start_taskdns "{\"stateFile\": \"$top_srcdir/contrib/sample/state.json\", \"masters\": [],
-	\"refreshSeconds\": 3600, \"threads\": 1, \"resolvers\": [\"127.0.0.1:9\"]}" ||
+	\"refreshSeconds\": 3600, \"threads\": 1, \"resolvers\": [\"127.0.0.1:9\"],
+	\"zoneFiles\": [\"$top_srcdir/tests/fixtures/zones/chains.zone\",
+	\"$top_srcdir/tests/fixtures/zones/corp.zone\"]}" ||
 	bail "taskdns did not start"
 
 mallocs() { # the count now
@@ -26,14 +28,17 @@ mallocs() { # the count now
 	grep '^mallocs' "$TASKDNS_LOG" | tail -1 | awk '{print $2}'
 }
 
-# Queries of every kind: A, SRV with additional data, AAAA, NXDOMAIN, NODATA.
+# Queries of every kind: A, SRV with additional data, AAAA, NXDOMAIN, NODATA,
+# and CNAME chains from zone files (across zones, loops, cut at the bound).
+is "$(dig @127.0.0.1 -p "$DNS_PORT" +short c1.mesos A | wc -l)" "8" "zone files loaded: a chain of 8 CNAMEs"
 before=$(mallocs)
 python3 - "$DNS_PORT" <<'PY'
 import socket, struct, sys
 port = int(sys.argv[1])
 names = [("nimbus.storm.mesos", 1), ("_web._tcp.marathon.mesos", 33),
          ("db.marathon.mesos", 28), ("nope.storm.mesos", 1), ("web.marathon.mesos", 16),
-         ("WEB.Marathon.mesos", 1), ("mesos", 6)]
+         ("WEB.Marathon.mesos", 1), ("mesos", 6), ("c1.mesos", 1), ("tocorp.mesos", 1),
+         ("loop1.mesos", 28), ("mx2.mesos", 15), ("nosuch.corp.example", 1)]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
 for i in range(5000):
