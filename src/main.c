@@ -29,14 +29,17 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: taskdns [-config=FILE] [-v=N] [-threads=N] [-user=NAME]\n"
-	    "               [--check-config | --dump-zone]\n"
+	    "usage: taskdns [-config=FILE] [-log=stderr|syslog] [-loglevel=LEVEL]\n"
+	    "               [-v=N] [-threads=N] [-user=NAME] [--check-config | --dump-zone]\n"
 	    "       taskdns -version | --help\n"
 	    "\n"
 	    "Authoritative DNS for the tasks of an Apache Mesos cluster, a drop-in\n"
 	    "replacement for Mesos-DNS that reads the same config.json.\n"
 	    "\n"
 	    "  -config=FILE, --config FILE  configuration (default ./config.json)\n"
+	    "  -log=stderr|syslog           where log lines go (default stderr; syslog:\n"
+	    "                               facility daemon)\n"
+	    "  -loglevel=LEVEL              error, warn, info (default) or debug\n"
 	    "  -v=N, --verbose=N            0: info (default), 1 or more: debug\n"
 	    "  -threads=N                   responder threads (overrides \"threads\")\n"
 	    "  -user=NAME                   run as NAME once the sockets are bound\n"
@@ -46,7 +49,8 @@ usage(FILE *out)
 	    "  -h, --help                   this text\n"
 	    "\n"
 	    "Signals: SIGHUP refreshes now, SIGUSR1 logs the counters,\n"
-	    "SIGINT and SIGTERM stop. See taskdns(8) and taskdns.json(5).\n");
+	    "SIGINT and SIGTERM stop. Under systemd (Type=notify) it reports\n"
+	    "READY=1, STATUS= and WATCHDOG=1. See taskdns(8) and taskdns.json(5).\n");
 }
 
 /*
@@ -171,6 +175,8 @@ main(int argc, char **argv)
 	struct server *srv;
 	int threads = -1;
 	const char *user = NULL;
+	bool syslog_on = false;
+	enum log_level level;
 	struct event *sigs[5];
 	static const int signums[5] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGQUIT };
 	struct loop loop;
@@ -198,6 +204,26 @@ main(int argc, char **argv)
 			    argv[i + 1][0] <= '9')
 				value = argv[++i];
 			log_set_level(value && atoi(value) == 0 ? LOG_INFO : LOG_DEBUG);
+		} else if (strcmp(name, "loglevel") == 0) {
+			if (!value && i + 1 < argc)
+				value = argv[++i];
+			if (!value || log_level_parse(value, &level) < 0) {
+				fprintf(stderr, "taskdns: -loglevel needs error, warn, "
+				    "info or debug\n");
+				return 2;
+			}
+			log_set_level(level);
+		} else if (strcmp(name, "log") == 0) {
+			if (!value && i + 1 < argc)
+				value = argv[++i];
+			if (value && strcmp(value, "stderr") == 0)
+				syslog_on = false;
+			else if (value && strcmp(value, "syslog") == 0)
+				syslog_on = true;
+			else {
+				fprintf(stderr, "taskdns: -log needs stderr or syslog\n");
+				return 2;
+			}
 		} else if (strcmp(name, "version") == 0) {
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return 0;
@@ -232,6 +258,9 @@ main(int argc, char **argv)
 		}
 	}
 
+	/* Before any thread: log.c reads the choice without a lock. */
+	if (syslog_on)
+		log_to_syslog();
 	if (config_load(path, &c, err) < 0) {
 		fprintf(stderr, "taskdns: %s\n", err);
 		return 2;
