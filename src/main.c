@@ -17,6 +17,7 @@
 #include "config.h"
 #include "log.h"
 #include "names.h"
+#include "notify.h"
 #include "query.h"
 #include "rcu.h"
 #include "records.h"
@@ -136,7 +137,35 @@ drop_privileges(const char *user)
 struct loop {
 	struct server *srv;
 	struct refresh *refresh;
+	struct rcu *rcu;
+	const struct config *c;
+	struct notify *notify;
 };
+
+/*
+ * systemd's STATUS=: whether records are served and whence. The table
+ * pointer is only compared with NULL: the main thread is no RCU reader.
+ */
+static void
+status_line(char *buf, size_t size, void *arg)
+{
+	struct loop *l = arg;
+	char leader[300];
+
+	if (!rcu_current(l->rcu)) {
+		snprintf(buf, size, "no state loaded yet: SERVFAIL for %s., "
+		    "forwarding the rest", l->c->domain);
+		return;
+	}
+	if (*l->c->state_file) {
+		snprintf(buf, size, "serving %s. from the state file %s",
+		    l->c->domain, l->c->state_file);
+		return;
+	}
+	refresh_leader(l->refresh, leader, sizeof(leader));
+	snprintf(buf, size, "serving %s. from the master %s", l->c->domain,
+	    *leader ? leader : "(unknown)");
+}
 
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
@@ -154,6 +183,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	default:
 		log_msg(LOG_INFO, "main: signal %d: stopping", (int)sig);
+		notify_stopping(l->notify);
 		server_stop(l->srv);
 		break;
 	}
@@ -339,6 +369,18 @@ main(int argc, char **argv)
 	}
 	loop.srv = srv;
 	loop.refresh = refresh;
+	loop.rcu = &rcu;
+	loop.c = &c;
+	/*
+	 * Ready for systemd now that the sockets are bound and privileges
+	 * dropped, not when a master answers: names outside the domain are
+	 * forwarded meanwhile, and a master that is down must not make a
+	 * start timeout kill us.
+	 */
+	if (!(loop.notify = notify_new(server_base(srv), status_line, &loop))) {
+		log_msg(LOG_ERR, "main: out of memory");
+		return 1;
+	}
 	for (int i = 0; i < 5; i++) {
 		sigs[i] = evsignal_new(server_base(srv), signums[i], on_signal, &loop);
 		evsignal_add(sigs[i], NULL);
@@ -356,6 +398,7 @@ main(int argc, char **argv)
 
 	refresh_stop(refresh);
 	stats_log();
+	notify_free(loop.notify);
 	for (int i = 0; i < 5; i++)
 		event_free(sigs[i]);
 	server_free(srv);
