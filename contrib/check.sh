@@ -1,7 +1,9 @@
 #!/bin/bash
 # check.sh -- install what is missing, build with warnings as errors, run
 # the whole test suite; then build with AddressSanitizer and
-# UndefinedBehaviorSanitizer and run it again; then the unit tests and the
+# UndefinedBehaviorSanitizer and run it again; then make distcheck (with
+# the unit tests) and the Debian package built from its tarball, its
+# contents checked and its binary run; then the unit tests and the
 # fuzz seed corpora under valgrind, the threaded tests under
 # ThreadSanitizer, and each libFuzzer harness for 30 s (clang). The last
 # line of output is "N passed, N failed".
@@ -51,6 +53,32 @@ build_and_check() { # build_and_check DIR CONFIGURE_ARGS...
 
 echo "== build (warnings are errors) and test"
 build_and_check _build-check --enable-werror
+# make distcheck builds the tarball, then builds and checks it out of tree
+# with a read-only source; it would rerun the whole suite, which the stage
+# above just ran from the same files, so here it runs the unit tests and
+# fuzz corpora only (TESTS=...): what it checks is the tarball.
+echo "== make distcheck (unit tests) and the Debian package"
+t0=$(date +%s)
+if (cd _build-check && make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror \
+	'TESTS=$(UNIT_TESTS) tests/fuzz/replay.sh') >_build-check/distcheck.out 2>&1; then
+	passed=$((passed + 1))
+else
+	echo "make distcheck failed:"; grep -E 'ERROR|FAIL|Error' _build-check/distcheck.out | head -20
+	failed=$((failed + 1))
+fi
+# debian/ is in the tarball: the package is built from it, as from a
+# clean tree (contrib/deb.sh: build, lintian, contents, a scratch install).
+if contrib/deb.sh _build-deb _build-check/taskdns-*.tar.gz >_build-check/deb.out 2>&1; then :; fi
+while read -r line; do
+	case $line in
+	"ok "*) passed=$((passed + 1)) ;;
+	"not ok"*) echo "deb: $line"; failed=$((failed + 1)) ;;
+	"#"*) echo "$line" ;;
+	esac
+done <_build-check/deb.out
+grep -qE '^(ok|not ok) ' _build-check/deb.out || { echo "deb.sh ran no check:"; tail -20 _build-check/deb.out; failed=$((failed + 1)); }
+echo "($(($(date +%s) - t0)) s)"
+
 echo "== build with ASan+UBSan and test"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	build_and_check _build-sanitizers --enable-werror --enable-sanitizers

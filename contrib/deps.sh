@@ -1,13 +1,15 @@
 #!/bin/bash
 # deps.sh -- install the Debian 12 packages taskdns builds with (and with
-# --test, tests with; with --bench, benchmarks with), only those that are
+# --test, tests with, the Debian package's tools included; with --bench,
+# benchmarks with), only those that are
 # missing. Needs root (or sudo) when something is.
 set -eu
 pkgs="build-essential autoconf automake pkg-config libldns-dev libevent-dev
-libcurl4-openssl-dev libjansson-dev libyajl-dev libzookeeper-mt-dev"
+libcurl4-openssl-dev libjansson-dev libyajl-dev libzookeeper-mt-dev libsystemd-dev"
 case "${1:-}" in
 --test) pkgs="$pkgs dnsutils ldnsutils python3 nsd unbound iproute2 valgrind
-	clang libclang-rt-14-dev libfuzzer-14-dev mandoc bsdextrautils zookeeper" ;;
+	clang libclang-rt-14-dev libfuzzer-14-dev mandoc bsdextrautils zookeeper
+	debhelper lintian devscripts fakeroot prometheus systemd" ;;
 --bench) pkgs="$pkgs dnsutils python3 nsd knot dnsperf util-linux procps" ;;
 esac
 missing=""
@@ -23,7 +25,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # Debian starts nsd and unbound as services on install; the tests start
 # their own instances on free ports, so keep the packaged ones from
-# grabbing port 53. (ZooKeeper: "zookeeper" is the server without a
+# grabbing port 53 (and prometheus its 9090). (ZooKeeper: "zookeeper" is the server without a
 # service, the tests run their own; zookeeperd, its service on port 2181,
 # is not installed, and would be held back here too.)
 if [ -d /usr/sbin ] && [ ! -e /usr/sbin/policy-rc.d ]; then

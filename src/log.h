@@ -1,4 +1,4 @@
-/* log.h -- one-line, leveled logging to standard error. */
+/* log.h -- one-line, leveled logging to standard error or syslog(3). */
 #ifndef TASKDNS_LOG_H
 #define TASKDNS_LOG_H
 
@@ -17,8 +17,24 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 
 /**
- * Print one line "taskdns[pid]: LEVEL: text" to stderr. Thread-safe: the line
- * is formatted into a local buffer and written with a single write(2).
+ * The level named @name ("error", "warn", "info", "debug").
+ * @return 0 with @level set, or -1 for another name.
+ */
+int log_level_parse(const char *name, enum log_level *level);
+
+/**
+ * From now on, send lines to syslog(3) (facility daemon, identity
+ * "taskdns", the pid in each line, LOG_ERR..LOG_DEBUG by level) instead
+ * of standard error. Process lifetime: call once from main() before any
+ * thread starts; there is no way back.
+ */
+void log_to_syslog(void);
+
+/**
+ * Print one line "TIME taskdns[pid]: LEVEL: text" to stderr, or "text" at
+ * the level's priority to syslog after log_to_syslog(). Thread-safe: the
+ * line is formatted into a local buffer and written with a single write(2)
+ * (or one syslog(3) call, one datagram).
  * Lines read "stage: object: what happened". Never called on the query path.
  */
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "log.h"
 #include "names.h"
+#include "notify.h"
 #include "query.h"
 #include "rcu.h"
 #include "records.h"
@@ -31,14 +32,17 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: taskdns [-config=FILE] [-v=N] [-threads=N] [-user=NAME]\n"
-	    "               [--check-config | --dump-zone]\n"
+	    "usage: taskdns [-config=FILE] [-log=stderr|syslog] [-loglevel=LEVEL]\n"
+	    "               [-v=N] [-threads=N] [-user=NAME] [--check-config | --dump-zone]\n"
 	    "       taskdns -version | --help\n"
 	    "\n"
 	    "Authoritative DNS for the tasks of an Apache Mesos cluster, a drop-in\n"
 	    "replacement for Mesos-DNS that reads the same config.json.\n"
 	    "\n"
 	    "  -config=FILE, --config FILE  configuration (default ./config.json)\n"
+	    "  -log=stderr|syslog           where log lines go (default stderr; syslog:\n"
+	    "                               facility daemon)\n"
+	    "  -loglevel=LEVEL              error, warn, info (default) or debug\n"
 	    "  -v=N, --verbose=N            0: info (default), 1 or more: debug\n"
 	    "  -threads=N                   responder threads (overrides \"threads\")\n"
 	    "  -user=NAME                   run as NAME once the sockets are bound\n"
@@ -48,7 +52,8 @@ usage(FILE *out)
 	    "  -h, --help                   this text\n"
 	    "\n"
 	    "Signals: SIGHUP reloads zoneFiles and refreshes now, SIGUSR1 logs\n"
-	    "the counters, SIGINT and SIGTERM stop. See taskdns(8) and\n"
+	    "the counters, SIGINT and SIGTERM stop. Under systemd (Type=notify)\n"
+	    "it reports READY=1, STATUS= and WATCHDOG=1. See taskdns(8) and\n"
 	    "taskdns.json(5).\n");
 }
 
@@ -141,7 +146,34 @@ struct loop {
 	const char *user;		/* -user, or NULL */
 	int fwd_file, tcp_file;		/* before fit_descriptors() lowered them */
 	struct zonefile_set *zones;	/* in service (one reference ours) */
+	struct rcu *rcu;
+	struct notify *notify;
 };
+
+/*
+ * systemd's STATUS=: whether records are served and whence. The table
+ * pointer is only compared with NULL: the main thread is no RCU reader.
+ */
+static void
+status_line(char *buf, size_t size, void *arg)
+{
+	struct loop *l = arg;
+	char leader[300];
+
+	if (!rcu_current(l->rcu)) {
+		snprintf(buf, size, "no state loaded yet: SERVFAIL for %s., "
+		    "forwarding the rest", l->c->domain);
+		return;
+	}
+	if (*l->c->state_file) {
+		snprintf(buf, size, "serving %s. from the state file %s",
+		    l->c->domain, l->c->state_file);
+		return;
+	}
+	refresh_leader(l->refresh, leader, sizeof(leader));
+	snprintf(buf, size, "serving %s. from the master %s", l->c->domain,
+	    *leader ? leader : "(unknown)");
+}
 
 static void
 changed_key(const char *key, void *arg)
@@ -229,6 +261,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	default:
 		log_msg(LOG_INFO, "main: signal %d: stopping", (int)sig);
+		notify_stopping(l->notify);
 		server_stop(l->srv);
 		break;
 	}
@@ -250,6 +283,8 @@ main(int argc, char **argv)
 	struct server *srv;
 	int threads = -1;
 	const char *user = NULL;
+	bool syslog_on = false;
+	enum log_level level;
 	struct event *sigs[5];
 	static const int signums[5] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGQUIT };
 	struct loop loop;
@@ -278,6 +313,26 @@ main(int argc, char **argv)
 			    argv[i + 1][0] <= '9')
 				value = argv[++i];
 			log_set_level(value && atoi(value) == 0 ? LOG_INFO : LOG_DEBUG);
+		} else if (strcmp(name, "loglevel") == 0) {
+			if (!value && i + 1 < argc)
+				value = argv[++i];
+			if (!value || log_level_parse(value, &level) < 0) {
+				fprintf(stderr, "taskdns: -loglevel needs error, warn, "
+				    "info or debug\n");
+				return 2;
+			}
+			log_set_level(level);
+		} else if (strcmp(name, "log") == 0) {
+			if (!value && i + 1 < argc)
+				value = argv[++i];
+			if (value && strcmp(value, "stderr") == 0)
+				syslog_on = false;
+			else if (value && strcmp(value, "syslog") == 0)
+				syslog_on = true;
+			else {
+				fprintf(stderr, "taskdns: -log needs stderr or syslog\n");
+				return 2;
+			}
 		} else if (strcmp(name, "version") == 0) {
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return 0;
@@ -312,6 +367,9 @@ main(int argc, char **argv)
 		}
 	}
 
+	/* Before any thread: log.c reads the choice without a lock. */
+	if (syslog_on)
+		log_to_syslog();
 	if (config_load(path, &c, err) < 0) {
 		fprintf(stderr, "taskdns: %s\n", err);
 		return 2;
@@ -413,6 +471,17 @@ main(int argc, char **argv)
 	loop.threads = threads;
 	loop.user = user;
 	loop.zones = zones;
+	loop.rcu = &rcu;
+	/*
+	 * Ready for systemd now that the sockets are bound and privileges
+	 * dropped, not when a master answers: names outside the domain are
+	 * forwarded meanwhile, and a master that is down must not make a
+	 * start timeout kill us.
+	 */
+	if (!(loop.notify = notify_new(server_base(srv), status_line, &loop))) {
+		log_msg(LOG_ERR, "main: out of memory");
+		return 1;
+	}
 	for (int i = 0; i < 5; i++) {
 		sigs[i] = evsignal_new(server_base(srv), signums[i], on_signal, &loop);
 		evsignal_add(sigs[i], NULL);
@@ -430,6 +499,7 @@ main(int argc, char **argv)
 
 	refresh_stop(refresh);
 	stats_log();
+	notify_free(loop.notify);
 	for (int i = 0; i < 5; i++)
 		event_free(sigs[i]);
 	server_free(srv);

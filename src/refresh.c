@@ -596,6 +596,14 @@ publish(struct refresh *r, struct table **out)
 	return 0;
 }
 
+void
+refresh_leader(struct refresh *r, char *buf, size_t size)
+{
+	pthread_mutex_lock(&r->lock);
+	snprintf(buf, size, "%s", r->leader_hp);
+	pthread_mutex_unlock(&r->lock);
+}
+
 /* The leader as last found, for the stream thread; a new one re-subscribes. */
 static void
 set_leader(struct refresh *r, const char *hp)

@@ -3,6 +3,7 @@
 #define TASKDNS_REFRESH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct config;
 struct rcu;
@@ -55,6 +56,13 @@ void refresh_set_zones(struct refresh *r, struct zonefile_set *s);
 
 /** Stop and join the poller thread (aborting a fetch in progress). */
 void refresh_stop(struct refresh *r);
+
+/**
+ * The leading master's host:port as last found (a state loaded from it,
+ * or its address in a follower's state) into @buf (@size octets), "" when
+ * none is known yet or the state comes from a file. Any thread.
+ */
+void refresh_leader(struct refresh *r, char *buf, size_t size);
 
 /** Free the poller and the table in service; NULL is a no-op. */
 void refresh_free(struct refresh *r);
