@@ -111,6 +111,7 @@ struct refresh {
 	int64_t last_publish_ms;
 	unsigned events_pending;	/* applied, not yet published */
 	bool loaded;			/* a whole state has been applied */
+	atomic_bool ready;		/* any thread: records from a whole state are in service */
 	char skips[1024];		/* the skip line last logged, "" if none */
 	struct drop *drops;		/* open addressing, DROPPED_SLOTS slots */
 	unsigned ndrops, ndrops_gone;
@@ -555,6 +556,8 @@ publish(struct refresh *r, struct table **out)
 	table_free(old);
 	r->last_publish_ms = clock_ms();
 	r->events_pending = 0;
+	if (r->loaded)
+		atomic_store_explicit(&r->ready, true, memory_order_release);
 	drops_sweep(r);
 	if (r->stats)
 		stats_inc(r->stats, ST_GENERATIONS);
@@ -690,6 +693,18 @@ apply_state(struct refresh *r, struct polled *pd)
 	if (r->stats)
 		stats_inc(r->stats, ST_REFRESH_OK);
 	return 0;
+}
+
+bool
+refresh_ready(struct refresh *r, char *why, size_t len)
+{
+	if (atomic_load_explicit(&r->ready, memory_order_acquire))
+		return true;
+	if (why && len)
+		snprintf(why, len, "%s", *r->c->state_file ?
+		    "the stateFile has not been loaded yet" :
+		    "no state from a Mesos master has been served yet");
+	return false;
 }
 
 int
