@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "http.h"
 #include "log.h"
 #include "names.h"
 #include "query.h"
@@ -169,6 +170,7 @@ main(int argc, char **argv)
 	static struct rcu rcu;
 	struct refresh *refresh;
 	struct server *srv;
+	struct http *http = NULL;
 	int threads = -1;
 	const char *user = NULL;
 	struct event *sigs[5];
@@ -302,7 +304,20 @@ main(int argc, char **argv)
 		config_clear(&c);
 		return 1;
 	}
+	/*
+	 * The HTTP API binds here too, before privileges go. /metrics has no
+	 * renderer in this build yet (NULL: 404).
+	 */
+	if (c.http_on && !(http = http_new(&c, &rcu, refresh, NULL, NULL,
+	    NULL, NULL, err, sizeof(err)))) {
+		log_msg(LOG_ERR, "main: cannot serve HTTP: %s", err);
+		server_free(srv);
+		refresh_free(refresh);
+		config_clear(&c);
+		return 1;
+	}
 	if (drop_privileges(c.user) < 0) {
+		http_free(http);
 		server_free(srv);
 		refresh_free(refresh);
 		config_clear(&c);
@@ -318,6 +333,8 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, "main: cannot start the state poller");
 		return 1;
 	}
+	if (http && http_start(http) < 0)
+		return 1;
 	log_msg(LOG_INFO, "main: %s %s serving %s. on %s port %d (udp, tcp), %d "
 	    "responder thread%s, %s", PACKAGE_NAME, PACKAGE_VERSION, c.domain,
 	    c.listener, c.port, c.threads, c.threads == 1 ? "" : "s",
@@ -325,10 +342,12 @@ main(int argc, char **argv)
 
 	(void)server_run(srv);
 
+	http_stop(http);
 	refresh_stop(refresh);
 	stats_log();
 	for (int i = 0; i < 5; i++)
 		event_free(sigs[i]);
+	http_free(http);
 	server_free(srv);
 	refresh_free(refresh);
 	config_clear(&c);

@@ -113,6 +113,7 @@ struct refresh {
 	unsigned events_pending;	/* applied, not yet published */
 	uint64_t pending_since_us;	/* the earliest of them was received; 0: none */
 	bool loaded;			/* a whole state has been applied */
+	atomic_bool ready;		/* any thread: records from a whole state are in service */
 	char skips[1024];		/* the skip line last logged, "" if none */
 	struct drop *drops;		/* open addressing, DROPPED_SLOTS slots */
 	unsigned ndrops, ndrops_gone;
@@ -561,6 +562,8 @@ publish(struct refresh *r, struct table **out, uint64_t since_us)
 	r->last_publish_ms = clock_ms();
 	r->events_pending = 0;
 	r->pending_since_us = 0;
+	if (r->loaded)
+		atomic_store_explicit(&r->ready, true, memory_order_release);
 	drops_sweep(r);
 	if (r->stats) {
 		uint64_t now = clock_us();
@@ -579,7 +582,8 @@ publish(struct refresh *r, struct table **out, uint64_t since_us)
 		stats_set(r->stats, SG_TASKS, mc.tasks);
 		stats_set(r->stats, SG_AGENTS, mc.agents);
 		stats_set(r->stats, SG_FRAMEWORKS, mc.frameworks);
-		stats_set(r->stats, SG_READY, 1);
+		/* As refresh_ready(): records from a whole state are in service. */
+		stats_set(r->stats, SG_READY, r->loaded);
 	}
 	return 0;
 }
@@ -719,6 +723,18 @@ apply_state(struct refresh *r, struct polled *pd)
 	if (r->stats)
 		stats_inc(r->stats, ST_REFRESH_OK);
 	return 0;
+}
+
+bool
+refresh_ready(struct refresh *r, char *why, size_t len)
+{
+	if (atomic_load_explicit(&r->ready, memory_order_acquire))
+		return true;
+	if (why && len)
+		snprintf(why, len, "%s", *r->c->state_file ?
+		    "the stateFile has not been loaded yet" :
+		    "no state from a Mesos master has been served yet");
+	return false;
 }
 
 int
