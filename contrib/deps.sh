@@ -7,7 +7,8 @@ pkgs="build-essential autoconf automake pkg-config libldns-dev libevent-dev
 libcurl4-openssl-dev libjansson-dev libyajl-dev libzookeeper-mt-dev"
 case "${1:-}" in
 --test) pkgs="$pkgs dnsutils ldnsutils python3 nsd unbound iproute2 valgrind
-	clang libclang-rt-14-dev libfuzzer-14-dev mandoc bsdextrautils zookeeper" ;;
+	clang libclang-rt-14-dev libfuzzer-14-dev mandoc bsdextrautils zookeeper
+	curl prometheus" ;;
 --bench) pkgs="$pkgs dnsutils python3 nsd knot dnsperf util-linux procps" ;;
 esac
 missing=""

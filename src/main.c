@@ -17,6 +17,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "names.h"
 #include "query.h"
 #include "rcu.h"
@@ -171,6 +172,7 @@ main(int argc, char **argv)
 	struct refresh *refresh;
 	struct server *srv;
 	struct http *http = NULL;
+	struct metrics *metrics = NULL;
 	int threads = -1;
 	const char *user = NULL;
 	struct event *sigs[5];
@@ -305,12 +307,20 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/*
-	 * The HTTP API binds here too, before privileges go. /metrics has no
-	 * renderer in this build yet (NULL: 404).
+	 * The HTTP API binds here too, before privileges go; its thread
+	 * renders /metrics.
 	 */
-	if (c.http_on && !(http = http_new(&c, &rcu, refresh, NULL, NULL,
-	    NULL, NULL, err, sizeof(err)))) {
+	if (c.http_on && !(metrics = metrics_new(&rcu))) {
+		log_msg(LOG_ERR, "main: out of memory for the metrics");
+		server_free(srv);
+		refresh_free(refresh);
+		config_clear(&c);
+		return 1;
+	}
+	if (c.http_on && !(http = http_new(&c, &rcu, refresh, metrics_render,
+	    metrics, NULL, NULL, err, sizeof(err)))) {
 		log_msg(LOG_ERR, "main: cannot serve HTTP: %s", err);
+		metrics_free(metrics);
 		server_free(srv);
 		refresh_free(refresh);
 		config_clear(&c);
@@ -318,6 +328,7 @@ main(int argc, char **argv)
 	}
 	if (drop_privileges(c.user) < 0) {
 		http_free(http);
+		metrics_free(metrics);
 		server_free(srv);
 		refresh_free(refresh);
 		config_clear(&c);
@@ -348,6 +359,7 @@ main(int argc, char **argv)
 	for (int i = 0; i < 5; i++)
 		event_free(sigs[i]);
 	http_free(http);
+	metrics_free(metrics);
 	server_free(srv);
 	refresh_free(refresh);
 	config_clear(&c);
