@@ -98,15 +98,15 @@ enum stats_hist_id {
  * sum of the observations in nanoseconds, their number.
  */
 struct stats_hist {
-	_Atomic uint64_t b[STATS_BUCKETS_MAX + 1];
-	_Atomic uint64_t sum_ns;
-	_Atomic uint64_t count;
+	_Atomic uint64_t b[STATS_BUCKETS_MAX + 1];	/**< per bucket, +Inf after the last */
+	_Atomic uint64_t sum_ns;			/**< sum of the observations */
+	_Atomic uint64_t count;				/**< observations */
 };
 
 /** A histogram's buckets: upper bounds first_ns, doubling, n of them. */
 struct stats_buckets {
-	uint64_t first_ns;
-	unsigned n;
+	uint64_t first_ns;	/**< the first upper bound */
+	unsigned n;		/**< bounds, at most STATS_BUCKETS_MAX */
 };
 
 /** Upstream resolvers counted one by one; the last slot counts the rest. */
@@ -122,22 +122,22 @@ struct stats_upstream {
 
 /** One thread's counters; written by that thread only. */
 struct stats_block {
-	_Atomic uint64_t c[ST_COUNT];
-	_Atomic int64_t g[SG_COUNT];
-	struct stats_hist h[SH_COUNT];
-	struct stats_upstream up[STATS_UPSTREAMS];
+	_Atomic uint64_t c[ST_COUNT];		/**< counters, by enum stats_counter */
+	_Atomic int64_t g[SG_COUNT];		/**< this thread's part of each gauge */
+	struct stats_hist h[SH_COUNT];		/**< histograms, by enum stats_hist_id */
+	struct stats_upstream up[STATS_UPSTREAMS];	/**< by stats_upstream_slot() */
 };
 
 /** A histogram's values summed over blocks; caller's storage. */
 struct stats_hist_sum {
 	uint64_t b[STATS_BUCKETS_MAX + 1];	/**< per bucket, not cumulative */
-	uint64_t sum_ns, count;
+	uint64_t sum_ns, count;			/**< as in struct stats_hist */
 };
 
 /** An upstream's counters summed over blocks; caller's storage. */
 struct stats_upstream_sum {
-	uint64_t requests, timeouts, errors;
-	struct stats_hist_sum rtt;
+	uint64_t requests, timeouts, errors;	/**< as in struct stats_upstream */
+	struct stats_hist_sum rtt;		/**< as in struct stats_upstream */
 };
 
 /**
@@ -209,9 +209,13 @@ enum stats_qtype stats_qtype_of(uint16_t t);
 /** The stats_rcode of response code @rcode. */
 enum stats_rcode stats_rcode_of(unsigned rcode);
 
-/** Label values: "A" ... "other", "NOERROR" ... "other", "client" ... "shutdown". */
+/** The label value of a query type: "A" ... "other" (static storage). */
 const char *stats_qtype_name(enum stats_qtype q);
+
+/** The label value of an rcode: "NOERROR" ... "other" (static storage). */
 const char *stats_rcode_name(enum stats_rcode r);
+
+/** The label value of a close reason: "client" ... "shutdown" (static storage). */
 const char *stats_close_name(enum stats_close c);
 
 /**
@@ -221,8 +225,10 @@ const char *stats_close_name(enum stats_close c);
  */
 unsigned stats_upstream_slot(const char *name);
 
-/** Upstream slots in use, and the name of one (valid for the process). */
+/** Upstream slots in use. Any thread. */
 unsigned stats_upstreams(void);
+
+/** The name of upstream slot @slot ("ip:port", "other"); process lifetime. Any thread. */
 const char *stats_upstream_name(unsigned slot);
 
 /** The sum of a counter over all blocks. Any thread. */
