@@ -182,8 +182,8 @@ int
 main(void)
 {
 	static struct rcu rcu;
-	struct table_zone zone, *zones[1] = { &zone };
-	struct table table = { 1, zones, 0 };
+	struct table_zone zone, odd, *zones[2] = { &zone, &odd };
+	struct table table = { 2, zones, 0 };
 	struct stats_block *b, *b2;
 	struct metrics *m;
 	unsigned a, v6;
@@ -283,6 +283,16 @@ main(void)
 	zone.stats.rrs[TABLE_STAT_SRV] = 8;
 	zone.stats.rrs[TABLE_STAT_NS] = 1;
 	zone.stats.rrs[TABLE_STAT_OTHER] = 2;
+	/*
+	 * A zone whose apex label holds a quote and a backslash (a zone file
+	 * can): the text form escapes the backslash (\\), the label value
+	 * escapes both again.
+	 */
+	memset(&odd, 0, sizeof(odd));
+	memcpy(odd.apex, "\004a\"\\b\005mesos\000", 12);
+	odd.apex_len = 12;
+	odd.serial = 7;
+	odd.stats.rrs[TABLE_STAT_PTR] = 4;
 	rcu_publish(&rcu, &table);
 
 	render(m);
@@ -380,11 +390,19 @@ main(void)
 	    "taskdns_records{zone=\"mesos.\",type=\"SRV\"} 8\n"
 	    "taskdns_records{zone=\"mesos.\",type=\"NS\"} 1\n"
 	    "taskdns_records{zone=\"mesos.\",type=\"PTR\"} 0\n"
-	    "taskdns_records{zone=\"mesos.\",type=\"other\"} 2\n",
+	    "taskdns_records{zone=\"mesos.\",type=\"other\"} 2\n"
+	    "taskdns_records{zone=\"a\\\"\\\\\\\\b.mesos.\",type=\"A\"} 0\n"
+	    "taskdns_records{zone=\"a\\\"\\\\\\\\b.mesos.\",type=\"AAAA\"} 0\n"
+	    "taskdns_records{zone=\"a\\\"\\\\\\\\b.mesos.\",type=\"SRV\"} 0\n"
+	    "taskdns_records{zone=\"a\\\"\\\\\\\\b.mesos.\",type=\"NS\"} 0\n"
+	    "taskdns_records{zone=\"a\\\"\\\\\\\\b.mesos.\",type=\"PTR\"} 4\n"
+	    "taskdns_records{zone=\"a\\\"\\\\\\\\b.mesos.\",type=\"other\"} 0\n",
 	    "records by zone and type from the generation in service");
 	is_str(family("taskdns_zone_serial"),
 	    "# TYPE taskdns_zone_serial gauge\n"
-	    "taskdns_zone_serial{zone=\"mesos.\"} 1700000042\n", "zone_serial");
+	    "taskdns_zone_serial{zone=\"mesos.\"} 1700000042\n"
+	    "taskdns_zone_serial{zone=\"a\\\"\\\\\\\\b.mesos.\"} 7\n",
+	    "zone_serial, label values escaped");
 	is_str(family("taskdns_generations_total"),
 	    "# TYPE taskdns_generations_total counter\n"
 	    "taskdns_generations_total 4\n", "generations_total");
