@@ -69,7 +69,7 @@ c.update({"stateFile": sys.argv[2], "refreshSeconds": 3600, "httpon": True,
           "HTTPListener": "127.0.0.1", "httpport": int(sys.argv[3]),
           "resolvers": ["127.0.0.1:" + sys.argv[4]],
           "zoneResolvers": {"slow.test": ["127.0.0.1:" + sys.argv[5]]},
-          "timeout": 1, "forwardAllow": ["127.0.0.2/32"]})
+          "timeout": 1, "forwardAllow": ["127.0.0.2/32"], "tcpIdleSeconds": 1})
 print(json.dumps(c))
 PY
 )" || bail "taskdns did not start"
@@ -88,6 +88,14 @@ is "$(rdata www.example.test A -b 127.0.0.2)" "192.0.2.1" "a forward answered"
 out=$($DIG -b 127.0.0.2 +noedns +ignore big.example.test A)
 like "$(echo "$out" | grep 'flags:')" " tc" "a forwarded answer cut for UDP: TC"
 is "$(status x.slow.test A -b 127.0.0.2 +time=4)" "SERVFAIL" "the black hole: SERVFAIL"
+# A TCP client that sends nothing: closed after tcpIdleSeconds (1 s).
+is "$(python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)
+s.settimeout(5)
+t = time.monotonic()
+print("closed" if s.recv(1) == b"" and time.monotonic() - t < 4.5 else "open")' "$DNS_PORT" 2>&1)" \
+	"closed" "an idle TCP client is closed by taskdns"
 # The TCP clients have closed: wait for taskdns to see it.
 wait_for 5 sh -c "curl -sf http://127.0.0.1:$HTTP_PORT/metrics | grep -qx 'taskdns_tcp_connections_open 0'"
 scrape "$T/after.txt"
@@ -124,10 +132,11 @@ is "$(d "taskdns_forward_errors_total{to=\"127.0.0.1:$ANS_PORT\"}")" 0 "forward 
 is "$(d taskdns_forward_failures_total)" 1 "forward failures: 1"
 is "$(d 'taskdns_forward_refused_total{reason="denied"}')" 1 "forward refused, denied: 1"
 is "$(d 'taskdns_forward_refused_total{reason="full"}')" 0 "forward refused, full: 0"
-is "$(d taskdns_tcp_connections_accepted_total)" 3 "TCP accepted: 3"
+is "$(d taskdns_tcp_connections_accepted_total)" 4 "TCP accepted: 3 dig, 1 idle"
 is "$(d taskdns_tcp_connections_refused_total)" 0 "TCP refused: 0"
 is "$(d 'taskdns_tcp_connections_closed_total{reason="client"}')" 3 "TCP closed by the client: 3"
-is "$(d 'taskdns_tcp_connections_closed_total{reason="timeout"}')" 0 "TCP closed on timeout: 0"
+is "$(d 'taskdns_tcp_connections_closed_total{reason="timeout"}')" 1 "TCP closed on timeout: the idle one"
+is "$(d 'taskdns_tcp_connections_closed_total{reason="error"}')" 0 "TCP closed on error: 0"
 is "$(m "$T/after.txt" taskdns_tcp_connections_open)" 0 "TCP open: 0"
 
 # The zone: the records of zones/sample.zone (reviewed by hand), the SOA
