@@ -504,7 +504,6 @@ start_try(struct slot *s, size_t up)
 	t->id = random_id(f);
 	wire_put16(s->q, t->id);
 	t->sent_us = clock_us();
-	stats_add(&up_stats(f, up)->requests, 1);
 	if (send(t->fd, s->q, s->qlen, 0) != (ssize_t)s->qlen) {
 		up_error(f, up);
 		close(t->fd);
@@ -513,6 +512,7 @@ start_try(struct slot *s, size_t up)
 		return NULL;
 	}
 	stats_inc(f->stats, ST_FWD_SENT);
+	stats_add(&up_stats(f, up)->requests, 1);
 	event_assign(t->ev, f->base, t->fd, EV_READ | EV_PERSIST, on_try, t);
 	event_add(t->ev, NULL);
 	return t;
@@ -575,13 +575,13 @@ start_tcp(struct slot *s, size_t up)
 	s->tcp_sent = 0;
 	s->tcp_have = 0;
 	s->tcp_sent_us = clock_us();
-	stats_add(&up_stats(f, up)->requests, 1);
 	s->tcp_fd = open_socket(f->health->h[up].u, SOCK_STREAM);
 	if (s->tcp_fd < 0) {
 		up_error(f, up);
 		move_on(s);
 		return;
 	}
+	stats_add(&up_stats(f, up)->requests, 1);
 	s->tcp_id = random_id(f);
 	wire_put16(s->q, s->tcp_id);
 	wire_put16(s->tcp_len, (uint16_t)s->qlen);

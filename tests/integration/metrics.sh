@@ -39,6 +39,7 @@ start_up() { # start_up MODE: sets UP_PORT
 }
 start_up answer;	ANS_PORT=$UP_PORT
 start_up blackhole;	BH_PORT=$UP_PORT
+CLOSED_PORT=$(free_port)	# nothing listens: ICMP port unreachable
 
 # scrape OUT: GET /metrics into OUT. @return curl's status.
 scrape() {
@@ -61,14 +62,15 @@ d() {
 # --- Serving the sample cluster from its state file ------------------------
 HTTP_PORT=$(free_port)
 start_taskdns "$(python3 - "$top_srcdir/contrib/sample/config.json" \
-	"$top_srcdir/contrib/sample/state.json" "$HTTP_PORT" "$ANS_PORT" "$BH_PORT" <<'PY'
+	"$top_srcdir/contrib/sample/state.json" "$HTTP_PORT" "$ANS_PORT" "$BH_PORT" "$CLOSED_PORT" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
 c.pop("port"); c.pop("listener")
 c.update({"stateFile": sys.argv[2], "refreshSeconds": 3600, "httpon": True,
           "HTTPListener": "127.0.0.1", "httpport": int(sys.argv[3]),
           "resolvers": ["127.0.0.1:" + sys.argv[4]],
-          "zoneResolvers": {"slow.test": ["127.0.0.1:" + sys.argv[5]]},
+          "zoneResolvers": {"slow.test": ["127.0.0.1:" + sys.argv[5]],
+                            "closed.test": ["127.0.0.1:" + sys.argv[6]]},
           "timeout": 1, "forwardAllow": ["127.0.0.2/32"], "tcpIdleSeconds": 1})
 print(json.dumps(c))
 PY
@@ -88,6 +90,7 @@ is "$(rdata www.example.test A -b 127.0.0.2)" "192.0.2.1" "a forward answered"
 out=$($DIG -b 127.0.0.2 +noedns +ignore big.example.test A)
 like "$(echo "$out" | grep 'flags:')" " tc" "a forwarded answer cut for UDP: TC"
 is "$(status x.slow.test A -b 127.0.0.2 +time=4)" "SERVFAIL" "the black hole: SERVFAIL"
+is "$(status x.closed.test A -b 127.0.0.2)" "SERVFAIL" "a closed upstream port: SERVFAIL"
 # A TCP client that sends nothing: closed after tcpIdleSeconds (1 s).
 is "$(python3 -c '
 import socket, sys, time
@@ -102,8 +105,8 @@ scrape "$T/after.txt"
 ok $? "/metrics after the queries"
 
 # The expected values below are counted from the queries above, by hand.
-is "$(d 'taskdns_dns_requests_total{proto="udp",type="A"}')" 10 \
-	"requests udp A: 5 + NXDOMAIN + REFUSED + 3 forwarded"
+is "$(d 'taskdns_dns_requests_total{proto="udp",type="A"}')" 11 \
+	"requests udp A: 5 + NXDOMAIN + REFUSED + 4 forwarded"
 is "$(d 'taskdns_dns_requests_total{proto="tcp",type="SRV"}')" 3 "requests tcp SRV: 3"
 is "$(d 'taskdns_dns_requests_total{proto="udp",type="SRV"}')" 0 "requests udp SRV: 0"
 is "$(d 'taskdns_dns_requests_total{proto="tcp",type="A"}')" 0 "requests tcp A: 0"
@@ -111,10 +114,10 @@ is "$(d 'taskdns_dns_responses_total{rcode="NOERROR"}')" 10 \
 	"responses NOERROR: 5 A, 3 SRV, 2 forwarded (+ the cut one)"
 is "$(d 'taskdns_dns_responses_total{rcode="NXDOMAIN"}')" 1 "responses NXDOMAIN: 1"
 is "$(d 'taskdns_dns_responses_total{rcode="REFUSED"}')" 1 "responses REFUSED: 1"
-is "$(d 'taskdns_dns_responses_total{rcode="SERVFAIL"}')" 1 "responses SERVFAIL: the timeout"
+is "$(d 'taskdns_dns_responses_total{rcode="SERVFAIL"}')" 2 "responses SERVFAIL: the timeout, the closed port"
 is "$(d 'taskdns_dns_responses_total{rcode="FORMERR"}')" 0 "responses FORMERR: 0"
-is "$(d taskdns_dns_request_duration_seconds_count)" 13 "request duration: 13 answers observed"
-is "$(d 'taskdns_dns_request_duration_seconds_bucket{le="+Inf"}')" 13 "... +Inf bucket: all of them"
+is "$(d taskdns_dns_request_duration_seconds_count)" 14 "request duration: 14 answers observed"
+is "$(d 'taskdns_dns_request_duration_seconds_bucket{le="+Inf"}')" 14 "... +Inf bucket: all of them"
 # The timed-out forward took the 1 s timeout: the only answer over 0.512 s.
 is "$(python3 -c "print($(m "$T/after.txt" 'taskdns_dns_request_duration_seconds_bucket{le="+Inf"}') - $(m "$T/after.txt" 'taskdns_dns_request_duration_seconds_bucket{le="0.512"}') - ($(m "$T/before.txt" 'taskdns_dns_request_duration_seconds_bucket{le="+Inf"}') - $(m "$T/before.txt" 'taskdns_dns_request_duration_seconds_bucket{le="0.512"}')))")" \
 	1 "... exactly one answer slower than 0.512 s: the timed-out forward"
@@ -128,8 +131,11 @@ is "$(d "taskdns_forward_request_duration_seconds_count{to=\"127.0.0.1:$ANS_PORT
 is "$(d "taskdns_forward_request_duration_seconds_count{to=\"127.0.0.1:$BH_PORT\"}")" 0 "forward duration: none from the black hole"
 is "$(d "taskdns_forward_timeouts_total{to=\"127.0.0.1:$BH_PORT\"}")" 1 "forward timeouts: the black hole"
 is "$(d "taskdns_forward_timeouts_total{to=\"127.0.0.1:$ANS_PORT\"}")" 0 "forward timeouts: none from the answering one"
-is "$(d "taskdns_forward_errors_total{to=\"127.0.0.1:$ANS_PORT\"}")" 0 "forward errors: 0"
-is "$(d taskdns_forward_failures_total)" 1 "forward failures: 1"
+is "$(d "taskdns_forward_errors_total{to=\"127.0.0.1:$ANS_PORT\"}")" 0 "forward errors: none from the answering one"
+is "$(d "taskdns_forward_errors_total{to=\"127.0.0.1:$CLOSED_PORT\"}")" 1 "forward errors: the closed port"
+is "$(d "taskdns_forward_requests_total{to=\"127.0.0.1:$CLOSED_PORT\"}")" 1 "forward requests to the closed port: 1"
+is "$(d "taskdns_forward_timeouts_total{to=\"127.0.0.1:$CLOSED_PORT\"}")" 0 "forward timeouts: none from the closed port"
+is "$(d taskdns_forward_failures_total)" 2 "forward failures: the black hole, the closed port"
 is "$(d 'taskdns_forward_refused_total{reason="denied"}')" 1 "forward refused, denied: 1"
 is "$(d 'taskdns_forward_refused_total{reason="full"}')" 0 "forward refused, full: 0"
 is "$(d taskdns_tcp_connections_accepted_total)" 4 "TCP accepted: 3 dig, 1 idle"
