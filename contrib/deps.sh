@@ -9,7 +9,7 @@ libcurl4-openssl-dev libjansson-dev libyajl-dev libzookeeper-mt-dev libsystemd-d
 case "${1:-}" in
 --test) pkgs="$pkgs dnsutils ldnsutils python3 nsd unbound iproute2 valgrind
 	clang libclang-rt-14-dev libfuzzer-14-dev mandoc bsdextrautils zookeeper
-	debhelper lintian devscripts fakeroot prometheus systemd" ;;
+	debhelper lintian devscripts fakeroot prometheus systemd curl" ;;
 --bench) pkgs="$pkgs dnsutils python3 nsd knot dnsperf util-linux procps" ;;
 esac
 missing=""

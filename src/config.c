@@ -695,8 +695,8 @@ validate(struct ctx *x)
 	}
 
 	if (!c->dns_on)
-		return bad(x, K_DNSON, "false leaves nothing to serve (the HTTP "
-		    "API is not supported yet)");
+		return bad(x, K_DNSON, "false is not supported: taskdns always "
+		    "serves DNS");
 	if (!addr_parse_ip(c->listener, strlen(c->listener), &ip))
 		return bad(x, K_LISTENER, "\"%s\" is not an IP address", c->listener);
 
@@ -793,10 +793,6 @@ warn_unsupported(struct ctx *x)
 		enum key k;
 		const char *what;
 	} notes[] = {
-		{ K_HTTPON, "the HTTP API is not supported yet" },
-		{ K_HTTPPORT, "the HTTP API is not supported yet" },
-		{ K_HTTPLISTENER, "the HTTP API is not supported yet" },
-		{ K_ENUMERATION, "the HTTP API is not supported yet" },
 		{ K_IAMCONFIG, "IAM authentication is not supported" },
 		{ K_SOASERIAL, "ignored: the serial follows the records" },
 		{ K_FILE, "ignored" },
@@ -805,8 +801,6 @@ warn_unsupported(struct ctx *x)
 
 	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
 		if (!x->present[notes[i].k])
-			continue;
-		if (notes[i].k == K_HTTPON && !x->c->http_on)
 			continue;
 		log_msg(LOG_WARN, "config: %s: key \"%s\": %s", x->c->file,
 		    key_names[notes[i].k], notes[i].what);

@@ -40,6 +40,7 @@
  */
 struct health {
 	const struct config_upstream *u;
+	unsigned slot;			/* its counters: stats_upstream_slot() */
 	_Atomic uint32_t srtt_us;	/* smoothed round trip; 0: no sample yet */
 	_Atomic uint32_t rttvar_us;
 	_Atomic uint32_t unanswered;	/* queries in a row without an answer */
@@ -90,6 +91,7 @@ struct slot {
 	int tcp_fd;			/* -1: none */
 	size_t tcp_up;
 	uint16_t tcp_id;
+	uint64_t tcp_sent_us;		/* the TCP query was started */
 	bool tcp_reading;
 	size_t tcp_sent;		/* octets of length+query written */
 	uint8_t tcp_len[2];
@@ -136,6 +138,21 @@ struct fwd {
 	uint8_t buf[65535];		/* UDP answers are read here */
 };
 
+/* The counters of health entry @up in this thread's block. */
+static struct stats_upstream *
+up_stats(const struct fwd *f, size_t up)
+{
+	return &f->stats->up[f->health->h[up].slot];
+}
+
+/* A try to health entry @up failed: a socket error, a reset, a useless answer. */
+static void
+up_error(struct fwd *f, size_t up)
+{
+	stats_inc(f->stats, ST_FWD_ERRORS);
+	stats_add(&up_stats(f, up)->errors, 1);
+}
+
 static void on_try(evutil_socket_t fd, short what, void *arg);
 static void on_tcp(evutil_socket_t fd, short what, void *arg);
 static void on_rto(evutil_socket_t fd, short what, void *arg);
@@ -157,11 +174,17 @@ static size_t
 add_group(struct fwd_health *h, const struct config_upstream *u, size_t n,
     struct group *g)
 {
+	char ip[64], name[80];
+
 	g->first = h->n;
 	g->n = n;
 	for (size_t i = 0; i < n; i++) {
 		struct health *e = &h->h[h->n++];
 		e->u = &u[i];
+		/* Labelled ip:port whether or not the port was written. */
+		addr_ip_to_text(&u[i].ip, ip, sizeof(ip));
+		addr_hostport_text(ip, u[i].port, name, sizeof(name));
+		e->slot = stats_upstream_slot(name);
 		atomic_store(&e->backoff_ms, FWD_BACKOFF_MIN_MS);
 	}
 	return n;
@@ -405,12 +428,16 @@ static void
 deliver(struct slot *s, const struct try *winner, uint8_t *msg, size_t len)
 {
 	struct fwd *f = s->f;
+	size_t up = winner ? winner->up : s->tcp_up;
+	uint64_t sent = winner ? winner->sent_us : s->tcp_sent_us, now = clock_us();
 
 	for (int i = 0; i < FWD_MAX_TRIES; i++) {
 		const struct try *t = &s->tries[i];
 		if (t->fd >= 0 && t != winner && (size_t)i != s->last)
 			health_failed(&f->health->h[t->up]);
 	}
+	stats_hist_add(&up_stats(f, up)->rtt, stats_buckets(SH_COUNT),
+	    now > sent ? (now - sent) * 1000 : 0, 1);
 	len = query_relay(&s->qi, msg, len, s->client_tcp);
 	stats_inc(f->stats, ST_FWD_ANSWERED);
 	f->reply(f->ctx, s->client, msg, len);
@@ -470,7 +497,7 @@ start_try(struct slot *s, size_t up)
 	}
 	t->fd = open_socket(f->health->h[up].u, SOCK_DGRAM);
 	if (t->fd < 0) {
-		stats_inc(f->stats, ST_FWD_ERRORS);
+		up_error(f, up);
 		return NULL;
 	}
 	t->up = up;
@@ -478,13 +505,14 @@ start_try(struct slot *s, size_t up)
 	wire_put16(s->q, t->id);
 	t->sent_us = clock_us();
 	if (send(t->fd, s->q, s->qlen, 0) != (ssize_t)s->qlen) {
-		stats_inc(f->stats, ST_FWD_ERRORS);
+		up_error(f, up);
 		close(t->fd);
 		t->fd = -1;
 		health_failed(&f->health->h[up]);
 		return NULL;
 	}
 	stats_inc(f->stats, ST_FWD_SENT);
+	stats_add(&up_stats(f, up)->requests, 1);
 	event_assign(t->ev, f->base, t->fd, EV_READ | EV_PERSIST, on_try, t);
 	event_add(t->ev, NULL);
 	return t;
@@ -546,12 +574,14 @@ start_tcp(struct slot *s, size_t up)
 	s->tcp_reading = false;
 	s->tcp_sent = 0;
 	s->tcp_have = 0;
+	s->tcp_sent_us = clock_us();
 	s->tcp_fd = open_socket(f->health->h[up].u, SOCK_STREAM);
 	if (s->tcp_fd < 0) {
-		stats_inc(f->stats, ST_FWD_ERRORS);
+		up_error(f, up);
 		move_on(s);
 		return;
 	}
+	stats_add(&up_stats(f, up)->requests, 1);
 	s->tcp_id = random_id(f);
 	wire_put16(s->q, s->tcp_id);
 	wire_put16(s->tcp_len, (uint16_t)s->qlen);
@@ -592,7 +622,7 @@ on_try(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (n < 0) {
 		/* The next one now. */
-		stats_inc(f->stats, ST_FWD_ERRORS);
+		up_error(f, t->up);
 		health_failed(e);
 		close_try(t);
 		move_on(s);
@@ -605,7 +635,7 @@ on_try(evutil_socket_t fd, short what, void *arg)
 	}
 	if (wire_get16(f->buf + 4) == 0) {
 		/* An error with no question: this resolver cannot help. */
-		stats_inc(f->stats, ST_FWD_ERRORS);
+		up_error(f, t->up);
 		close_try(t);
 		move_on(s);
 		return;
@@ -616,7 +646,7 @@ on_try(evutil_socket_t fd, short what, void *arg)
 static void
 tcp_failed(struct slot *s)
 {
-	stats_inc(s->f->stats, ST_FWD_ERRORS);
+	up_error(s->f, s->tcp_up);
 	health_failed(&s->f->health->h[s->tcp_up]);
 	close_tcp(s);
 	move_on(s);
@@ -734,10 +764,12 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 		if (s->tries[i].fd < 0)
 			continue;
 		stats_inc(f->stats, ST_FWD_TIMEOUTS);
+		stats_add(&up_stats(f, s->tries[i].up)->timeouts, 1);
 		health_failed(&f->health->h[s->tries[i].up]);
 	}
 	if (s->tcp_fd >= 0) {
 		stats_inc(f->stats, ST_FWD_TIMEOUTS);
+		stats_add(&up_stats(f, s->tcp_up)->timeouts, 1);
 		health_failed(&f->health->h[s->tcp_up]);
 	}
 	fail(s);

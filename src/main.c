@@ -16,7 +16,9 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "names.h"
 #include "notify.h"
 #include "query.h"
@@ -146,13 +148,12 @@ struct loop {
 	const char *user;		/* -user, or NULL */
 	int fwd_file, tcp_file;		/* before fit_descriptors() lowered them */
 	struct zonefile_set *zones;	/* in service (one reference ours) */
-	struct rcu *rcu;
 	struct notify *notify;
 };
 
 /*
- * systemd's STATUS=: whether records are served and whence. The table
- * pointer is only compared with NULL: the main thread is no RCU reader.
+ * systemd's STATUS=: whether records are served (as /readyz says) and
+ * whence.
  */
 static void
 status_line(char *buf, size_t size, void *arg)
@@ -160,9 +161,9 @@ status_line(char *buf, size_t size, void *arg)
 	struct loop *l = arg;
 	char leader[300];
 
-	if (!rcu_current(l->rcu)) {
-		snprintf(buf, size, "no state loaded yet: SERVFAIL for %s., "
-		    "forwarding the rest", l->c->domain);
+	if (!refresh_ready(l->refresh, leader, sizeof(leader))) {
+		snprintf(buf, size, "%s: SERVFAIL for %s., forwarding the rest",
+		    leader, l->c->domain);
 		return;
 	}
 	if (*l->c->state_file) {
@@ -281,6 +282,8 @@ main(int argc, char **argv)
 	static struct rcu rcu;
 	struct refresh *refresh;
 	struct server *srv;
+	struct http *http = NULL;
+	struct metrics *metrics = NULL;
 	int threads = -1;
 	const char *user = NULL;
 	bool syslog_on = false;
@@ -457,7 +460,29 @@ main(int argc, char **argv)
 		config_clear(&c);
 		return 1;
 	}
+	/*
+	 * The HTTP API binds here too, before privileges go; its thread
+	 * renders /metrics.
+	 */
+	if (c.http_on && !(metrics = metrics_new(&rcu))) {
+		log_msg(LOG_ERR, "main: out of memory for the metrics");
+		server_free(srv);
+		refresh_free(refresh);
+		config_clear(&c);
+		return 1;
+	}
+	if (c.http_on && !(http = http_new(&c, &rcu, refresh, metrics_render,
+	    metrics, NULL, NULL, err, sizeof(err)))) {
+		log_msg(LOG_ERR, "main: cannot serve HTTP: %s", err);
+		metrics_free(metrics);
+		server_free(srv);
+		refresh_free(refresh);
+		config_clear(&c);
+		return 1;
+	}
 	if (drop_privileges(c.user) < 0) {
+		http_free(http);
+		metrics_free(metrics);
 		server_free(srv);
 		refresh_free(refresh);
 		zonefile_set_free(zones);
@@ -471,7 +496,6 @@ main(int argc, char **argv)
 	loop.threads = threads;
 	loop.user = user;
 	loop.zones = zones;
-	loop.rcu = &rcu;
 	/*
 	 * Ready for systemd now that the sockets are bound and privileges
 	 * dropped, not when a master answers: names outside the domain are
@@ -490,6 +514,8 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, "main: cannot start the state poller");
 		return 1;
 	}
+	if (http && http_start(http) < 0)
+		return 1;
 	log_msg(LOG_INFO, "main: %s %s serving %s. on %s port %d (udp, tcp), %d "
 	    "responder thread%s, %s", PACKAGE_NAME, PACKAGE_VERSION, c.domain,
 	    c.listener, c.port, c.threads, c.threads == 1 ? "" : "s",
@@ -497,11 +523,14 @@ main(int argc, char **argv)
 
 	(void)server_run(srv);
 
+	http_stop(http);
 	refresh_stop(refresh);
 	stats_log();
 	notify_free(loop.notify);
 	for (int i = 0; i < 5; i++)
 		event_free(sigs[i]);
+	http_free(http);
+	metrics_free(metrics);
 	server_free(srv);
 	refresh_free(refresh);
 	zonefile_set_free(loop.zones);

@@ -77,6 +77,7 @@ struct drop {
 struct queued {
 	struct queued *next;
 	struct mesos_event *ev;
+	uint64_t t_us;			/* monotonic: the stream thread received it */
 };
 
 /* A state the poller fetched, for the writer to apply. */
@@ -114,7 +115,9 @@ struct refresh {
 	int64_t last_publish_ms;
 	unsigned events_pending;	/* applied, not yet published */
 	bool zones_dirty;		/* zone files taken, not yet published */
+	uint64_t pending_since_us;	/* the earliest of them was received; 0: none */
 	bool loaded;			/* a whole state has been applied */
+	atomic_bool ready;		/* any thread: records from a whole state are in service */
 	char skips[1024];		/* the skip line last logged, "" if none */
 	struct drop *drops;		/* open addressing, DROPPED_SLOTS slots */
 	unsigned ndrops, ndrops_gone;
@@ -567,10 +570,13 @@ take_zones(struct refresh *r)
 }
 
 static int
-publish(struct refresh *r, struct table **out)
+publish(struct refresh *r, struct table **out, uint64_t since_us)
 {
 	struct table *t, *old;
+	struct model_counts mc;
 	time_t now = time(NULL);
+	uint64_t t0 = clock_us(), t1;
+	bool changed;
 
 	take_zones(r);
 	t = zonefile_join(model_publish(r->model, rcu_current(r->rcu), now),
@@ -580,19 +586,40 @@ publish(struct refresh *r, struct table **out)
 		    "keeping the records in service");
 		return -1;
 	}
+	t1 = clock_us();
 	old = rcu_publish(r->rcu, t);
-	if (old && model_zone(r->model, old)->serial ==
-	    model_zone(r->model, t)->serial && out)
-		*out = NULL;		/* unchanged */
-	else if (out)
-		*out = t;
+	changed = !old || model_zone(r->model, old)->serial !=
+	    model_zone(r->model, t)->serial;
+	if (out)
+		*out = changed ? t : NULL;
 	table_free(old);
 	r->last_publish_ms = clock_ms();
 	r->events_pending = 0;
 	r->zones_dirty = false;
+	r->pending_since_us = 0;
+	if (r->loaded)
+		atomic_store_explicit(&r->ready, true, memory_order_release);
 	drops_sweep(r);
-	if (r->stats)
+	if (r->stats) {
+		uint64_t us = clock_us();
 		stats_inc(r->stats, ST_GENERATIONS);
+		stats_observe(r->stats, SH_BUILD, (t1 - t0) * 1000, 1);
+		/*
+		 * dns_programming_duration: from the receipt of the earliest
+		 * master event this generation is the first to reflect to the
+		 * moment readers see it; once per generation whose records
+		 * changed.
+		 */
+		if (since_us && changed)
+			stats_observe(r->stats, SH_PROGRAMMING, us > since_us ?
+			    (us - since_us) * 1000 : 0, 1);
+		model_counts(r->model, &mc);
+		stats_set(r->stats, SG_TASKS, mc.tasks);
+		stats_set(r->stats, SG_AGENTS, mc.agents);
+		stats_set(r->stats, SG_FRAMEWORKS, mc.frameworks);
+		/* As refresh_ready(): records from a whole state are in service. */
+		stats_set(r->stats, SG_READY, r->loaded);
+	}
 	return 0;
 }
 
@@ -657,6 +684,7 @@ fetch_state(struct refresh *r, struct polled *pd)
 			r->failing_since = pd->t0;
 		return -1;
 	}
+	stats_master_contact();
 	if (r->failures) {
 		log_msg(LOG_INFO, "refresh: %s answered after %u failed refreshes "
 		    "(%.0f s)", pd->source, r->failures,
@@ -678,6 +706,7 @@ apply_state(struct refresh *r, struct polled *pd)
 	struct table *t;
 	double t1 = now_ms();
 	int64_t now = clock_ms();
+	uint64_t since;
 
 	pd->st = NULL;
 	if (r->detect) {
@@ -707,7 +736,11 @@ apply_state(struct refresh *r, struct polled *pd)
 	if (model_apply_snapshot(r->model, st, MODEL_POLL, now) < 0)
 		log_msg(LOG_ERR, "refresh: %s: out of memory applying the state; "
 		    "the next refresh repairs it", pd->source);
-	if (publish(r, &t) < 0) {
+	/* A poll's clock starts when its fetch began (see taskdns(8)). */
+	since = (uint64_t)(pd->t0 * 1000);
+	if (r->pending_since_us && r->pending_since_us < since)
+		since = r->pending_since_us;
+	if (publish(r, &t, since) < 0) {
 		if (r->stats)
 			stats_inc(r->stats, ST_REFRESH_FAILED);
 		state_free(st);
@@ -733,6 +766,18 @@ apply_state(struct refresh *r, struct polled *pd)
 	if (r->stats)
 		stats_inc(r->stats, ST_REFRESH_OK);
 	return 0;
+}
+
+bool
+refresh_ready(struct refresh *r, char *why, size_t len)
+{
+	if (atomic_load_explicit(&r->ready, memory_order_acquire))
+		return true;
+	if (why && len)
+		snprintf(why, len, "%s", *r->c->state_file ?
+		    "the stateFile has not been loaded yet" :
+		    "no state from a Mesos master has been served yet");
+	return false;
 }
 
 int
@@ -774,6 +819,8 @@ drain_events(struct refresh *r)
 			    "event; the next refresh repairs it",
 			    mesos_event_type_name(q->ev->type));
 		r->events_pending++;
+		if (!r->pending_since_us || q->t_us < r->pending_since_us)
+			r->pending_since_us = q->t_us;
 		if (r->stats)
 			stats_inc(r->stats, ST_EVENTS);
 		mesos_event_free(q->ev);
@@ -809,7 +856,9 @@ stream_event(void *ctx, struct mesos_event *ev)
 {
 	struct refresh *r = ctx;
 	struct queued *q;
+	uint64_t t = clock_us();
 
+	stats_master_contact();		/* heartbeats too: the master is there */
 	if (ev->type == EVENT_HEARTBEAT || ev->type == EVENT_UNKNOWN) {
 		mesos_event_free(ev);
 		return;
@@ -822,6 +871,7 @@ stream_event(void *ctx, struct mesos_event *ev)
 		return;
 	}
 	q->ev = ev;
+	q->t_us = t;
 	q->next = NULL;
 	*r->qtail = q;
 	r->qtail = &q->next;
@@ -913,6 +963,9 @@ run(void *arg)
 		drain_events(r);
 		if (r->loaded)
 			take_zones(r);
+		/* Events that changed no record wait for no generation. */
+		if (!model_dirty(r->model))
+			r->pending_since_us = 0;
 		now = clock_ms();
 		expire = model_expire(r->model, now);
 		wake = now + WRITER_IDLE_MS;
@@ -923,7 +976,7 @@ run(void *arg)
 				unsigned n = r->events_pending;
 				double t0 = now_ms();
 				const struct table_zone *t;
-				if (publish(r, NULL) == 0 &&
+				if (publish(r, NULL, r->pending_since_us) == 0 &&
 				    (t = model_zone(r->model, rcu_current(r->rcu))))
 					log_msg(LOG_DEBUG, "refresh: %u events published "
 					    "as serial %u (%u names changed, %u shards "

@@ -41,6 +41,14 @@ int refresh_wait_leader(struct refresh *r, int seconds);
  */
 int refresh_start(struct refresh *r);
 
+/**
+ * Whether records made from a whole state (a master's, the stream's
+ * snapshot or the stateFile) are in service; once true it stays true.
+ * When not, a one-line reason goes to @why (@len octets, may be NULL).
+ * Any thread (an atomic load).
+ */
+bool refresh_ready(struct refresh *r, char *why, size_t len);
+
 /** Ask the poller thread to refresh now (async-signal-unsafe: call from the loop). */
 void refresh_trigger(struct refresh *r);
 

@@ -108,6 +108,7 @@ struct tcp_conn {
 	bool busy;			/* tcp_input() is running: keep the struct */
 	bool served;			/* at least one query was answered */
 	bool may_forward;		/* the client is in forwardAllow */
+	bool overflowed;		/* closed for the output or memory cap */
 	struct tcp_conn *prev, *next;	/* newest first */
 };
 
@@ -118,6 +119,7 @@ struct tcp_conn {
 struct client {
 	bool tcp;
 	struct tcp_conn *conn;
+	uint64_t t0_ns;		/* monotonic: the request's batch was received */
 	int fd;
 	socklen_t peerlen;
 	struct sockaddr_storage peer;
@@ -256,7 +258,7 @@ udp_send(const struct client *cl, const uint8_t *msg, size_t len)
 	(void)sendmsg(cl->fd, &mh, MSG_DONTWAIT);
 }
 
-static void tcp_close(struct tcp_conn *c);
+static void tcp_close(struct tcp_conn *c, enum stats_close why);
 static bool tcp_input(struct tcp_conn *c);
 static void on_tcp_read(evutil_socket_t fd, short what, void *arg);
 static bool tcp_mem_for(struct tcp_conn *c, size_t n);
@@ -345,7 +347,7 @@ on_tcp_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	stats_inc(c->w->stats, ST_TCP_TIMEOUTS);
-	tcp_close(c);
+	tcp_close(c, SC_TIMEOUT);
 }
 
 /*
@@ -372,6 +374,7 @@ tcp_queue(struct tcp_conn *c, const uint8_t *data, size_t len)
 		if (cap != c->outcap) {
 			if (cap > TCP_OUT_MAX || !tcp_mem_for(c, cap - c->outcap)) {
 				stats_inc(c->w->stats, ST_TCP_OVERFLOW);
+				c->overflowed = true;
 				return false;
 			}
 			if (!(n = realloc(c->out, cap))) {
@@ -435,31 +438,62 @@ tcp_resume(struct tcp_conn *c)
 	(void)tcp_input(c);
 }
 
+/* The monotonic clock in nanoseconds: one read (vDSO, no system call). */
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A forwarded request's answer went to the client: its rcode, whether we
+ * cut it, and its time since the request's batch arrived.
+ */
+static void
+answered(struct worker *w, const struct client *cl, const uint8_t *msg,
+    size_t len)
+{
+	uint64_t now = now_ns();
+
+	if (len >= 4) {
+		stats_inc(w->stats, (enum stats_counter)(ST_RCODE +
+		    stats_rcode_of(msg[3] & 0x0f)));
+		if (!cl->tcp && (msg[2] & 0x02))
+			stats_inc(w->stats, ST_TRUNCATED);	/* query_relay() cut it */
+	}
+	stats_observe(w->stats, SH_DNS, now > cl->t0_ns ? now - cl->t0_ns : 0, 1);
+}
+
 /* The forwarder's answer (or SERVFAIL) for a client. */
 static void
 on_forwarded(void *ctx, void *client, const uint8_t *msg, size_t len)
 {
 	struct client *cl = client;
+	struct worker *w = ctx;
 	struct tcp_conn *c;
 
-	(void)ctx;
 	if (!cl->tcp) {
 		udp_send(cl, msg, len);
+		answered(w, cl, msg, len);
 		return;
 	}
 	c = cl->conn;
 	c->pending--;
 	if (c->closed) {
 		if (c->pending == 0)
-			tcp_close(c);
+			tcp_close(c, SC_CLIENT);
 		return;
 	}
 	if (!tcp_send(c, msg, len)) {
-		tcp_close(c);
+		tcp_close(c, SC_ERROR);
 		return;
 	}
+	answered(w, cl, msg, len);
 	if (c->eof && c->pending == 0 && c->outlen == c->outoff && !c->busy) {
-		tcp_close(c);
+		tcp_close(c, SC_CLIENT);
 		return;
 	}
 	tcp_resume(c);
@@ -493,17 +527,26 @@ handle(struct worker *w, const struct table *t, const uint8_t *req,
 		len = query_error(w->qo, &qi, req, WIRE_REFUSED, resp, respmax);
 	}
 	stats_inc(w->stats, cl->tcp ? ST_QUERIES_TCP : ST_QUERIES_UDP);
+	stats_inc(w->stats, (enum stats_counter)((cl->tcp ? ST_REQ_TCP : ST_REQ_UDP) +
+	    (qi.qend ? stats_qtype_of(qi.qtype) : SQ_OTHER)));
 	stats_inc(w->stats, (enum stats_counter)(ST_OUTCOME + qi.outcome));
 	if (qi.truncated)
 		stats_inc(w->stats, ST_TRUNCATED);
-	if (qi.action != QUERY_FORWARD)
+	if (qi.action != QUERY_FORWARD) {
+		/* BADVERS is an extended rcode (RFC 6891 6.1.3): "other". */
+		if (len)
+			stats_inc(w->stats, (enum stats_counter)(ST_RCODE +
+			    (qi.outcome == QUERY_BADVERS ? SR_OTHER :
+			    stats_rcode_of(resp[3] & 0x0f))));
 		return len;
+	}
 	if (cl->tcp)
 		cl->conn->pending++;
 	if (fwd_start(w->fwd, &qi, req, cl->tcp, cl, sizeof(*cl)) == 0)
 		return 0;
 	if (cl->tcp)
 		cl->conn->pending--;
+	stats_inc(w->stats, (enum stats_counter)(ST_RCODE + SR_SERVFAIL));
 	return query_error(w->qo, &qi, req, WIRE_SERVFAIL, resp, respmax);
 }
 
@@ -523,6 +566,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 	for (int round = 0; round < UDP_ROUNDS; round++) {
 		const struct table *t;
 		unsigned nout = 0, sent = 0;
+		uint64_t t0, t1;
 		int n;
 
 		for (unsigned i = 0; i < batch; i++) {
@@ -540,6 +584,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 		n = recvmmsg(fd, w->rmsg, batch, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;		/* EAGAIN, or an ICMP error for an old reply */
+		t0 = now_ns();
 		t = rcu_read_lock(w->rcu, w->reader);
 		for (int i = 0; i < n; i++) {
 			struct udp_slot *sl = &w->slots[i];
@@ -553,6 +598,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 			}
 			sl->cl.tcp = false;
 			sl->cl.conn = NULL;
+			sl->cl.t0_ns = t0;
 			sl->cl.fd = fd;
 			sl->cl.peerlen = mh->msg_namelen;
 			if (u->wildcard)
@@ -584,18 +630,25 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 				break;
 			sent += (unsigned)k;
 		}
+		/* One clock read for the batch: every answer in it took as long. */
+		if (nout) {
+			t1 = now_ns();
+			stats_observe(w->stats, SH_DNS, t1 > t0 ? t1 - t0 : 0, nout);
+		}
 		if ((unsigned)n < batch)
 			return;
 	}
 }
 
 static void
-tcp_close(struct tcp_conn *c)
+tcp_close(struct tcp_conn *c, enum stats_close why)
 {
 	struct worker *w = c->w;
 
 	if (!c->closed) {
 		c->closed = true;
+		stats_inc(w->stats, (enum stats_counter)(ST_TCP_CLOSED +
+		    (c->overflowed ? SC_OVERFLOW : why)));
 		event_free(c->rev);
 		event_free(c->wev);
 		event_free(c->tmr);
@@ -605,6 +658,7 @@ tcp_close(struct tcp_conn *c)
 		w->mem -= tcp_mem(c);
 		c->in = c->out = NULL;
 		w->nconns--;
+		stats_set(w->stats, SG_TCP_OPEN, w->nconns);
 		if (c->prev)
 			c->prev->next = c->next;
 		else
@@ -633,7 +687,8 @@ tcp_input(struct tcp_conn *c)
 {
 	struct worker *w = c->w;
 	size_t pos = 0;
-	unsigned turn = 0;
+	unsigned turn = 0, nans = 0;
+	uint64_t t0 = 0, t1;
 
 	if (c->busy)
 		return true;	/* the loop below goes on by itself */
@@ -644,7 +699,7 @@ tcp_input(struct tcp_conn *c)
 		const struct table *t;
 
 		if (msglen == 0) {	/* no message is empty: a broken client */
-			tcp_close(c);
+			tcp_close(c, SC_ERROR);
 			break;
 		}
 		if (c->inlen - pos < 2 + msglen)
@@ -665,15 +720,25 @@ tcp_input(struct tcp_conn *c)
 		memset(&cl, 0, sizeof(cl));
 		cl.tcp = true;
 		cl.conn = c;
+		if (!t0)
+			t0 = now_ns();
+		cl.t0_ns = t0;
 		t = rcu_read_lock(w->rcu, w->reader);
 		len = handle(w, t, c->in + pos + 2, msglen, &cl, w->resp,
 		    sizeof(w->resp));
 		rcu_read_unlock(w->reader);
 		pos += 2 + msglen;
 		if (len && !c->closed && !tcp_send(c, w->resp, len))
-			tcp_close(c);
+			tcp_close(c, SC_ERROR);
+		else if (len && !c->closed)
+			nans++;
 	}
 	c->busy = false;
+	/* The answers of one turn share a clock read, as a UDP batch's do. */
+	if (nans) {
+		t1 = now_ns();
+		stats_observe(w->stats, SH_DNS, t1 > t0 ? t1 - t0 : 0, nans);
+	}
 	if (c->closed) {
 		if (c->pending == 0)
 			free(c);
@@ -693,7 +758,7 @@ tcp_input(struct tcp_conn *c)
 	else if (pos || !c->msg_ms)
 		c->msg_ms = clock_coarse_ms();
 	if (c->eof && c->pending == 0 && c->outlen == c->outoff) {
-		tcp_close(c);
+		tcp_close(c, SC_CLIENT);
 		return false;
 	}
 	return true;
@@ -717,12 +782,12 @@ on_tcp_read(evutil_socket_t fd, short what, void *arg)
 			/* One query larger than the buffer: grow to what it needs. */
 			if (!tcp_mem_for(c, need - c->incap)) {
 				stats_inc(c->w->stats, ST_TCP_OVERFLOW);
-				tcp_close(c);
+				tcp_close(c, SC_OVERFLOW);
 				return;
 			}
 			if (!(b = realloc(c->in, need))) {
 				c->w->mem -= need - c->incap;
-				tcp_close(c);
+				tcp_close(c, SC_ERROR);
 				return;
 			}
 			c->in = b;
@@ -743,7 +808,7 @@ on_tcp_read(evutil_socket_t fd, short what, void *arg)
 			event_del(c->rev);
 			break;
 		}
-		tcp_close(c);
+		tcp_close(c, SC_CLIENT);
 		return;
 	}
 	if (tcp_input(c))
@@ -761,7 +826,7 @@ on_tcp_write(evutil_socket_t fd, short what, void *arg)
 	    MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			tcp_close(c);
+			tcp_close(c, SC_ERROR);
 		return;
 	}
 	c->outoff += (size_t)n;
@@ -773,7 +838,7 @@ on_tcp_write(evutil_socket_t fd, short what, void *arg)
 	c->outoff = c->outlen = 0;
 	event_del(c->wev);
 	if (c->eof && c->pending == 0) {
-		tcp_close(c);
+		tcp_close(c, SC_CLIENT);
 		return;
 	}
 	tcp_resume(c);
@@ -820,7 +885,7 @@ tcp_evict(struct worker *w, const struct tcp_conn *keep)
 	for (int kind = 0; kind < 5; kind++) {
 		if (best[kind]) {
 			stats_inc(w->stats, ST_TCP_EVICTED);
-			tcp_close(best[kind]);
+			tcp_close(best[kind], SC_EVICTED);
 			return true;
 		}
 	}
@@ -868,7 +933,7 @@ tcp_make_room(struct worker *w)
 		struct tcp_conn *prev = c->prev;
 		if (tcp_deadline(c) <= now) {
 			stats_inc(w->stats, ST_TCP_TIMEOUTS);
-			tcp_close(c);
+			tcp_close(c, SC_TIMEOUT);
 		}
 		c = prev;
 	}
@@ -923,6 +988,7 @@ tcp_accept(struct worker *w, int fd, bool may_forward)
 		w->conns_tail = c;
 	w->conns = c;
 	w->nconns++;
+	stats_set(w->stats, SG_TCP_OPEN, w->nconns);
 	/*
 	 * Most clients send their query right after connecting, and it is
 	 * often here already: answer it now rather than in a later turn, when
@@ -1130,7 +1196,7 @@ worker_clear(struct worker *w)
 	while (w->conns) {
 		struct tcp_conn *c = w->conns;
 		c->pending = 0;
-		tcp_close(c);
+		tcp_close(c, SC_SHUTDOWN);
 	}
 	for (unsigned i = 0; i < w->nudp; i++) {
 		event_free(w->udp[i].ev);

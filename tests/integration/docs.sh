@@ -40,6 +40,21 @@ for c in $counters; do
 done
 is "$missing" "" "every counter is in taskdns(8)"
 
+# Every metric family src/metrics.c renders is in taskdns(8),
+# taskdns.json(5) and README.
+families=$(grep -o '"taskdns_[a-z_]*' "$top_srcdir/src/metrics.c" | tr -d '"' | sort -u)
+ok $([ "$(echo "$families" | wc -l)" -ge 29 ]; echo $?) \
+	"metrics.c names the metric families ($(echo "$families" | wc -l))"
+missing8="" missing5="" missingR=""
+for f in $families; do
+	grep -qE "^\.It Li $f(\{| |$)" "$MAN8" || missing8="$missing8 $f"
+	grep -qE "^\.It Li $f(\{| |$)" "$MAN5" || missing5="$missing5 $f"
+	grep -qE "(^| )$f(\{| |$)" "$README" || missingR="$missingR $f"
+done
+is "$missing8" "" "every metric family is an item of taskdns(8)"
+is "$missing5" "" "every metric family is an item of taskdns.json(5)"
+is "$missingR" "" "every metric family is in README"
+
 # Every flag of --help is in taskdns(8) and README.
 flags=$("$TASKDNS" --help | grep -oE '^  -[a-z-]+' | sed 's/^ *-*//' | sort -u)
 missing8="" missingR=""

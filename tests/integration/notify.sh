@@ -59,7 +59,7 @@ JSON
 notify_listen a
 run_notified a "$T/c.json" WATCHDOG_USEC=400000 WATCHDOG_PID=self
 wait_for 10 grep -q 'READY=1' "$T/a.msgs"
-like "$(grep 'READY=1' "$T/a.msgs")" '^[0-9]+ READY=1\|STATUS=no state loaded yet: SERVFAIL for mesos\., forwarding the rest$' \
+like "$(grep 'READY=1' "$T/a.msgs")" '^[0-9]+ READY=1\|STATUS=no state from a Mesos master has been served yet: SERVFAIL for mesos\., forwarding the rest$' \
 	"READY=1 with the first STATUS= before any state is loaded"
 is "$(grep -c 'READY=1' "$T/a.msgs")" "1" "READY=1 is sent once"
 is "$(status storm.mesos SOA)" "SERVFAIL" "after READY=1 the domain is answered, SERVFAIL until a state loads"

@@ -519,9 +519,9 @@ static const struct {
 	{ "{" M "'mesosAuthentication': 'basic', 'mesosCredentials': {'secret': 's'}}",
 	  "mesosCredentials", "\"basic\" authentication needs a principal and a secret" },
 	{ "{" M "'dnson': false}", "dnson",
-	  "false leaves nothing to serve (the HTTP API is not supported yet)" },
+	  "false is not supported: taskdns always serves DNS" },
 	{ "{" M "'DnsOn': false, 'HttpOn': true}", "dnson",
-	  "false leaves nothing to serve (the HTTP API is not supported yet)" },
+	  "false is not supported: taskdns always serves DNS" },
 #undef M
 };
 
@@ -652,7 +652,7 @@ test_fixtures(void)
 	is_str(field(&c, "port"), "8053", "sample: port");
 	is_str(field(&c, "resolvers"), "8.8.8.8:53", "sample: resolvers");
 	is_str(field(&c, "soa_rname"), "root.ns1.mesos.", "sample: SOARname default");
-	is_int(count_lines(log), 3, "sample: 3 warnings (email, httpon, httpport)");
+	is_int(count_lines(log), 1, "sample: 1 warning (email)");
 	ok(strstr(log, "unknown key \"email\" ignored") != NULL, "sample: email");
 	ok(strstr(log, "key \"zk\"") == NULL, "sample: zk is supported");
 	config_clear(&c);
