@@ -309,7 +309,7 @@ main(int argc, char **argv)
 	 * renderer in this build yet (NULL: 404).
 	 */
 	if (c.http_on && !(http = http_new(&c, &rcu, refresh, NULL, NULL,
-	    NULL, NULL, err, sizeof(err)))) {
+	    refresh_enumerate, refresh, err, sizeof(err)))) {
 		log_msg(LOG_ERR, "main: cannot serve HTTP: %s", err);
 		server_free(srv);
 		refresh_free(refresh);

@@ -174,6 +174,14 @@ for _ in range(200):
 PY
 }
 
+# hold_leader_address: the recorded Mesos-DNS cases name 127.1.0.1:5050 as
+# their leader, so the tests that serve them there take turns: this waits
+# (at most 900 s) for the others and holds the turn until the test exits.
+hold_leader_address() {
+	exec 9>"$PORTS_DIR/127.1.0.1-5050.lock"
+	flock -w 900 9 || bail "another test held 127.1.0.1:5050 for 900 s"
+}
+
 # wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
 wait_for() {
 	local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 ))

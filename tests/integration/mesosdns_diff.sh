@@ -200,6 +200,7 @@ verdict_ok() {
 	[ -z "$lines" ] || printf '%s\n' "$lines" | head -n 40 | sed 's/^/#   /'
 }
 
+hold_leader_address
 if master_up; then
 	bail "127.1.0.1:5050 is taken; the fake master of this test must listen there (the recorded states name it as leader): stop what listens there"
 fi
