@@ -239,15 +239,21 @@ for rec in "$EXPECTED"/*.http; do
 	ncases=$((ncases + 1))
 	mkdir -p "$T/m-$case"
 	cp "$CASES/$dir/state.json" "$T/m-$case/state.json"
-	python3 "$FAKE_MASTER" --host 127.1.0.1 --port 5050 --dir "$T/m-$case" \
-		2>>"$T/m-$case/log" &
-	mpid=$!
-	PIDS+=($mpid)
-	wait_for 10 master_up || bail "the fake master of $case did not start on 127.1.0.1:5050"
-	# Ours, not another checkout's test that took the address meanwhile.
-	sleep 0.3
-	kill -0 "$mpid" 2>/dev/null || bail "the fake master of $case could not listen on 127.1.0.1:5050"
-
+	# Until every checkout takes turns, another one's test may take the
+	# address between two cases: wait for it and try again.
+	mpid=
+	for try in 1 2 3 4 5; do
+		wait_for 300 master_down || break
+		python3 "$FAKE_MASTER" --host 127.1.0.1 --port 5050 --dir "$T/m-$case" \
+			2>>"$T/m-$case/log" &
+		mpid=$!
+		PIDS+=($mpid)
+		wait_for 10 master_up
+		sleep 0.3
+		kill -0 "$mpid" 2>/dev/null && break
+		mpid=
+	done
+	[ -n "$mpid" ] || bail "the fake master of $case could not listen on 127.1.0.1:5050"
 	hport=$(free_port)
 	body=$(python3 - "$cfile" "$hport" <<'PY'
 import json, sys
@@ -282,5 +288,157 @@ PY
 	wait_for 10 master_down || bail "the fake master of $case did not stop"
 done
 [ -n "${HTTP_API_CASES:-}" ] || ok "$([ "$ncases" -ge 10 ]; echo $?)" "$ncases recorded cases compared"
+
+# -- 2. readiness: /healthz at once, /readyz only once a state is served -------
+# ask METHOD PATH: "STATUS CONTENT-TYPE BODY" of one request to taskdns's HTTP port.
+ask() {
+	python3 - "$HPORT" "$1" "$2" <<'PY'
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+c.request(sys.argv[2], sys.argv[3])
+r = c.getresponse()
+print(r.status, (r.getheader("Content-Type") or "-"), r.getheader("Allow") or "-", r.read().decode())
+PY
+}
+# json_field JSON KEY: the string value of KEY, or "-".
+json_field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d.get(sys.argv[2], "-") if isinstance(d, dict) else "-")' "$1" "$2" 2>/dev/null || echo "-"; }
+
+MP=$(free_port)
+HPORT=$(free_port)
+DPORT=$(free_port)
+mkdir -p "$T/late"
+sample_state "127.0.0.1:$MP" "$T/late/state.json"
+cat >"$T/late.json" <<JSON
+{"masters": ["127.0.0.1:$MP"], "listener": "127.0.0.1", "port": $DPORT,
+ "resolvers": ["127.0.0.1:9"], "refreshSeconds": 1, "stateTimeoutSeconds": 2,
+ "httpon": true, "HTTPListener": "127.0.0.1", "httpport": $HPORT}
+JSON
+"$TASKDNS" -config="$T/late.json" -v=1 >"$T/late.log" 2>&1 &
+TASKDNS_PID=$!
+PIDS+=($TASKDNS_PID)
+TASKDNS_PIDS+=($TASKDNS_PID)
+TASKDNS_LOGS+=("$T/late.log")
+wait_for 10 sh -c "curl -s http://127.0.0.1:$HPORT/healthz | grep -q ok" ||
+	diag "no /healthz in 10 s: $(tail -n 5 "$T/late.log")"
+r=$(ask GET /healthz)
+is "$r" '200 application/json - {"status": "ok"}' "/healthz: 200 while no master answers"
+r=$(ask GET /readyz)
+like "$r" '^503 application/json - ' "/readyz: 503 before the first state"
+body=${r#* * * }
+is "$(json_field "$body" status)" "not ready" "... status \"not ready\""
+like "$(json_field "$body" reason)" 'no state from a Mesos master' "... and the reason"
+r=$(ask GET /v1/axfr)
+like "$r" '^503 application/json - \{"error": "no records yet' "/v1/axfr: 503 and a JSON error before the first state"
+r=$(ask GET /v1/hosts/leader.mesos)
+is "$r" '200 application/json - [{"host": "", "ip": ""}]' "/v1/hosts: Mesos-DNS's blank record before the first state"
+# The master appears late.
+python3 "$FAKE_MASTER" --port "$MP" --dir "$T/late" 2>>"$T/late-master.log" &
+PIDS+=($!)
+wait_for 20 sh -c "curl -sf http://127.0.0.1:$HPORT/readyz >/dev/null"
+ok $? "/readyz: 200 once the late master's state is served"
+is "$(ask GET /readyz)" '200 application/json - {"status": "ready"}' "... {\"status\": \"ready\"}"
+like "$(ask GET /v1/hosts/leader.mesos)" '^200 application/json - \[\{"host": "leader.mesos.", "ip": "' "/v1/hosts: the leader's address once ready"
+wait_for 10 sh -c "curl -sf http://127.0.0.1:$HPORT/v1/enumerate | grep -q tasks"
+ok $? "/v1/enumerate: made within a second or so of the first state"
+
+# -- 3. what is ours alone: methods, errors, limits ---------------------------
+r=$(ask HEAD /v1/version)
+is "$r" "200 application/json - " "HEAD /v1/version: 200, headers only"
+r=$(ask POST /v1/version)
+like "$r" '^405 application/json GET, HEAD \{"error": ' "POST: 405 with Allow: GET, HEAD and a JSON error"
+r=$(ask PUT /healthz)
+like "$r" '^405 application/json GET, HEAD ' "PUT /healthz: 405 too"
+r=$(ask GET "/v1/hosts/$(printf 'a%.0s' $(seq 1100))")
+like "$r" '^414 application/json - \{"error": ' "a path over 1024 octets: 414 and a JSON error"
+r=$(ask GET "/v1/hosts/a%00b.mesos")
+like "$r" '^400 application/json - \{"error": ' "a NUL in the path: 400 and a JSON error"
+r=$(ask GET /metrics)
+like "$r" '^404 application/json - \{"error": ' "/metrics without a renderer: 404 and a JSON error"
+r=$(ask GET /v1/services/_x._tcp.mesos./more)
+like "$r" '^404 application/json - \{"error": ' "a path below a service name: 404"
+
+# Over-long headers and bodies, slow and idle clients, too many connections,
+# garbage: answered or closed, never a crash; DNS and HTTP go on.
+python3 - "$HPORT" >"$T/limits.out" 2>&1 <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+
+def raw(data, timeout=3):
+    s = socket.create_connection(("127.0.0.1", port), 3)
+    s.settimeout(timeout)
+    try:
+        s.sendall(data)
+        out = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except OSError:
+        pass
+    s.close()
+    return out
+
+def status(out):
+    return out.split(b"\r\n", 1)[0].decode("latin-1") if out else "closed"
+
+big = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 10000 + b"\r\n\r\n"
+print("headers", status(raw(big)))
+body = b"POST /v1/version HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"b" * 100000
+print("body", status(raw(body)))
+# A bounded loop of malformed requests (a fixed seed: the same every run).
+import random
+rnd = random.Random(8)
+pieces = [b"GET", b"POST", b"BREW", b" ", b"/", b"/v1/hosts/", b"%", b"%zz", b"\x00",
+          b"\xff", b"HTTP/1.1", b"HTTP/9.9", b"\r\n", b"\n", b":", b"Host: x",
+          b"Content-Length: -1", b"Transfer-Encoding: chunked", b"0\r\n\r\n", b"?a=b"]
+start = time.time()
+for i in range(300):
+    if time.time() - start > 60:
+        break
+    req = b"".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 12))) + b"\r\n\r\n"
+    raw(req, timeout=0.5)
+print("fuzz done", i + 1)
+print("after", status(raw(b"GET /healthz HTTP/1.0\r\n\r\n")))
+PY
+is "$(sed -n 's/^headers //p' "$T/limits.out")" "HTTP/1.1 400 Bad Request" "10 KB of headers: 400 (over 8 KB)"
+like "$(sed -n 's/^body //p' "$T/limits.out")" '^(HTTP/1.1 413 .*|HTTP/1.1 405 .*|closed)$' "a 100 KB body: refused"
+like "$(sed -n 's/^fuzz done //p' "$T/limits.out")" '^[0-9]+$' "garbage requests sent"
+is "$(sed -n 's/^after //p' "$T/limits.out")" "HTTP/1.0 200 OK" "... then /healthz still answers"
+kill -0 "$TASKDNS_PID" 2>/dev/null
+ok $? "taskdns still running after the garbage"
+
+# 64 idle connections fill the server; the next waits until they go.
+python3 - "$HPORT" "$DPORT" >"$T/cap.out" 2>&1 <<'PY'
+import socket, subprocess, sys, time
+port, dport = int(sys.argv[1]), sys.argv[2]
+idle = []
+for _ in range(64):
+    idle.append(socket.create_connection(("127.0.0.1", port), 3))
+time.sleep(0.5)
+def get(timeout):
+    s = socket.create_connection(("127.0.0.1", port), 3)
+    s.settimeout(timeout)
+    try:
+        s.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+        return s.recv(100).split(b"\r\n", 1)[0].decode() or "closed"
+    except socket.timeout:
+        return "no answer"
+    finally:
+        s.close()
+print("full", get(1.5))
+d = subprocess.run(["dig", "@127.0.0.1", "-p", dport, "+time=2", "+tries=1", "+short",
+                    "leader.mesos", "A"], capture_output=True, text=True).stdout.strip()
+print("dns", "answered" if d else "silent")
+for s in idle:
+    s.close()
+t = time.time()
+print("freed", get(5), "%.0f" % (time.time() - t))
+PY
+is "$(sed -n 's/^full //p' "$T/cap.out")" "no answer" "64 idle connections: the next one waits (listener paused)"
+is "$(sed -n 's/^dns //p' "$T/cap.out")" "answered" "... while DNS still answers"
+like "$(sed -n 's/^freed //p' "$T/cap.out")" '^HTTP/1.[01] 200 OK' "... and is answered once they close"
+grep -q "http: 64 connections open: not accepting more" "$T/late.log"
+ok $? "... the pause is logged"
 
 done_testing
