@@ -289,6 +289,12 @@ main(int argc, char **argv)
 	}
 
 	fit_descriptors(&c);
+	/* The HTTP thread reads generations too: it needs a reader slot. */
+	if (c.http_on && c.threads >= RCU_MAX_READERS) {
+		c.threads = RCU_MAX_READERS - 1;
+		log_msg(LOG_WARN, "main: %d responder threads at most with the HTTP "
+		    "API (httpon)", c.threads);
+	}
 	memset(&qo, 0, sizeof(qo));
 	wire_len = names_text_to_wire(c.domain, strlen(c.domain), false, qo.apex);
 	qo.apex_len = (size_t)wire_len;

@@ -38,7 +38,7 @@
 #             {"error": "..."} in application/json; for malformed names
 #             (Mesos-DNS: a blank record) 400 and {"error": "..."}.
 . "$(dirname "$0")/lib.sh"
-need curl python3 flock
+need curl python3 flock ss dig
 export PYTHONDONTWRITEBYTECODE=1
 
 DIFF="$top_srcdir/tests/differential"
@@ -221,11 +221,6 @@ PY
 }
 
 hold_leader_address
-# A test of a checkout that does not take turns yet may hold it a while.
-wait_for 600 master_down
-if master_up; then
-	bail "127.1.0.1:5050 is taken; the fake master of this test must listen there (the recorded states name it as leader): stop what listens there"
-fi
 
 # -- 1. every recorded case ---------------------------------------------------
 ncases=0
@@ -239,21 +234,9 @@ for rec in "$EXPECTED"/*.http; do
 	ncases=$((ncases + 1))
 	mkdir -p "$T/m-$case"
 	cp "$CASES/$dir/state.json" "$T/m-$case/state.json"
-	# Until every checkout takes turns, another one's test may take the
-	# address between two cases: wait for it and try again.
-	mpid=
-	for try in 1 2 3 4 5; do
-		wait_for 300 master_down || break
-		python3 "$FAKE_MASTER" --host 127.1.0.1 --port 5050 --dir "$T/m-$case" \
-			2>>"$T/m-$case/log" &
-		mpid=$!
-		PIDS+=($mpid)
-		wait_for 10 master_up
-		sleep 0.3
-		kill -0 "$mpid" 2>/dev/null && break
-		mpid=
-	done
-	[ -n "$mpid" ] || bail "the fake master of $case could not listen on 127.1.0.1:5050"
+	start_leader_master "$T/m-$case" ||
+		bail "the fake master of $case could not listen on 127.1.0.1:5050"
+	mpid=$LEADER_PID
 	hport=$(free_port)
 	body=$(python3 - "$cfile" "$hport" <<'PY'
 import json, sys
@@ -285,7 +268,7 @@ PY
 	[ -z "$bad" ] || printf '%s\n' "$bad" | head -n 30 | sed 's/^/#   /'
 	stop_pid "$TASKDNS_PID"
 	stop_pid "$mpid"
-	wait_for 10 master_down || bail "the fake master of $case did not stop"
+	wait_for 10 master_down	# the next case waits longer if it must
 done
 [ -n "${HTTP_API_CASES:-}" ] || ok "$([ "$ncases" -ge 10 ]; echo $?)" "$ncases recorded cases compared"
 
