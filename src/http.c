@@ -278,15 +278,14 @@ on_config(struct http *h, struct evhttp_request *req)
 
 /* One name's RRset of @type in the AXFR shape: "name": ["value", ...]. */
 static void
-axfr_set(struct evbuffer *b, const struct table_node *n,
-    const struct table_rrset *rs, bool *first)
+axfr_set(struct evbuffer *b, const char *name, const struct table_rrset *rs,
+    bool *first)
 {
-	char text[NAMES_TEXT_MAX * 4 + 2], ip[INET6_ADDRSTRLEN];
+	char text[NAMES_TEXT_MAX * 4 + 8], ip[INET6_ADDRSTRLEN];
 
-	names_wire_to_text(n->name, text);
 	evbuffer_add_printf(b, "%s", *first ? "" : ", ");
 	*first = false;
-	json_cstr(b, text);
+	json_cstr(b, name);
 	evbuffer_add(b, ": [", 3);
 	for (uint32_t i = 0; i < rs->count; i++) {
 		const struct table_rdata *rd = &rs->rd[i];
@@ -311,6 +310,77 @@ axfr_set(struct evbuffer *b, const struct table_node *n,
 	evbuffer_add(b, "]", 1);
 }
 
+/* A name of the AXFR document: its text at an offset of the names buffer. */
+struct axfr_name {
+	size_t at;
+	const struct table_node *n;
+};
+
+static const char *axfr_texts;		/* for cmp_axfr (HTTP thread only) */
+
+static int
+cmp_axfr(const void *a, const void *b)
+{
+	return strcmp(axfr_texts + ((const struct axfr_name *)a)->at,
+	    axfr_texts + ((const struct axfr_name *)b)->at);
+}
+
+/*
+ * The names of @z with A, AAAA or SRV records, sorted as Go sorts the
+ * keys of a map it writes. @return the count, or -1 when out of memory;
+ * *@names and *@texts are the caller's to free.
+ */
+static long
+axfr_names(const struct table_zone *z, struct axfr_name **names, char **texts)
+{
+	size_t n = 0, cap = 0, tlen = 0, tcap = 0;
+	struct axfr_name *v = NULL;
+	char *t = NULL;
+
+	for (uint32_t s = 0; s <= z->shard_mask; s++) {
+		const struct table_shard *sh = z->shards[s];
+		for (uint32_t i = 0; i < sh->nnodes; i++) {
+			const struct table_node *nd = &sh->nodes[i];
+			char text[NAMES_TEXT_MAX * 4 + 2];
+			size_t l;
+
+			if (!table_rrset(nd, WIRE_TYPE_A) && !table_rrset(nd, WIRE_TYPE_AAAA) &&
+			    !table_rrset(nd, WIRE_TYPE_SRV))
+				continue;
+			l = names_wire_to_text(nd->name, text);
+			if (n == cap) {
+				void *p = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*v));
+				if (!p)
+					goto oom;
+				v = p;
+			}
+			if (tlen + l + 1 > tcap) {
+				void *p;
+				tcap = tcap ? tcap * 2 : 16384;
+				if (tcap < tlen + l + 1)
+					tcap = tlen + l + 1;
+				if (!(p = realloc(t, tcap)))
+					goto oom;
+				t = p;
+			}
+			memcpy(t + tlen, text, l + 1);
+			v[n].at = tlen;
+			v[n++].n = nd;
+			tlen += l + 1;
+		}
+	}
+	axfr_texts = t;
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_axfr);
+	*names = v;
+	*texts = t;
+	return (long)n;
+oom:
+	free(v);
+	free(t);
+	return -1;
+}
+
 /*
  * Mesos-DNS's AXFR document: the A, AAAA and SRV records of the cluster
  * domain's zone. The zone is held by a reference of our own while the
@@ -326,7 +396,10 @@ on_axfr(struct http *h, struct evhttp_request *req)
 	};
 	const struct config *c = h->c;
 	struct table_zone *z;
-	struct evbuffer *b;
+	struct evbuffer *b = NULL;
+	struct axfr_name *names = NULL;
+	char *texts = NULL;
+	long n;
 
 	z = (struct table_zone *)domain_zone(h, rcu_read_lock(h->rcu, h->reader));
 	if (z)
@@ -337,7 +410,9 @@ on_axfr(struct http *h, struct evhttp_request *req)
 		    "no records yet: no state from a Mesos master has been served");
 		return;
 	}
-	if (!(b = evbuffer_new())) {
+	if ((n = axfr_names(z, &names, &texts)) < 0 || !(b = evbuffer_new())) {
+		free(names);
+		free(texts);
 		table_zone_release(z);
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
@@ -353,18 +428,16 @@ on_axfr(struct http *h, struct evhttp_request *req)
 	for (size_t k = 0; k < 3; k++) {
 		bool first = true;
 		evbuffer_add_printf(b, "%s\"%s\": {", k ? ", " : "", kinds[k].key);
-		for (uint32_t s = 0; s <= z->shard_mask; s++) {
-			const struct table_shard *sh = z->shards[s];
-			for (uint32_t i = 0; i < sh->nnodes; i++) {
-				const struct table_node *n = &sh->nodes[i];
-				const struct table_rrset *rs = table_rrset(n, kinds[k].type);
-				if (rs)
-					axfr_set(b, n, rs, &first);
-			}
+		for (long i = 0; i < n; i++) {
+			const struct table_rrset *rs = table_rrset(names[i].n, kinds[k].type);
+			if (rs)
+				axfr_set(b, texts + names[i].at, rs, &first);
 		}
 		evbuffer_add(b, "}", 1);
 	}
 	evbuffer_add(b, "}}", 2);
+	free(names);
+	free(texts);
 	table_zone_release(z);
 	send_json(req, HTTP_OK, "OK", b);
 	evbuffer_free(b);

@@ -444,6 +444,12 @@ main(int argc, char **argv)
 	loop.fwd_file = c.forward_max_pending;
 	loop.tcp_file = c.tcp_max_connections;
 	fit_descriptors(&c);
+	/* The HTTP thread reads generations too: it needs a reader slot. */
+	if (c.http_on && c.threads >= RCU_MAX_READERS) {
+		c.threads = RCU_MAX_READERS - 1;
+		log_msg(LOG_WARN, "main: %d responder threads at most with the HTTP "
+		    "API (httpon)", c.threads);
+	}
 	memset(&qo, 0, sizeof(qo));
 	wire_len = names_text_to_wire(c.domain, strlen(c.domain), false, qo.apex);
 	qo.apex_len = (size_t)wire_len;
@@ -472,7 +478,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (c.http_on && !(http = http_new(&c, &rcu, refresh, metrics_render,
-	    metrics, NULL, NULL, err, sizeof(err)))) {
+	    metrics, refresh_enumerate, refresh, err, sizeof(err)))) {
 		log_msg(LOG_ERR, "main: cannot serve HTTP: %s", err);
 		metrics_free(metrics);
 		server_free(srv);

@@ -1026,3 +1026,85 @@ model_counts(const struct model *m, struct model_counts *c)
 		for (struct ment *e = m->frameworks.b[i]; e; e = e->hnext)
 			c->frameworks += ((struct mframework *)e)->known;
 }
+
+/* -- enumeration ------------------------------------------------------------ */
+
+static int
+cmp_framework(const void *a, const void *b)
+{
+	const struct mframework *x = *(const struct mframework *const *)a;
+	const struct mframework *y = *(const struct mframework *const *)b;
+	int c = strcmp(x->f.name ? x->f.name : "", y->f.name ? y->f.name : "");
+
+	return c ? c : strcmp(x->f.id, y->f.id);
+}
+
+static int
+cmp_task(const void *a, const void *b)
+{
+	const struct mtask *x = *(const struct mtask *const *)a;
+	const struct mtask *y = *(const struct mtask *const *)b;
+
+	return strcmp(x->t.id, y->t.id);
+}
+
+/*
+ * Mesos-DNS lists every framework of the state and, under it, its
+ * TASK_RUNNING tasks on known agents, in the state's order; the model
+ * keeps entities by id, so here frameworks come by name (then id) and
+ * tasks by id.
+ */
+int
+model_enumerate(struct model *m, const struct model_enum *cb)
+{
+	struct mframework **fws = NULL;
+	struct mtask **tasks = NULL;
+	size_t nf = 0, cap = 0;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < m->frameworks.nb; i++)
+		for (struct ment *e = m->frameworks.b[i]; e; e = e->hnext) {
+			struct mframework *f = (struct mframework *)e;
+			if (!f->known)
+				continue;
+			if (nf == cap) {
+				void *p = realloc(fws, (cap = cap ? cap * 2 : 64) * sizeof(*fws));
+				if (!p) {
+					free(fws);
+					return -1;
+				}
+				fws = p;
+			}
+			fws[nf++] = f;
+		}
+	if (nf)
+		qsort(fws, nf, sizeof(*fws), cmp_framework);
+	for (size_t i = 0; i < nf && rc == 0; i++) {
+		size_t nt = 0, k = 0;
+
+		cb->framework(cb->arg, fws[i]->f.name ? fws[i]->f.name : "");
+		for (struct mtask *t = fws[i]->tasks; t; t = t->fnext)
+			nt++;
+		if (nt && !(tasks = malloc(nt * sizeof(*tasks)))) {
+			rc = -1;
+			break;
+		}
+		for (struct mtask *t = fws[i]->tasks; t; t = t->fnext)
+			tasks[k++] = t;
+		if (nt)
+			qsort(tasks, nt, sizeof(*tasks), cmp_task);
+		for (size_t j = 0; j < nt; j++) {
+			struct mtask *t = tasks[j];
+			if (!t->t.running || !t->agent || !t->agent->known ||
+			    (m->p->withdraw_unhealthy && t->t.healthy == 0))
+				continue;
+			cb->task(cb->arg, t->t.name ? t->t.name : "", t->t.id);
+			(void)records_task_emit(m->rec, &t->t, &t->agent->a,
+			    fws[i]->f.name, cb->record, cb->arg);
+		}
+		free(tasks);
+		tasks = NULL;
+	}
+	free(fws);
+	return rc;
+}

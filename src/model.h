@@ -101,6 +101,20 @@ const struct table_zone *model_zone(const struct model *m,
  * the generated ones (zonefile_apply(); writer thread).
  */
 struct zone *model_zone_rw(struct model *m);
+/** What model_enumerate() calls, with @arg, on the writer thread. */
+struct model_enum {
+	void (*framework)(void *arg, const char *name);	/**< a framework begins */
+	void (*task)(void *arg, const char *name, const char *id);	/**< a task of it begins */
+	records_emit_fn record;		/**< a record of that task */
+	void *arg;
+};
+
+/**
+ * Walk the frameworks and tasks Mesos-DNS's /v1/enumerate lists and the
+ * records of each task (frameworks by name, tasks by id). Writer thread.
+ * @return 0, or -1 when out of memory (the walk stopped part way).
+ */
+int model_enumerate(struct model *m, const struct model_enum *cb);
 
 /** Fill @c. */
 void model_counts(const struct model *m, struct model_counts *c);

@@ -40,6 +40,8 @@ struct gen {
 	uint8_t domain[NAMES_WIRE_MAX];	/* the apex, root included */
 	size_t domain_len;
 	const char *task_id;		/* the task whose names are made, or NULL */
+	records_emit_fn emit;		/* set: records go to it, not to z */
+	void *emit_arg;
 	/* Fragments used everywhere. */
 	struct frag slave, tcp, udp, framework, slave_u, leader, leader_u, master;
 };
@@ -96,6 +98,8 @@ dropped(struct gen *g, const struct frag *const *parts, int nparts)
 	char text[4 * NAMES_WIRE_MAX];
 	size_t n = 0;
 
+	if (g->emit)		/* only listing: the zone has it counted already */
+		return;
 	if (g->sign > 0) {
 		g->skipped++;
 		zone_skip(g->z);
@@ -150,7 +154,9 @@ add_addr(struct gen *g, const struct frag *a, const struct frag *b,
 	struct names_wire w;
 	int n = compose(g, &w, a, b, c, NULL, NULL);
 
-	if (n >= 0)
+	if (n >= 0 && g->emit)
+		g->emit(g->emit_arg, w.b, (size_t)n, ip, NULL, 0, 0);
+	else if (n >= 0)
 		(void)zone_addr(g->z, g->sign, w.b, (size_t)n, g->p->zone.ttl, ip);
 }
 
@@ -166,7 +172,9 @@ add_srv(struct gen *g, const struct frag *n1, const struct frag *n2,
 	if (tlen < 0)
 		return;
 	n = compose(g, &w, n1, n2, n3, n4, n5);
-	if (n >= 0)
+	if (n >= 0 && g->emit)
+		g->emit(g->emit_arg, w.b, (size_t)n, NULL, target->b, (size_t)tlen, port);
+	else if (n >= 0)
 		(void)zone_srv(g->z, g->sign, w.b, (size_t)n, g->p->zone.ttl,
 		    g->p->zone.srv_weight, port, target->b, (size_t)tlen);
 }
@@ -643,6 +651,25 @@ records_task(struct records *r, struct zone *z, int sign,
 	r->g.z = z;
 	r->g.sign = sign;
 	return task_one(&r->g, t, agent, framework, capped);
+}
+
+enum records_task
+records_task_emit(struct records *r, const struct state_task *t,
+    const struct state_agent *agent, const char *framework,
+    records_emit_fn emit, void *arg)
+{
+	enum records_task res;
+	bool capped;
+	uint32_t skipped = r->g.skipped;
+
+	r->g.z = NULL;
+	r->g.sign = 1;
+	r->g.emit = emit;
+	r->g.emit_arg = arg;
+	res = task_one(&r->g, t, agent, framework, &capped);
+	r->g.emit = NULL;
+	r->g.skipped = skipped;
+	return res;
 }
 
 void

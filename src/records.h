@@ -117,6 +117,25 @@ enum records_task records_task(struct records *r, struct zone *z, int sign,
     const struct state_task *t, const struct state_agent *agent,
     const char *framework, bool *capped);
 
+/**
+ * A record records_task_emit() forms, at lower-case wire @name: an A or
+ * AAAA record of @ip, or (@ip NULL) an SRV record to wire @target:@port.
+ * The memory is the caller's for the length of the call.
+ */
+typedef void (*records_emit_fn)(void *arg, const uint8_t *name, size_t len,
+    const struct addr_ip *ip, const uint8_t *target, size_t tlen,
+    uint16_t port);
+
+/**
+ * The records records_task() would give for the same arguments, handed to
+ * @emit one by one in the order Mesos-DNS forms them (for /v1/enumerate),
+ * into no zone; names that cannot be carried are left out, not reported.
+ * Writer thread. @return what records_task() would.
+ */
+enum records_task records_task_emit(struct records *r,
+    const struct state_task *t, const struct state_agent *agent,
+    const char *framework, records_emit_fn emit, void *arg);
+
 /** Count @res (and @capped) into @rs, adding (@sign +1) or removing (-1). */
 void records_count(struct records_stats *rs, enum records_task res,
     bool capped, int sign);

@@ -13,9 +13,12 @@
 #include <unistd.h>
 #include <time.h>
 
+#include <event2/buffer.h>
+
 #include "clock.h"
 #include "config.h"
 #include "detect.h"
+#include "enumerate.h"
 #include "event.h"
 #include "fetch.h"
 #include "log.h"
@@ -40,6 +43,12 @@
  * after a quiet spell goes out at once, the next ones together.
  */
 #define PUBLISH_MIN_INTERVAL_MS 10
+
+/*
+ * The /v1/enumerate document is made again at most this often (it walks
+ * every task): it may lag the records by up to this long.
+ */
+#define ENUM_MIN_INTERVAL_MS 1000
 
 /* The writer wakes at least this often when nothing happens. */
 #define WRITER_IDLE_MS 1000
@@ -118,6 +127,11 @@ struct refresh {
 	uint64_t pending_since_us;	/* the earliest of them was received; 0: none */
 	bool loaded;			/* a whole state has been applied */
 	atomic_bool ready;		/* any thread: records from a whole state are in service */
+	/* /v1/enumerate: made by the writer, copied out by the HTTP thread under lock. */
+	char *enum_json;		/* NULL until made */
+	size_t enum_len;
+	bool enum_stale;		/* the writer's: the model changed since it was made */
+	int64_t enum_made_ms;		/* the writer's */
 	char skips[1024];		/* the skip line last logged, "" if none */
 	struct drop *drops;		/* open addressing, DROPPED_SLOTS slots */
 	unsigned ndrops, ndrops_gone;
@@ -599,6 +613,7 @@ publish(struct refresh *r, struct table **out, uint64_t since_us)
 	r->pending_since_us = 0;
 	if (r->loaded)
 		atomic_store_explicit(&r->ready, true, memory_order_release);
+	r->enum_stale = r->loaded && r->c->http_on && r->c->enumeration_on;
 	drops_sweep(r);
 	if (r->stats) {
 		uint64_t us = clock_us();
@@ -766,6 +781,45 @@ apply_state(struct refresh *r, struct polled *pd)
 	if (r->stats)
 		stats_inc(r->stats, ST_REFRESH_OK);
 	return 0;
+}
+
+/*
+ * Make the /v1/enumerate document from the model (writer thread) and put
+ * it where the HTTP thread copies it from. Only the swap is under the
+ * lock; the old document is freed outside it.
+ */
+static void
+make_enumeration(struct refresh *r, int64_t now)
+{
+	size_t len = 0;
+	char *json = enumerate_build(r->model, &len), *old;
+
+	r->enum_made_ms = now;
+	if (!json) {
+		log_msg(LOG_ERR, "refresh: out of memory making the enumeration; "
+		    "trying again in %d ms", ENUM_MIN_INTERVAL_MS);
+		return;
+	}
+	r->enum_stale = false;
+	pthread_mutex_lock(&r->lock);
+	old = r->enum_json;
+	r->enum_json = json;
+	r->enum_len = len;
+	pthread_mutex_unlock(&r->lock);
+	free(old);
+}
+
+int
+refresh_enumerate(struct evbuffer *out, void *arg)
+{
+	struct refresh *r = arg;
+	int rc = -1;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->enum_json)
+		rc = evbuffer_add(out, r->enum_json, r->enum_len);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
 }
 
 bool
@@ -986,6 +1040,12 @@ run(void *arg)
 			}
 			wake = r->last_publish_ms + PUBLISH_MIN_INTERVAL_MS;
 		}
+		if (r->enum_stale) {
+			if (now - r->enum_made_ms >= ENUM_MIN_INTERVAL_MS)
+				make_enumeration(r, now);
+			else if (r->enum_made_ms + ENUM_MIN_INTERVAL_MS < wake)
+				wake = r->enum_made_ms + ENUM_MIN_INTERVAL_MS;
+		}
 		if (expire && expire < wake)
 			wake = expire;
 		until.tv_sec = (time_t)(wake / 1000);
@@ -1166,6 +1226,7 @@ refresh_free(struct refresh *r)
 	polled_free(r->polled);
 	zonefile_set_free(r->zones_new);
 	zonefile_set_free(r->zones);
+	free(r->enum_json);
 	model_free(r->model);
 	table_free(rcu_publish(r->rcu, NULL));
 	for (size_t i = 0; r->drops && i < DROPPED_SLOTS; i++)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 struct config;
+struct evbuffer;
 struct rcu;
 struct records_params;
 struct table;
@@ -48,6 +49,15 @@ int refresh_start(struct refresh *r);
  * Any thread (an atomic load).
  */
 bool refresh_ready(struct refresh *r, char *why, size_t len);
+
+/**
+ * Append Mesos-DNS's /v1/enumerate JSON document to @out (an
+ * http_enumerate_fn; @arg is the refresh). The writer thread makes it
+ * from the model at most once a second after the records change; this
+ * copies the latest under a lock, so any thread may call it.
+ * @return 0, or -1 when none has been made yet (or out of memory).
+ */
+int refresh_enumerate(struct evbuffer *out, void *arg);
 
 /** Ask the poller thread to refresh now (async-signal-unsafe: call from the loop). */
 void refresh_trigger(struct refresh *r);

@@ -47,12 +47,7 @@ def requests(axfr_path, domain):
         "GET /v1/hosts/www.example.org.",
         "GET /v1/services/_nosuch._tcp." + d + ".",
         "GET /v1/services/leader." + d + ".",
-        # malformed names
-        "GET /v1/hosts/a..b." + d + ".",
-        "GET /v1/hosts/" + "x" * 64 + "." + d + ".",
-        "GET /v1/hosts/" + ("abcdefgh." * 32) + d + ".",
-        "GET /v1/hosts/bad%20name." + d + ".",
-        "GET /v1/services/_x._tcp..." + d + ".",
+    ] + malformed(d) + [
         # paths and methods Mesos-DNS does not serve
         "GET /v1/hosts/leader." + d + "./ports",
         "GET /v1/nosuch",
@@ -64,6 +59,18 @@ def requests(axfr_path, domain):
         "GET /v1/version?pretty=1",
     ]
     return out
+
+
+def malformed(d):
+    """Requests with names the DNS cannot carry: an empty label, a label
+    over 63 octets, a name over 255 octets, a space."""
+    return [
+        "GET /v1/hosts/a..b." + d + ".",
+        "GET /v1/hosts/" + "x" * 64 + "." + d + ".",
+        "GET /v1/hosts/" + ("abcdefgh." * 32) + d + ".",
+        "GET /v1/hosts/bad%20name." + d + ".",
+        "GET /v1/services/_x._tcp..." + d + ".",
+    ]
 
 
 def ask(port, lines):

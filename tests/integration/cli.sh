@@ -108,7 +108,8 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	chmod 644 "$ud/state.json"
 	UPORT=$(free_port)
 	cat >"$T/user.json" <<JSON
-{"stateFile": "$ud/state.json", "listener": "127.0.0.1", "port": $UPORT, "resolvers": ["127.0.0.1:9"]}
+{"stateFile": "$ud/state.json", "listener": "127.0.0.1", "port": $UPORT, "resolvers": ["127.0.0.1:9"],
+ "httpon": false}
 JSON
 	"$TASKDNS" -config="$T/user.json" -user=nobody >"$T/user.log" 2>&1 &
 	upid=$!

@@ -174,6 +174,35 @@ for _ in range(200):
 PY
 }
 
+# hold_leader_address: the recorded Mesos-DNS cases name 127.1.0.1:5050 as
+# their leader, so the tests that serve them there take turns: this waits
+# (at most 900 s) for the others and holds the turn until the test exits.
+hold_leader_address() {
+	exec 9>"$PORTS_DIR/127.1.0.1-5050.lock"
+	flock -w 900 9 || bail "another test held 127.1.0.1:5050 for 900 s"
+}
+
+# start_leader_master DIR: a fake master serving DIR/state.json on
+# 127.1.0.1:5050 (call hold_leader_address first); sets LEADER_PID. It is
+# ours once the listening socket is this process's: until every checkout
+# takes turns, another one's test may hold the address a while, so this
+# waits for it (300 s at most) and tries again (5 times).
+start_leader_master() {
+	local try
+	LEADER_PID=
+	for try in 1 2 3 4 5; do
+		wait_for 300 sh -c "! ss -ltnH 'src 127.1.0.1:5050' | grep -q ." || break
+		python3 "$FAKE_MASTER" --host 127.1.0.1 --port 5050 --dir "$1" \
+			2>>"$1/log" &
+		LEADER_PID=$!
+		PIDS+=($LEADER_PID)
+		wait_for 10 sh -c "ss -ltnpH 'src 127.1.0.1:5050' | grep -q 'pid=$LEADER_PID,'" && return 0
+		stop_pid "$LEADER_PID"
+		LEADER_PID=
+	done
+	return 1
+}
+
 # wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
 wait_for() {
 	local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 ))

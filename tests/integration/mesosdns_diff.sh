@@ -11,7 +11,7 @@
 # other way round: every owner in taskdns's --dump-zone must be a name of
 # Mesos-DNS's record set.
 . "$(dirname "$0")/lib.sh"
-need dig python3
+need dig python3 ss
 export PYTHONDONTWRITEBYTECODE=1
 
 DIFF="$top_srcdir/tests/differential"
@@ -200,9 +200,7 @@ verdict_ok() {
 	[ -z "$lines" ] || printf '%s\n' "$lines" | head -n 40 | sed 's/^/#   /'
 }
 
-if master_up; then
-	bail "127.1.0.1:5050 is taken; the fake master of this test must listen there (the recorded states name it as leader): stop what listens there"
-fi
+hold_leader_address
 
 all_total=0 all_match=0 all_nodata=0 all_unask=0 all_long=0 all_unsend=0 all_upper=0
 ncases=0
@@ -220,11 +218,9 @@ for answers in "$EXPECTED"/*.answers; do
 
 	mkdir -p "$T/m-$case"
 	cp "$CASES/$dir/state.json" "$T/m-$case/state.json"
-	python3 "$FAKE_MASTER" --host 127.1.0.1 --port 5050 --dir "$T/m-$case" \
-		2>>"$T/m-$case/log" &
-	mpid=$!
-	PIDS+=($mpid)
-	wait_for 10 master_up || bail "the fake master of $case did not start on 127.1.0.1:5050"
+	start_leader_master "$T/m-$case" ||
+		bail "the fake master of $case could not listen on 127.1.0.1:5050"
+	mpid=$LEADER_PID
 
 	body=$(python3 - "$cfile" <<'PY'
 import json, sys
@@ -275,7 +271,7 @@ PY
 	fi
 	stop_pid "$TASKDNS_PID"
 	stop_pid "$mpid"
-	wait_for 10 master_down || bail "the fake master of $case did not stop"
+	wait_for 10 master_down	# the next case waits longer if it must
 	stats=$(printf '%s\n' "$verdict" | sed -n 's/^STATS //p')
 	match=0 total=0 unaskable=0 nodata=0 longcanon=0 unsendable=0 upper=0 shortened=0
 	[ -n "$stats" ] || { ok 1 "$case: the comparison ran"; continue; }
