@@ -513,6 +513,8 @@ log_skips(struct refresh *r, const char *source, const struct state *st,
 		{ st->skips.bad_di_ports, "malformed discovery ports" },
 		{ rs->ports_capped, "tasks with over " XSTR(RECORDS_MAX_TASK_PORTS)
 		    " ports (capped)" },
+		{ rs->ptr_outside, "PTR records outside reverseZones" },
+		{ rs->ptr_capped, "PTR records over the 255 reverse zones" },
 	};
 	char line[sizeof(r->skips)];
 	size_t n = 0;

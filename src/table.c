@@ -182,7 +182,10 @@ cmp_apex_len(const void *x, const void *y)
 	const struct table_zone *a = *(const struct table_zone *const *)x;
 	const struct table_zone *c = *(const struct table_zone *const *)y;
 
-	return (int)c->apex_len - (int)a->apex_len;
+	/* Same length: by apex, so that equal zone sets dump alike. */
+	if (a->apex_len != c->apex_len)
+		return (int)c->apex_len - (int)a->apex_len;
+	return memcmp(a->apex, c->apex, a->apex_len);
 }
 
 struct table *
