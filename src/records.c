@@ -746,8 +746,17 @@ records_build(const struct state *st, const struct records_params *p,
 	}
 	for (uint32_t i = 0; i < st->nframeworks; i++)
 		records_framework(&r, r.g.z, 1, &st->frameworks[i]);
-	for (uint32_t i = 0; i < st->nagents; i++)
-		records_agent(&r, r.g.z, 1, &st->agents[i]);
+	for (uint32_t i = 0; i < st->nagents; i++) {
+		/*
+		 * An id listed twice (a broken master) is its last listing; the
+		 * earlier ones give slave.domain as in Mesos-DNS, but no PTR:
+		 * that is the agent's, as the model gives it.
+		 */
+		struct state_agent a = st->agents[i];
+		if (a.id && state_agent(st, a.id) != &st->agents[i])
+			a.hostname = NULL;
+		records_agent(&r, r.g.z, 1, &a);
+	}
 	records_masters(&r, r.g.z, 1, st, p->masters, p->nmasters);
 	for (uint32_t i = 0; i < st->nframeworks; i++) {
 		const struct state_framework *f = &st->frameworks[i];
