@@ -533,6 +533,20 @@ log_skips(struct refresh *r, const char *source, const struct state *st,
 	memcpy(r->skips, line, n + 1);
 }
 
+/* Whether @b serves the zones of @a with the same serials (no record changed). */
+static bool
+same_serials(const struct table *a, const struct table *b)
+{
+	if (a->nzones != b->nzones)
+		return false;
+	for (uint32_t i = 0; i < a->nzones; i++)
+		if (a->zones[i]->serial != b->zones[i]->serial ||
+		    a->zones[i]->apex_len != b->zones[i]->apex_len ||
+		    memcmp(a->zones[i]->apex, b->zones[i]->apex, a->zones[i]->apex_len))
+			return false;
+	return true;
+}
+
 /*
  * Publish what changed as the next generation. @return 0, or -1 when out
  * of memory (the changes stay pending; the next publish takes them).
@@ -549,8 +563,7 @@ publish(struct refresh *r, struct table **out)
 		return -1;
 	}
 	old = rcu_publish(r->rcu, t);
-	if (old && model_zone(r->model, old)->serial ==
-	    model_zone(r->model, t)->serial && out)
+	if (old && same_serials(old, t) && out)
 		*out = NULL;		/* unchanged */
 	else if (out)
 		*out = t;
