@@ -2,7 +2,8 @@
 # ptr.sh -- PTR records (reverseOn) with the real binary and real clients:
 # dig -x, drill -x, getent hosts (the C library, in a network namespace);
 # a task launched and killed through the fake master; negative answers;
-# named zones; --dump-zone; reverseOn false.
+# named zones; forwarding outside the zones (Unbound); --dump-zone;
+# reverseOn false.
 . "$(dirname "$0")/lib.sh"
 need dig drill python3 curl
 
@@ -92,6 +93,31 @@ is "$(rstatus 192.168.255.5)" "REFUSED" "named: an address outside the zones: no
 is "$(ptrs fd01:b::2:8000:2)" "db.marathon.mesos." "named fd01::/16: the IPv6 address"
 wait_for 5 grep -q "skipped 1 PTR records outside reverseZones" "$TASKDNS_LOG"
 ok $? "named: the PTR outside is counted in the refresh log line"
+
+# Outside every reverse zone a name is forwarded like any name outside the
+# domain; inside one taskdns answers for the whole zone, even for an
+# address the upstream knows (the documented shadowing of derived zones).
+if command -v unbound >/dev/null; then
+	UB_PORT=$(free_port)
+	UB_DIR="$T/unbound"
+	mkdir -p "$UB_DIR"
+	unbound_conf "127.0.0.1@$UB_PORT" "$UB_DIR" >"$UB_DIR/unbound.conf" <<'UB'
+	local-data: "1.2.0.10.in-addr.arpa. 300 IN PTR outside.example.test."
+	local-data: "99.1.0.10.in-addr.arpa. 300 IN PTR shadowed.example.test."
+UB
+	unbound -d -c "$UB_DIR/unbound.conf" >>"$UB_DIR/stderr" 2>&1 &
+	PIDS+=($!)
+	wait_for 10 sh -c "dig @127.0.0.1 -p $UB_PORT +time=1 +tries=1 +short -x 10.0.2.1 | grep -qx outside.example.test."
+	ok $? "unbound upstream serves 10.0.2.1 and 10.0.1.99"
+	start_taskdns "{\"masters\": [\"$L\"], \"reverseOn\": true,
+		\"resolvers\": [\"127.0.0.1:$UB_PORT\"], \"timeout\": 2}" || bail "taskdns did not start"
+	is "$(ptrs 10.0.2.1)" "outside.example.test." "outside every reverse zone: forwarded"
+	is "$(dig @127.0.0.1 -p "$DNS_PORT" +time=2 +tries=1 +noall +answer -x 10.0.2.1 | awk '{ print $2 }')" \
+		"300" "... the upstream's answer (its TTL, not taskdns's 60)"
+	is "$(rstatus 10.0.1.99)" "NXDOMAIN" "inside a derived zone: taskdns's NXDOMAIN, not the upstream's PTR"
+else
+	skip "forwarding outside the reverse zones" "unbound not installed"
+fi
 
 # reverseOn false (the default): nothing.
 start_taskdns "{\"masters\": [\"$L\"], \"externalon\": false}" || bail "taskdns did not start"
