@@ -15,7 +15,8 @@ cc -shared -fPIC -O2 -o "$T/mallocs.so" "$top_srcdir/tests/integration/mallocs.c
 
 TASKDNS_WRAPPER="env LD_PRELOAD=$T/mallocs.so"
 start_taskdns "{\"stateFile\": \"$top_srcdir/contrib/sample/state.json\", \"masters\": [],
-	\"refreshSeconds\": 3600, \"threads\": 1, \"resolvers\": [\"127.0.0.1:9\"]}" ||
+	\"refreshSeconds\": 3600, \"threads\": 1, \"resolvers\": [\"127.0.0.1:9\"],
+	\"reverseOn\": true}" ||
 	bail "taskdns did not start"
 
 mallocs() { # the count now
@@ -26,14 +27,16 @@ mallocs() { # the count now
 	grep '^mallocs' "$TASKDNS_LOG" | tail -1 | awk '{print $2}'
 }
 
-# Queries of every kind: A, SRV with additional data, AAAA, NXDOMAIN, NODATA.
+# Queries of every kind: A, SRV with additional data, AAAA, NXDOMAIN, NODATA,
+# PTR in reverse zones (reverseOn).
 before=$(mallocs)
 python3 - "$DNS_PORT" <<'PY'
 import socket, struct, sys
 port = int(sys.argv[1])
 names = [("nimbus.storm.mesos", 1), ("_web._tcp.marathon.mesos", 33),
          ("db.marathon.mesos", 28), ("nope.storm.mesos", 1), ("web.marathon.mesos", 16),
-         ("WEB.Marathon.mesos", 1), ("mesos", 6)]
+         ("WEB.Marathon.mesos", 1), ("mesos", 6), ("1.1.0.10.in-addr.arpa", 12),
+         ("99.1.0.10.in-addr.arpa", 12), ("5.255.168.192.IN-ADDR.arpa", 12)]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
 for i in range(5000):
