@@ -742,7 +742,7 @@ model_new(const struct records_params *p, int grace_seconds)
 	m->p = p;
 	m->grace_ms = (int64_t)grace_seconds * 1000;
 	if ((p->reverse_on && !(m->rv = reverse_new(&p->zone, p->reverse_zones,
-	    p->nreverse_zones))) || !(m->rec = records_new(p, m->rv)) ||
+	    p->nreverse_zones, REVERSE_MAX_ZONES))) || !(m->rec = records_new(p, m->rv)) ||
 	    !(m->z = zone_new(&p->zone)) ||
 	    model_set_masters(m, p->masters, p->nmasters) < 0) {
 		model_free(m);

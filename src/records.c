@@ -740,7 +740,7 @@ records_build(const struct state *st, const struct records_params *p,
 	if (gen_init(&r.g, p) < 0 || !(r.g.z = zone_new(&p->zone)))
 		return NULL;
 	if (p->reverse_on && !(r.g.rv = reverse_new(&p->zone, p->reverse_zones,
-	    p->nreverse_zones))) {
+	    p->nreverse_zones, REVERSE_MAX_ZONES))) {
 		zone_free(r.g.z);
 		return NULL;
 	}

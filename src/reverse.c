@@ -33,7 +33,7 @@ struct reverse {
 	struct rzone **b;		/* by prefix, chained; nb a power of two */
 	uint32_t nb, n;
 	struct rzone *served[REVERSE_MAX_ZONES];
-	uint32_t nserved;
+	uint32_t nserved, max;
 	bool derived;
 	bool len4[33], len6[129];	/* prefix lengths of named zones */
 	uint8_t max4, max6;		/* longest of them */
@@ -205,7 +205,7 @@ reverse_free(struct reverse *rv)
 {
 	if (!rv)
 		return;
-	for (uint32_t i = 0; i < rv->nb; i++) {
+	for (uint32_t i = 0; rv->b && i < rv->nb; i++) {
 		struct rzone *r = rv->b[i], *next;
 		for (; r; r = next) {
 			next = r->hnext;
@@ -220,7 +220,7 @@ reverse_free(struct reverse *rv)
 
 struct reverse *
 reverse_new(const struct zone_params *zp, const struct addr_cidr *named,
-    size_t n)
+    size_t n, uint32_t max)
 {
 	struct reverse *rv = calloc(1, sizeof(*rv));
 
@@ -229,7 +229,9 @@ reverse_new(const struct zone_params *zp, const struct addr_cidr *named,
 	rv->zp = *zp;
 	rv->derived = n == 0;
 	rv->nb = 64;
-	if (n > REVERSE_MAX_ZONES || !(rv->b = calloc(rv->nb, sizeof(*rv->b))))
+	rv->max = max;
+	if (max > REVERSE_MAX_ZONES || n > max ||
+	    !(rv->b = calloc(rv->nb, sizeof(*rv->b))))
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		struct addr_cidr c;
@@ -309,7 +311,7 @@ derive(struct reverse *rv, const struct addr_cidr *c, uint64_t h)
 		return NULL;
 	r->net = *c;
 	r->hash = h;
-	if (rv->nserved < REVERSE_MAX_ZONES && zone_make(rv, r) < 0) {
+	if (rv->nserved < rv->max && zone_make(rv, r) < 0) {
 		free(r);
 		return NULL;
 	}
@@ -327,7 +329,7 @@ derive(struct reverse *rv, const struct addr_cidr *c, uint64_t h)
 		(void)reverse_apex(c, apex, sizeof(apex));
 		log_msg(LOG_WARN, "reverse: %s: not served: %u reverse zones "
 		    "already; its addresses get no PTR (name the zones in "
-		    "reverseZones)", apex, REVERSE_MAX_ZONES);
+		    "reverseZones)", apex, rv->max);
 	}
 	return r;
 }
@@ -388,36 +390,51 @@ reverse_dirty(const struct reverse *rv)
 	return false;
 }
 
-struct table *
-reverse_publish_table(struct reverse *rv, struct zone *z,
-    const struct table *prev, time_t now)
+int
+reverse_publish(struct reverse *rv, const struct table *prev, time_t now,
+    struct table_zone **out, uint32_t room)
 {
-	struct table_zone *zones[TABLE_MAX_ZONES];
 	uint32_t n = 0;
 
-	if (!(zones[n++] = zone_publish(z, prev, now)))
-		return NULL;
-	for (uint32_t i = 0; rv && i < rv->nserved; i++) {
+	if (rv->nserved > room)
+		return -1;
+	for (uint32_t i = 0; i < rv->nserved; i++) {
 		struct rzone *r = rv->served[i];
 		if (!r->cur || zone_dirty(r->z)) {
 			struct table_zone *t = zone_publish(r->z, prev, now);
 			if (!t) {
 				while (n > 0)
-					table_zone_release(zones[--n]);
-				return NULL;
+					table_zone_release(out[--n]);
+				return -1;
 			}
 			table_zone_release(r->cur);
 			r->cur = t;
 		}
 		atomic_fetch_add(&r->cur->refs, 1);
-		zones[n++] = r->cur;
+		out[n++] = r->cur;
 	}
-	{
-		struct table *t = table_new(zones, n, now);
-		if (t && rv)
-			rv->dirty = false;
-		return t;
+	return (int)n;
+}
+
+struct table *
+reverse_publish_table(struct reverse *rv, struct zone *z,
+    const struct table *prev, time_t now)
+{
+	struct table_zone *zones[TABLE_MAX_ZONES];
+	struct table *t;
+	int n = 0;
+
+	if (!(zones[0] = zone_publish(z, prev, now)))
+		return NULL;
+	if (rv && (n = reverse_publish(rv, prev, now, zones + 1,
+	    TABLE_MAX_ZONES - 1)) < 0) {
+		table_zone_release(zones[0]);
+		return NULL;
 	}
+	/* A failed table_new() leaves the changes pending: rv stays dirty. */
+	if ((t = table_new(zones, (uint32_t)n + 1, now)) && rv)
+		rv->dirty = false;
+	return t;
 }
 
 void

@@ -58,12 +58,13 @@ int reverse_apex(const struct addr_cidr *net, char *out, size_t size);
 /**
  * Reverse zones with the SOA values, TTL and name server of @zp (copied;
  * its apex is not used), the @n named zones @named (copied; each
- * reverse_cidr_ok(), no two the same), or derived zones when @n is 0.
- * @return NULL when out of memory or when a zone is not acceptable.
- * Writer thread.
+ * reverse_cidr_ok(), no two the same), or derived zones when @n is 0; at
+ * most @max zones (REVERSE_MAX_ZONES at most: what a generation holds
+ * beside the other zones published with them). @return NULL when out of
+ * memory or when a zone is not acceptable or over @max. Writer thread.
  */
 struct reverse *reverse_new(const struct zone_params *zp,
-    const struct addr_cidr *named, size_t n);
+    const struct addr_cidr *named, size_t n, uint32_t max);
 
 /** Free the zones (generations they were published in live on); NULL is a no-op. */
 void reverse_free(struct reverse *rv);
@@ -81,6 +82,16 @@ int reverse_ptr(struct reverse *rv, int sign, const struct addr_ip *ip,
 
 /** Whether any reverse zone changed, came or went since the last publish. */
 bool reverse_dirty(const struct reverse *rv);
+
+/**
+ * Publish the reverse zones of @rv into @out (@room slots; see
+ * zone_publish(); @prev is the generation in service): a zone that did not
+ * change is the very zone table of the last generation (shared).
+ * @return how many (each a reference the caller takes), or -1 when out of
+ * memory or over @room (nothing is left in @out then). Writer thread.
+ */
+int reverse_publish(struct reverse *rv, const struct table *prev, time_t now,
+    struct table_zone **out, uint32_t room);
 
 /**
  * Publish the domain zone @z (see zone_publish()) and the reverse zones of

@@ -139,7 +139,7 @@ test_names(void)
 static void
 test_derived(void)
 {
-	struct reverse *rv = reverse_new(&zp, NULL, 0);
+	struct reverse *rv = reverse_new(&zp, NULL, 0, REVERSE_MAX_ZONES);
 	struct zone *z = zone_new(&zp);
 	struct table *t0, *t1, *t2, *t3, *t4;
 	struct reverse_counts c;
@@ -203,7 +203,7 @@ test_named(void)
 		net_of("fd00::/48") };
 	struct addr_cidr twice[2] = { net_of("10.0.0.0/8"), net_of("10.0.0.0/8") };
 	struct addr_cidr odd[1] = { net_of("172.16.0.0/12") };
-	struct reverse *rv = reverse_new(&zp, nets, 3);
+	struct reverse *rv = reverse_new(&zp, nets, 3, REVERSE_MAX_ZONES);
 	struct zone *z = zone_new(&zp);
 	struct table *t0, *t1;
 	struct reverse_counts c;
@@ -212,8 +212,9 @@ test_named(void)
 		printf("Bail out! reverse_new failed\n");
 		exit(1);
 	}
-	ok(reverse_new(&zp, twice, 2) == NULL, "named: a zone twice is refused");
-	ok(reverse_new(&zp, odd, 1) == NULL, "named: a /12 is refused");
+	ok(reverse_new(&zp, twice, 2, REVERSE_MAX_ZONES) == NULL, "named: a zone twice is refused");
+	ok(reverse_new(&zp, odd, 1, REVERSE_MAX_ZONES) == NULL, "named: a /12 is refused");
+	ok(reverse_new(&zp, nets, 3, 2) == NULL, "named: more zones than the cap are refused");
 	t0 = publish(rv, z, NULL, 1700000000);
 	is_str(apexes(t0), "mesos. 10.in-addr.arpa. 1.10.in-addr.arpa. "
 	    "0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa.", "named: every zone, empty ones too");
@@ -247,7 +248,7 @@ test_named(void)
 static void
 test_cap(void)
 {
-	struct reverse *rv = reverse_new(&zp, NULL, 0);
+	struct reverse *rv = reverse_new(&zp, NULL, 0, REVERSE_MAX_ZONES);
 	struct zone *z = zone_new(&zp);
 	/* Wire names, the string's NUL the root label. */
 	static const uint8_t in9[] = "\0019\0019\00210\007in-addr\004arpa";
@@ -307,6 +308,35 @@ test_cap(void)
 	zone_free(z);
 }
 
+/*
+ * A smaller cap (static zones published beside them take room): the third
+ * /24 gets no zone; reverse_publish() fills what it is given, no more.
+ */
+static void
+test_small_cap(void)
+{
+	struct reverse *rv = reverse_new(&zp, NULL, 0, 2);
+	struct table_zone *out[4];
+	struct reverse_counts c;
+	int n;
+
+	if (!rv) {
+		printf("Bail out! reverse_new failed\n");
+		exit(1);
+	}
+	ok(ptr(rv, 1, "10.0.1.1", "a.fw.mesos") == 0 && ptr(rv, 1, "10.0.2.1", "b.fw.mesos") == 0 &&
+	    ptr(rv, 1, "10.0.3.1", "c.fw.mesos") == 0, "small cap: three /24s");
+	reverse_counts(rv, &c);
+	ok(c.zones == 2 && c.capped == 1, "small cap: two zones, one PTR capped");
+	is_int(reverse_publish(rv, NULL, 1700000000, out, 1), -1,
+	    "small cap: two zones do not fit one slot");
+	n = reverse_publish(rv, NULL, 1700000000, out, 4);
+	is_int(n, 2, "small cap: two zone tables published");
+	while (n > 0)
+		table_zone_release(out[--n]);
+	reverse_free(rv);
+}
+
 int
 main(void)
 {
@@ -314,5 +344,6 @@ main(void)
 	test_derived();
 	test_named();
 	test_cap();
+	test_small_cap();
 	return done_testing();
 }
