@@ -18,6 +18,7 @@
 #include "log.h"
 #include "names.h"
 #include "rcu.h"
+#include "reverse.h"
 
 /* Every key, as Mesos-DNS's documentation spells it (or taskdns's own). */
 enum key {
@@ -32,6 +33,7 @@ enum key {
 	K_STATEFILE, K_EDNSSIZE, K_TCPIDLE, K_TCPMAX, K_FWDMAX, K_STATEMAX,
 	K_THREADS, K_UDPBATCH, K_TCPIO, K_TCPMEM, K_FWDALLOW, K_USER, K_STALL,
 	K_CERTFILE, K_KEYFILE, K_FEED, K_GRACE, K_UNHEALTHY, K_ZONEFILES,
+	K_REVERSEON, K_REVERSEZONES,
 	K_COUNT
 };
 
@@ -63,6 +65,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_CERTFILE] = "CertFile", [K_KEYFILE] = "KeyFile",
 	[K_FEED] = "stateFeed", [K_GRACE] = "agentGraceSeconds",
 	[K_UNHEALTHY] = "withdrawUnhealthy", [K_ZONEFILES] = "zoneFiles",
+	[K_REVERSEON] = "reverseOn", [K_REVERSEZONES] = "reverseZones",
 };
 
 /*
@@ -390,6 +393,60 @@ cidr_list(struct ctx *x, enum key k, const json_t *v, struct addr_cidr **out,
 	return 0;
 }
 
+/*
+ * reverseZones: networks on an octet (IPv4) or nibble (IPv6) boundary,
+ * each a reverse zone; no host bits, no two the same, at most
+ * REVERSE_ZONES_SERVED (with the domain and the whole zones of zoneFiles,
+ * a generation's TABLE_MAX_ZONES).
+ */
+static int
+reverse_list(struct ctx *x, enum key k, const json_t *v)
+{
+	struct config *c = x->c;
+	struct addr_cidr *a;
+	char **names = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (get_strv(x, k, v, &names, &n) < 0)
+		return -1;
+	if (n > REVERSE_ZONES_SERVED) {
+		free_strv(names, n);
+		return bad(x, k, "%zu zones; at most %u", n, REVERSE_ZONES_SERVED);
+	}
+	if (!(a = calloc(n ? n : 1, sizeof(*a)))) {
+		free_strv(names, n);
+		return bad(x, k, "out of memory");
+	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *slash = strchr(names[i], '/');
+		struct addr_ip ip;
+
+		if (!slash || !addr_parse_cidr(names[i], &a[i]) ||
+		    !addr_parse_ip(names[i], (size_t)(slash - names[i]), &ip))
+			r = bad(x, k, "\"%s\" is not a network (address/prefix length)",
+			    names[i]);
+		else if (!reverse_cidr_ok(&a[i]))
+			r = bad(x, k, "\"%s\": a reverse zone needs a prefix length "
+			    "of 8, 16, 24 or 32 (IPv4) or a multiple of 4 (IPv6)",
+			    names[i]);
+		else if (!addr_ip_equal(&ip, &a[i].ip))
+			r = bad(x, k, "\"%s\": host bits are set", names[i]);
+		for (size_t j = 0; j < i && r == 0; j++)
+			if (a[j].bits == a[i].bits && addr_ip_equal(&a[j].ip, &a[i].ip))
+				r = bad(x, k, "\"%s\" is listed twice", names[i]);
+	}
+	free_strv(names, n);
+	if (r < 0) {
+		free(a);
+		return r;
+	}
+	free(c->reverse_zones);
+	c->reverse_zones = a;
+	c->nreverse_zones = n;
+	return 0;
+}
+
 static int
 apply(struct ctx *x, enum key k, const json_t *v)
 {
@@ -518,6 +575,8 @@ apply(struct ctx *x, enum key k, const json_t *v)
 	case K_UNHEALTHY: return get_bool(x, k, v, &c->withdraw_unhealthy);
 	case K_ZONEFILES:
 		return get_strv(x, k, v, &c->zone_files, &c->nzone_files);
+	case K_REVERSEON: return get_bool(x, k, v, &c->reverse_on);
+	case K_REVERSEZONES: return reverse_list(x, k, v);
 	case K_TCPMEM:
 		if (get_int(x, k, v, 1, 65536, &tmp) < 0)
 			return -1;
@@ -1005,6 +1064,7 @@ config_clear(struct config *c)
 	free(c->http_listener);
 	free(c->user);
 	free(c->forward_allow);
+	free(c->reverse_zones);
 	for (size_t i = 0; i < c->nresolvers; i++)
 		free(c->resolvers[i].text);
 	free(c->resolvers);
@@ -1070,6 +1130,17 @@ config_json(const struct config *c, bool mask)
 	json_object_set_new(o, key_names[K_IPSOURCES], src);
 	json_object_set_new(o, key_names[K_RFC952], json_boolean(c->enforce_rfc952));
 	json_object_set_new(o, key_names[K_SRVWEIGHT], json_integer(c->srv_weight));
+	json_object_set_new(o, key_names[K_REVERSEON], json_boolean(c->reverse_on));
+	{
+		json_t *nets = json_array();
+		for (size_t i = 0; i < c->nreverse_zones; i++) {
+			char ip[64], text[80];
+			addr_ip_to_text(&c->reverse_zones[i].ip, ip, sizeof(ip));
+			snprintf(text, sizeof(text), "%s/%u", ip, c->reverse_zones[i].bits);
+			json_array_append_new(nets, json_string(text));
+		}
+		json_object_set_new(o, key_names[K_REVERSEZONES], nets);
+	}
 	json_object_set_new(o, key_names[K_LISTENER], json_string(c->listener));
 	json_object_set_new(o, key_names[K_PORT], json_integer(c->port));
 	json_object_set_new(o, key_names[K_DNSON], json_boolean(c->dns_on));
@@ -1159,4 +1230,7 @@ config_records_params(const struct config *c, struct records_params *p,
 	p->ns_addrs = ns_addrs;
 	p->nns_addrs = nns_addrs;
 	p->withdraw_unhealthy = c->withdraw_unhealthy;
+	p->reverse_on = c->reverse_on;
+	p->reverse_zones = c->reverse_zones;
+	p->nreverse_zones = c->nreverse_zones;
 }

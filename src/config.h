@@ -63,6 +63,9 @@ struct config {
 	size_t nip_sources;
 	bool enforce_rfc952;
 	uint16_t srv_weight;
+	bool reverse_on;		/**< taskdns: PTR records for tasks and agents */
+	struct addr_cidr *reverse_zones;	/**< taskdns: reverse zones; none: derived */
+	size_t nreverse_zones;
 	/* Serving. */
 	char *listener;			/**< DNS listen address; 0.0.0.0 = all */
 	int port;

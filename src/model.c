@@ -6,9 +6,15 @@
 
 #include "event.h"
 #include "model.h"
+#include "reverse.h"
 #include "state.h"
 #include "table.h"
 #include "zone.h"
+#include "zonefile.h"
+
+/* The domain, the reverse zones and the whole zones of zoneFiles fit a generation. */
+_Static_assert(1 + REVERSE_ZONES_SERVED + ZONEFILE_MAX_FILES <= TABLE_MAX_ZONES,
+    "a generation cannot hold every zone served");
 
 /* Most masters of master.domain kept (a named limit, as detect's). */
 #define MODEL_MAX_MASTERS 64
@@ -71,6 +77,7 @@ struct model {
 	const struct records_params *p;
 	struct records *rec;
 	struct zone *z;
+	struct reverse *rv;		/* the reverse zones, or NULL (reverseOn false) */
 	struct idmap agents, frameworks, tasks;
 	uint32_t epoch;			/* snapshots applied */
 	int64_t grace_ms, grace_until;
@@ -739,7 +746,9 @@ model_new(const struct records_params *p, int grace_seconds)
 		return NULL;
 	m->p = p;
 	m->grace_ms = (int64_t)grace_seconds * 1000;
-	if (!(m->rec = records_new(p)) || !(m->z = zone_new(&p->zone)) ||
+	if ((p->reverse_on && !(m->rv = reverse_new(&p->zone, p->reverse_zones,
+	    p->nreverse_zones, REVERSE_ZONES_SERVED))) || !(m->rec = records_new(p, m->rv)) ||
+	    !(m->z = zone_new(&p->zone)) ||
 	    model_set_masters(m, p->masters, p->nmasters) < 0) {
 		model_free(m);
 		return NULL;
@@ -780,6 +789,7 @@ model_free(struct model *m)
 		free(m->masters[i]);
 	free((char *)m->leader.leader);
 	zone_free(m->z);
+	reverse_free(m->rv);
 	records_free(m->rec);
 	free(m);
 }
@@ -990,13 +1000,13 @@ model_apply_event(struct model *m, const struct mesos_event *ev, int64_t now_ms)
 bool
 model_dirty(const struct model *m)
 {
-	return zone_dirty(m->z);
+	return zone_dirty(m->z) || (m->rv && reverse_dirty(m->rv));
 }
 
 struct table *
 model_publish(struct model *m, const struct table *prev, time_t now)
 {
-	return zone_publish_table(m->z, prev, now);
+	return reverse_publish_table(m->rv, m->z, prev, now);
 }
 
 const struct table_zone *
@@ -1014,7 +1024,13 @@ model_zone_rw(struct model *m)
 void
 model_counts(const struct model *m, struct model_counts *c)
 {
+	struct reverse_counts rc;
+
 	*c = m->c;
+	reverse_counts(m->rv, &rc);
+	c->rs.ptr_outside = rc.outside;
+	c->rs.ptr_capped = rc.capped;
+	c->reverse_zones = rc.zones;
 	c->agents = 0;
 	c->frameworks = 0;
 	c->tasks = m->tasks.n;

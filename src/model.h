@@ -35,6 +35,7 @@ struct model_counts {
 	uint32_t agents_missing;	/**< of which kept through the grace period */
 	uint32_t frameworks;		/**< known frameworks */
 	uint32_t tasks;			/**< tasks held, running or not */
+	uint32_t reverse_zones;		/**< reverse zones served (reverseOn) */
 	struct records_stats rs;	/**< of the tasks held */
 	uint64_t events;		/**< events applied */
 	uint64_t events_unknown_task;	/**< TASK_UPDATED for a task not held */
@@ -86,7 +87,8 @@ int64_t model_expire(struct model *m, int64_t now_ms);
 bool model_dirty(const struct model *m);
 
 /**
- * A new generation of the records (see zone_publish()). @return the
+ * A new generation of the records: the domain zone and the reverse zones
+ * (see zone_publish(), reverse_publish_table()). @return the
  * table, or NULL when out of memory (the changes stay pending).
  */
 struct table *model_publish(struct model *m, const struct table *prev,

@@ -5,6 +5,7 @@
 
 #include "records.h"
 #include <stdlib.h>
+#include "reverse.h"
 #include "zone.h"
 #include "state.h"
 
@@ -31,6 +32,7 @@ struct frag {
 
 struct gen {
 	struct zone *z;
+	struct reverse *rv;		/* PTR records go here, or NULL */
 	int sign;			/* +1: take references, -1: give them back */
 	uint32_t skipped;		/* names refused while taking */
 	const struct records_params *p;
@@ -216,6 +218,28 @@ framework_one(struct gen *g, const struct state_framework *f)
 	add_srv(g, &g->framework, &g->tcp, &ff, NULL, NULL, &target, tl, f->port);
 }
 
+/*
+ * The agent's PTR: its address to its hostname as Mesos reports it, when
+ * that is a host name (RFC 1123 2.1) and not an IP literal (an agent
+ * started with --hostname=10.0.0.7 or without DNS has no name to give).
+ */
+static void
+agent_ptr(struct gen *g, const struct state_agent *a)
+{
+	uint8_t wire[NAMES_WIRE_MAX];
+	struct addr_ip lit;
+	size_t hl;
+	int n;
+
+	if (!g->rv || !a->hostname)
+		return;
+	hl = strlen(a->hostname);
+	if (addr_parse_ip(a->hostname, hl, &lit) ||
+	    (n = names_text_to_wire(a->hostname, hl, true, wire)) <= 1)
+		return;
+	(void)reverse_ptr(g->rv, g->sign, &a->ip, wire, (size_t)n, g->p->zone.ttl);
+}
+
 static void
 agent_one(struct gen *g, const struct state_agent *a)
 {
@@ -227,6 +251,7 @@ agent_one(struct gen *g, const struct state_agent *a)
 	tl = compose(g, &target, &g->slave, NULL, NULL, NULL, NULL);
 	add_addr(g, &g->slave, NULL, NULL, &a->ip);
 	add_srv(g, &g->slave_u, &g->tcp, NULL, NULL, NULL, &target, tl, a->port);
+	agent_ptr(g, a);
 }
 
 /* The name server's own name (SOAMname) with the listener's addresses. */
@@ -533,6 +558,39 @@ di:
 	}
 }
 
+/*
+ * The task's PTRs: each of its addresses to T.F.domain, the short name
+ * (not the canonical or slave forms: an answer of one name per task stays
+ * small). Not reported when the name cannot be carried: the A records of
+ * the same name already were.
+ */
+static void
+task_ptrs(struct gen *g, const struct task_ctx *c, const char *task)
+{
+	struct names_wire w;
+	struct frag ft;
+	int n;
+
+	if (!g->rv)
+		return;
+	frag_of(&ft, task, strlen(task));
+	names_wire_init(&w);
+	w.bad = ft.bad || c->fw->bad;
+	names_wire_raw(&w, ft.b, ft.len);
+	names_wire_raw(&w, c->fw->b, c->fw->len);
+	if ((n = names_wire_end(&w, g->domain, g->domain_len)) < 0)
+		return;
+	if (c->ips.host) {
+		(void)reverse_ptr(g->rv, g->sign, &c->agent->ip, w.b, (size_t)n,
+		    g->p->zone.ttl);
+		return;
+	}
+	for (uint32_t i = 0; i < c->t->nips; i++)
+		if (ip_from(&c->t->ips[i], &c->ips))
+			(void)reverse_ptr(g->rv, g->sign, &c->t->ips[i].ip, w.b,
+			    (size_t)n, g->p->zone.ttl);
+}
+
 static enum records_task
 task_one(struct gen *g, const struct state_task *t,
     const struct state_agent *agent, const char *framework, bool *capped)
@@ -575,6 +633,7 @@ task_one(struct gen *g, const struct state_task *t,
 		names_label(t->name, strlen(t->name), g->p->spec, tname);
 	}
 	task_ctx_records(g, &c, tname);
+	task_ptrs(g, &c, tname);
 	g->task_id = NULL;
 	*capped = g->capped;
 	return g->skipped != skipped ? RECORDS_TASK_DROPPED : RECORDS_TASK_SERVED;
@@ -598,7 +657,7 @@ gen_init(struct gen *g, const struct records_params *p)
 }
 
 struct records *
-records_new(const struct records_params *p)
+records_new(const struct records_params *p, struct reverse *rv)
 {
 	struct records *r = malloc(sizeof(*r));
 
@@ -606,6 +665,8 @@ records_new(const struct records_params *p)
 		free(r);
 		r = NULL;
 	}
+	if (r)
+		r->g.rv = rv;
 	return r;
 }
 
@@ -699,15 +760,30 @@ records_build(const struct state *st, const struct records_params *p,
     const struct table *prev, time_t now, struct records_stats *stats)
 {
 	struct records r;
+	struct reverse_counts rc;
 	struct table *t;
 
 	memset(stats, 0, sizeof(*stats));
 	if (gen_init(&r.g, p) < 0 || !(r.g.z = zone_new(&p->zone)))
 		return NULL;
+	if (p->reverse_on && !(r.g.rv = reverse_new(&p->zone, p->reverse_zones,
+	    p->nreverse_zones, REVERSE_ZONES_SERVED))) {
+		zone_free(r.g.z);
+		return NULL;
+	}
 	for (uint32_t i = 0; i < st->nframeworks; i++)
 		records_framework(&r, r.g.z, 1, &st->frameworks[i]);
-	for (uint32_t i = 0; i < st->nagents; i++)
-		records_agent(&r, r.g.z, 1, &st->agents[i]);
+	for (uint32_t i = 0; i < st->nagents; i++) {
+		/*
+		 * An id listed twice (a broken master) is its last listing; the
+		 * earlier ones give slave.domain as in Mesos-DNS, but no PTR:
+		 * that is the agent's, as the model gives it.
+		 */
+		struct state_agent a = st->agents[i];
+		if (a.id && state_agent(st, a.id) != &st->agents[i])
+			a.hostname = NULL;
+		records_agent(&r, r.g.z, 1, &a);
+	}
 	records_masters(&r, r.g.z, 1, st, p->masters, p->nmasters);
 	for (uint32_t i = 0; i < st->nframeworks; i++) {
 		const struct state_framework *f = &st->frameworks[i];
@@ -720,7 +796,11 @@ records_build(const struct state *st, const struct records_params *p,
 			records_count(stats, res, capped, 1);
 		}
 	}
-	t = zone_publish_table(r.g.z, prev, now);
+	reverse_counts(r.g.rv, &rc);
+	stats->ptr_outside = rc.outside;
+	stats->ptr_capped = rc.capped;
+	t = reverse_publish_table(r.g.rv, r.g.z, prev, now);
+	reverse_free(r.g.rv);
 	zone_free(r.g.z);
 	return t;
 }

@@ -46,6 +46,10 @@ struct records_params {
 	    const char *why);
 	void *dropped_ctx;
 	bool withdraw_unhealthy;		/**< healthy:false tasks get no records */
+	bool reverse_on;			/**< PTR records in reverse zones (reverseOn) */
+	/** reverseZones: the reverse zones; none: one per /24 and /64 in use */
+	const struct addr_cidr *reverse_zones;
+	size_t nreverse_zones;
 };
 
 /** Counts from one generation, for the refresh log line and metrics. */
@@ -57,6 +61,8 @@ struct records_stats {
 	uint32_t ports_capped;		/**< tasks with more than RECORDS_MAX_TASK_PORTS ports */
 	uint32_t tasks_unhealthy;	/**< running tasks withdrawn as healthy:false */
 	uint32_t tasks_no_framework;	/**< running tasks whose framework is not known yet */
+	uint32_t ptr_outside;		/**< PTRs not served: the address is in no reverseZones zone */
+	uint32_t ptr_capped;		/**< PTRs not served: over REVERSE_ZONES_SERVED derived zones */
 };
 
 /** What became of one task. */
@@ -70,6 +76,7 @@ enum records_task {
 };
 
 struct records;
+struct reverse;
 struct zone;
 struct state_agent;
 struct state_framework;
@@ -77,10 +84,11 @@ struct state_task;
 
 /**
  * A generator for @p (which must outlive it), for records of one entity
- * at a time. @return NULL when out of memory or when the zone names are
- * not names. Writer thread.
+ * at a time, with the PTR records of tasks and agents going to @rv (the
+ * caller's, outliving the generator; NULL: no PTR records). @return NULL
+ * when out of memory or when the zone names are not names. Writer thread.
  */
-struct records *records_new(const struct records_params *p);
+struct records *records_new(const struct records_params *p, struct reverse *rv);
 
 /** Free a generator; NULL is a no-op. */
 void records_free(struct records *r);
@@ -96,7 +104,10 @@ void records_free(struct records *r);
 void records_framework(struct records *r, struct zone *z, int sign,
     const struct state_framework *f);
 
-/** An agent: slave.domain A and _slave._tcp SRV. */
+/**
+ * An agent: slave.domain A and _slave._tcp SRV, and the PTR from its
+ * address to its hostname when that is a domain name (not an IP literal).
+ */
 void records_agent(struct records *r, struct zone *z, int sign,
     const struct state_agent *a);
 
@@ -111,7 +122,9 @@ void records_masters(struct records *r, struct zone *z, int sign,
  * A task on @agent (NULL: unknown) of the framework named @framework
  * (NULL: unknown yet). @capped tells whether its ports were capped.
  * Names that cannot be carried are reported through p->dropped when
- * taking. @return what became of it.
+ * taking. A served task also gets a PTR from each of its addresses to
+ * TASK.FRAMEWORK.domain (the cleaned task or DiscoveryInfo name).
+ * @return what became of it.
  */
 enum records_task records_task(struct records *r, struct zone *z, int sign,
     const struct state_task *t, const struct state_agent *agent,
@@ -145,7 +158,9 @@ void records_count(struct records_stats *rs, enum records_task res,
  * (frameworks, agents, masters, the name server, tasks), RFC-correct where
  * Mesos-DNS is not: names the wire cannot carry are dropped (and reported
  * through p->dropped), names match in any case, canonical names are kept
- * within 63 octets. @prev is the table in service (for the serial).
+ * within 63 octets; with p->reverse_on, PTR records in reverse zones as
+ * records_task() and records_agent() give them. @prev is the table in
+ * service (for the serial).
  * @return a new table (free with table_free()), or NULL when out of memory.
  * Any thread; never on the query path.
  */

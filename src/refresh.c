@@ -534,6 +534,8 @@ log_skips(struct refresh *r, const char *source, const struct state *st,
 		{ st->skips.bad_di_ports, "malformed discovery ports" },
 		{ rs->ports_capped, "tasks with over " XSTR(RECORDS_MAX_TASK_PORTS)
 		    " ports (capped)" },
+		{ rs->ptr_outside, "PTR records outside reverseZones" },
+		{ rs->ptr_capped, "PTR records over the 255 reverse zones" },
 	};
 	char line[sizeof(r->skips)];
 	size_t n = 0;
@@ -550,6 +552,20 @@ log_skips(struct refresh *r, const char *source, const struct state *st,
 	else
 		log_msg(LOG_INFO, "refresh: %s: nothing skipped any more", source);
 	memcpy(r->skips, line, n + 1);
+}
+
+/* Whether @b serves the zones of @a with the same serials (no record changed). */
+static bool
+same_serials(const struct table *a, const struct table *b)
+{
+	if (a->nzones != b->nzones)
+		return false;
+	for (uint32_t i = 0; i < a->nzones; i++)
+		if (a->zones[i]->serial != b->zones[i]->serial ||
+		    a->zones[i]->apex_len != b->zones[i]->apex_len ||
+		    memcmp(a->zones[i]->apex, b->zones[i]->apex, a->zones[i]->apex_len))
+			return false;
+	return true;
 }
 
 /*
@@ -602,8 +618,7 @@ publish(struct refresh *r, struct table **out, uint64_t since_us)
 	}
 	t1 = clock_us();
 	old = rcu_publish(r->rcu, t);
-	changed = !old || model_zone(r->model, old)->serial !=
-	    model_zone(r->model, t)->serial;
+	changed = !old || !same_serials(old, t);
 	if (out)
 		*out = changed ? t : NULL;
 	table_free(old);

@@ -182,7 +182,10 @@ cmp_apex_len(const void *x, const void *y)
 	const struct table_zone *a = *(const struct table_zone *const *)x;
 	const struct table_zone *c = *(const struct table_zone *const *)y;
 
-	return (int)c->apex_len - (int)a->apex_len;
+	/* Same length: by apex, so that equal zone sets dump alike. */
+	if (a->apex_len != c->apex_len)
+		return (int)c->apex_len - (int)a->apex_len;
+	return memcmp(a->apex, c->apex, a->apex_len);
 }
 
 struct table *
@@ -209,10 +212,18 @@ table_new(struct table_zone **zones, uint32_t n, time_t now)
 const struct table_zone *
 table_zone_find(const struct table *t, const uint8_t *name, size_t len)
 {
-	for (uint32_t i = 0; i < t->nzones; i++)
-		if (names_wire_in_zone(name, len, t->zones[i]->apex,
-		    t->zones[i]->apex_len))
-			return t->zones[i];
+	for (uint32_t i = 0; i < t->nzones; i++) {
+		const struct table_zone *z = t->zones[i];
+		/*
+		 * With reverse zones most apexes end in "arpa": the last octet
+		 * of the top label tells most zones apart without walking labels.
+		 */
+		if (z->apex_len > len || (z->apex_len > 1 &&
+		    name[len - 2] != z->apex[z->apex_len - 2]))
+			continue;
+		if (names_wire_in_zone(name, len, z->apex, z->apex_len))
+			return z;
+	}
 	return NULL;
 }
 

@@ -665,6 +665,17 @@ zonefile_apply(struct zone *z, const struct zonefile_set *old,
 	return 0;
 }
 
+/* Whether @z has the apex of a whole zone of @s. */
+static bool
+static_apex(const struct zonefile_set *s, const struct table_zone *z)
+{
+	for (size_t i = 0; i < s->nzones; i++)
+		if (s->zones[i].tz->apex_len == z->apex_len &&
+		    memcmp(s->zones[i].tz->apex, z->apex, z->apex_len) == 0)
+			return true;
+	return false;
+}
+
 struct table *
 zonefile_join(struct table *t, const struct zonefile_set *s, time_t now)
 {
@@ -679,12 +690,23 @@ zonefile_join(struct table *t, const struct zonefile_set *s, time_t now)
 		table_free(t);
 		return NULL;
 	}
-	memcpy(zones, t->zones, t->nzones * sizeof(*zones));
+	n = 0;
+	for (uint32_t i = 0; i < t->nzones; i++) {
+		/*
+		 * A whole zone of a file replaces a generated zone of the same
+		 * apex (a reverse zone, reverseOn): the file is the operator's
+		 * word, as static names inside the domain are.
+		 */
+		if (static_apex(s, t->zones[i]))
+			table_zone_release(t->zones[i]);
+		else
+			zones[n++] = t->zones[i];
+	}
 	for (size_t i = 0; i < s->nzones; i++) {
-		zones[t->nzones + i] = s->zones[i].tz;
+		zones[n++] = s->zones[i].tz;
 		atomic_fetch_add(&s->zones[i].tz->refs, 1);
 	}
-	t->nzones = 0;		/* its references move to the new one */
+	t->nzones = 0;		/* its references moved to the new one */
 	table_free(t);
 	out = table_new(zones, n, now);
 	free(zones);

@@ -67,7 +67,8 @@ int zonefile_apply(struct zone *z, const struct zonefile_set *old,
 
 /**
  * The generation @t (given up, even on failure) with the whole zones of
- * @s (may be NULL) beside its own, at wall clock @now. @return the new
+ * @s (may be NULL) beside its own, at wall clock @now; a zone of @t with
+ * the apex of one of @s (a reverse zone) is left out. @return the new
  * generation, or NULL when out of memory or over TABLE_MAX_ZONES.
  */
 struct table *zonefile_join(struct table *t, const struct zonefile_set *s,

@@ -17,7 +17,7 @@ TASKDNS_WRAPPER="env LD_PRELOAD=$T/mallocs.so"
 start_taskdns "{\"stateFile\": \"$top_srcdir/contrib/sample/state.json\", \"masters\": [],
 	\"refreshSeconds\": 3600, \"threads\": 1, \"resolvers\": [\"127.0.0.1:9\"],
 	\"zoneFiles\": [\"$top_srcdir/tests/fixtures/zones/chains.zone\",
-	\"$top_srcdir/tests/fixtures/zones/corp.zone\"]}" ||
+	\"$top_srcdir/tests/fixtures/zones/corp.zone\"], \"reverseOn\": true}" ||
 	bail "taskdns did not start"
 
 mallocs() { # the count now
@@ -29,7 +29,8 @@ mallocs() { # the count now
 }
 
 # Queries of every kind: A, SRV with additional data, AAAA, NXDOMAIN, NODATA,
-# and CNAME chains from zone files (across zones, loops, cut at the bound).
+# CNAME chains from zone files (across zones, loops, cut at the bound) and
+# PTR in reverse zones (reverseOn).
 is "$(dig @127.0.0.1 -p "$DNS_PORT" +short c1.mesos A | wc -l)" "8" "zone files loaded: a chain of 8 CNAMEs"
 before=$(mallocs)
 python3 - "$DNS_PORT" <<'PY'
@@ -38,7 +39,9 @@ port = int(sys.argv[1])
 names = [("nimbus.storm.mesos", 1), ("_web._tcp.marathon.mesos", 33),
          ("db.marathon.mesos", 28), ("nope.storm.mesos", 1), ("web.marathon.mesos", 16),
          ("WEB.Marathon.mesos", 1), ("mesos", 6), ("c1.mesos", 1), ("tocorp.mesos", 1),
-         ("loop1.mesos", 28), ("mx2.mesos", 15), ("nosuch.corp.example", 1)]
+         ("loop1.mesos", 28), ("mx2.mesos", 15), ("nosuch.corp.example", 1),
+         ("1.1.0.10.in-addr.arpa", 12), ("99.1.0.10.in-addr.arpa", 12),
+         ("5.255.168.192.IN-ADDR.arpa", 12)]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
 for i in range(5000):

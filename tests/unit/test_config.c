@@ -419,6 +419,23 @@ static const struct {
 	{ "{" M "'stateStallSeconds': 0}", "stateStallSeconds",
 	  "must be an integer from 1 to 86400" },
 	{ "{" M "'user': 0}", "user", "must be a string" },
+	{ "{" M "'reverseOn': 'yes'}", "reverseOn", "must be true or false" },
+	{ "{" M "'reverseZones': '10.0.0.0/8'}", "reverseZones",
+	  "must be an array of strings" },
+	{ "{" M "'reverseZones': ['10.0.0.1']}", "reverseZones",
+	  "\"10.0.0.1\" is not a network (address/prefix length)" },
+	{ "{" M "'reverseZones': ['ten/8']}", "reverseZones",
+	  "\"ten/8\" is not a network (address/prefix length)" },
+	{ "{" M "'reverseZones': ['172.16.0.0/12']}", "reverseZones",
+	  "\"172.16.0.0/12\": a reverse zone needs a prefix length of 8, 16, 24 "
+	  "or 32 (IPv4) or a multiple of 4 (IPv6)" },
+	{ "{" M "'reverseZones': ['fd00::/50']}", "reverseZones",
+	  "\"fd00::/50\": a reverse zone needs a prefix length of 8, 16, 24 "
+	  "or 32 (IPv4) or a multiple of 4 (IPv6)" },
+	{ "{" M "'reverseZones': ['10.1.0.0/8']}", "reverseZones",
+	  "\"10.1.0.0/8\": host bits are set" },
+	{ "{" M "'reverseZones': ['10.0.0.0/8', '10.0.0.0/8']}", "reverseZones",
+	  "\"10.0.0.0/8\" is listed twice" },
 	/* Out of range. */
 	{ "{" M "'ttl': -1}", "ttl", "must be an integer from 0 to 2147483647" },
 	{ "{" M "'ttl': 2147483648}", "ttl", "must be an integer from 0 to 2147483647" },
@@ -832,7 +849,41 @@ test_records_params(void)
 	is_int(p.nmasters, 2, "params: 2 masters");
 	if (p.nmasters == 2)
 		is_str(p.masters[1], "10.0.0.2:5050", "params: second master");
+	ok(!p.reverse_on && p.nreverse_zones == 0, "params: reverseOn false by default");
 	config_clear(&c);
+
+	path = write_config("{ 'masters': ['10.0.0.1:5050'], 'reverseOn': true, "
+	    "'reverseZones': ['10.0.0.0/8', '192.168.7.0/24', 'FD00::/48'] }");
+	is_int(load(path, &c, err, log, sizeof(log)), 0, "reverse config loads (%s)", err);
+	config_records_params(&c, &p, NULL, 0);
+	ok(p.reverse_on, "params: reverseOn");
+	is_int(p.nreverse_zones, 3, "params: 3 reverse zones");
+	if (p.nreverse_zones == 3)
+		ok(p.reverse_zones[1].bits == 24 && p.reverse_zones[1].ip.family == 4 &&
+		    p.reverse_zones[1].ip.bytes[2] == 7 && p.reverse_zones[2].bits == 48 &&
+		    p.reverse_zones[2].ip.family == 6 && p.reverse_zones[2].ip.bytes[0] == 0xfd,
+		    "params: 192.168.7.0/24 and fd00::/48");
+	config_clear(&c);
+
+	/* 127 zones fit beside the domain and 128 zone files, 128 do not. */
+	for (int n = 127; n <= 128; n++) {
+		char json[16384];
+		size_t o = (size_t)snprintf(json, sizeof(json),
+		    "{ 'masters': ['10.0.0.1:5050'], 'reverseZones': [");
+		for (int i = 0; i < n; i++)
+			o += (size_t)snprintf(json + o, sizeof(json) - o, "%s'10.%d.%d.0/24'",
+			    i ? ", " : "", i / 200, i % 200);
+		snprintf(json + o, sizeof(json) - o, "] }");
+		path = write_config(json);
+		if (n == 127) {
+			is_int(load(path, &c, err, log, sizeof(log)), 0, "127 reverse zones load");
+		} else {
+			is_int(load(path, &c, err, log, sizeof(log)), -1, "128 reverse zones do not");
+			ok(strstr(err, "key \"reverseZones\": 128 zones; at most 127") != NULL,
+			    "... and say so (%s)", err);
+		}
+		config_clear(&c);
+	}
 }
 
 static void

@@ -273,16 +273,18 @@ stats_equal(const struct records_stats *a, const struct records_stats *b)
 	    a->tasks_names_dropped == b->tasks_names_dropped &&
 	    a->ports_capped == b->ports_capped &&
 	    a->tasks_unhealthy == b->tasks_unhealthy &&
-	    a->tasks_no_framework == b->tasks_no_framework;
+	    a->tasks_no_framework == b->tasks_no_framework &&
+	    a->ptr_outside == b->ptr_outside && a->ptr_capped == b->ptr_capped;
 }
 
 static void
 stats_diag(const char *who, const struct records_stats *s)
 {
 	diag("%s: running %u served %u no_agent %u dropped %u capped %u "
-	    "unhealthy %u no_framework %u", who, s->tasks_running,
-	    s->tasks_served, s->tasks_no_agent, s->tasks_names_dropped,
-	    s->ports_capped, s->tasks_unhealthy, s->tasks_no_framework);
+	    "unhealthy %u no_framework %u ptr_outside %u ptr_capped %u", who,
+	    s->tasks_running, s->tasks_served, s->tasks_no_agent,
+	    s->tasks_names_dropped, s->ports_capped, s->tasks_unhealthy,
+	    s->tasks_no_framework, s->ptr_outside, s->ptr_capped);
 }
 
 /*
@@ -652,19 +654,100 @@ test_changes(const struct records_params *p)
 	free(json);
 }
 
+/*
+ * PTR records follow a task: launched in a /24 of its own, its PTR and
+ * that derived zone appear; killed, both go and the generation is the one
+ * before it, record for record.
+ */
+static void
+test_ptr_lifecycle(const struct records_params *p)
+{
+	static const char *launch =
+	    "{\"type\":\"TASK_ADDED\",\"task_added\":{\"task\":{\"name\":\"newtask\","
+	    "\"task_id\":{\"value\":\"newtask.1\"},\"framework_id\":{\"value\":\"big-0000\"},"
+	    "\"agent_id\":{\"value\":\"big-S7\"},\"state\":\"TASK_RUNNING\","
+	    "\"statuses\":[{\"task_id\":{\"value\":\"newtask.1\"},\"state\":\"TASK_RUNNING\","
+	    "\"agent_id\":{\"value\":\"big-S7\"},\"container_status\":{\"network_infos\":"
+	    "[{\"ip_addresses\":[{\"protocol\":\"IPv4\",\"ip_address\":\"9.200.0.1\"}]}]}}]}}}";
+	static const char *kill =
+	    "{\"type\":\"TASK_UPDATED\",\"task_updated\":{\"framework_id\":{\"value\":\"big-0000\"},"
+	    "\"status\":{\"task_id\":{\"value\":\"newtask.1\"},\"state\":\"TASK_KILLED\","
+	    "\"agent_id\":{\"value\":\"big-S7\"}},\"state\":\"TASK_KILLED\"}}";
+	size_t len;
+	char *json = big_state(8, 8, &len);
+	struct state *st = parse_state(json, len, "big state");
+	struct model *m = model_new(p, 0);
+	struct table *t = NULL;
+	struct mesos_event *ev;
+	struct model_counts c;
+	char *before, *launched, *killed;
+
+	ok(model_apply_snapshot(m, st, MODEL_POLL, 1000) == 0, "ptr lifecycle: state applied");
+	before = publish(m, &t, 1700000000);
+	is_int(t->nzones, 3, "ptr lifecycle: the domain, 0.0.9 and 0.1.10.in-addr.arpa");
+	ok(strstr(before, "1.0.1.10.in-addr.arpa.\t60\tIN\tPTR\tagent0.big.\n") &&
+	    strstr(before, "0.0.0.9.in-addr.arpa.\t60\tIN\tPTR\tt0.big.mesos.\n"),
+	    "ptr lifecycle: an agent's and a task's PTR");
+
+	ev = parse_event(launch, strlen(launch), "TASK_ADDED");
+	ok(model_apply_event(m, ev, 2000) == 0, "ptr lifecycle: a task launched");
+	mesos_event_free(ev);
+	ok(model_dirty(m), "ptr lifecycle: pending");
+	launched = publish(m, &t, 1700000001);
+	is_int(t->nzones, 4, "ptr lifecycle: its /24's zone appears");
+	ok(strstr(launched, "1.0.200.9.in-addr.arpa.\t60\tIN\tPTR\tnewtask.big.mesos.\n") != NULL,
+	    "ptr lifecycle: its PTR");
+	model_counts(m, &c);
+	is_int(c.reverse_zones, 3, "ptr lifecycle: three reverse zones counted");
+
+	ev = parse_event(kill, strlen(kill), "TASK_UPDATED");
+	ok(model_apply_event(m, ev, 3000) == 0, "ptr lifecycle: the task killed");
+	mesos_event_free(ev);
+	killed = publish(m, &t, 1700000002);
+	is_int(t->nzones, 3, "ptr lifecycle: its zone is gone");
+	same_dump(killed, before, "ptr lifecycle: the records before it, exactly");
+	ok(!model_dirty(m), "ptr lifecycle: nothing pending");
+	free(before);
+	free(launched);
+	free(killed);
+	table_free(t);
+	model_free(m);
+	state_free(st);
+	free(json);
+}
+
 int
 main(void)
 {
-	struct records_params p, pw;
+	struct records_params p, pw, pr, prn;
+	struct addr_cidr named[3];
 
 	params_init(&p, false);
 	params_init(&pw, true);
+	params_init(&pr, false);
+	pr.reverse_on = true;
+	/* Named zones that leave some addresses outside. */
+	params_init(&prn, true);
+	prn.reverse_on = true;
+	if (!addr_parse_cidr("10.0.0.0/8", &named[0]) ||
+	    !addr_parse_cidr("9.3.0.0/16", &named[1]) ||
+	    !addr_parse_cidr("fd00::/8", &named[2])) {
+		printf("Bail out! reverse zones\n");
+		exit(1);
+	}
+	prn.reverse_zones = named;
+	prn.nreverse_zones = 3;
 	for (size_t s = 0; s < NSEQ; s++)
 		run_sequence(sequences[s].name, sequences[s].steps, &p, "plain");
 	for (size_t s = 0; s < NSEQ; s++)
 		run_sequence(sequences[s].name, sequences[s].steps, &pw, "withdraw");
+	for (size_t s = 0; s < NSEQ; s++)
+		run_sequence(sequences[s].name, sequences[s].steps, &pr, "reverse");
+	for (size_t s = 0; s < NSEQ; s++)
+		run_sequence(sequences[s].name, sequences[s].steps, &prn, "reverse-named");
 	test_grace(&p);
 	test_unhealthy(&p, &pw);
 	test_changes(&p);
+	test_ptr_lifecycle(&pr);
 	return done_testing();
 }

@@ -69,10 +69,11 @@ node(const struct table *t, const char *name)
 	uint8_t wire[NAMES_WIRE_MAX];
 	int n = names_text_to_wire(name, strlen(name), false, wire);
 
-	if (n < 0)
+	const struct table_zone *z;
+
+	if (n < 0 || !(z = table_zone_find(t, wire, (size_t)n)))
 		return NULL;
-	return table_lookup(t->zones[0], wire, (size_t)n,
-	    table_hash(wire, (size_t)n));
+	return table_lookup(z, wire, (size_t)n, table_hash(wire, (size_t)n));
 }
 
 static int
@@ -617,6 +618,173 @@ test_long_dropped(void)
 	state_free(st);
 }
 
+/*
+ * The PTRs at @owner (dotted reverse name) as sorted "a,b" ("" when none),
+ * and in @apex the apex of the zone holding the name ("" when none).
+ */
+static const char *
+ptrs(const struct table *t, const char *owner, char *apex)
+{
+	static char out[4096];
+	uint8_t wire[NAMES_WIRE_MAX];
+	int n = names_text_to_wire(owner, strlen(owner), false, wire);
+	const struct table_zone *z = n < 0 ? NULL :
+	    table_zone_find(t, wire, (size_t)n);
+	const struct table_node *node = z ? table_lookup(z, wire, (size_t)n,
+	    table_hash(wire, (size_t)n)) : NULL;
+	const struct table_rrset *set = node ? table_rrset(node, WIRE_TYPE_PTR) : NULL;
+	char *items[64];
+	uint32_t count = set ? set->count : 0;
+	size_t len = 0;
+
+	out[0] = apex[0] = '\0';
+	if (z)
+		names_wire_to_text(z->apex, apex);
+	if (count > 64)
+		count = 64;
+	for (uint32_t k = 0; k < count; k++) {
+		char buf[NAMES_TEXT_MAX * 4 + 2];
+		names_wire_to_text(set->rd[k].data, buf);
+		items[k] = strdup(buf);
+	}
+	qsort(items, count, sizeof(items[0]), cmp_str);
+	for (uint32_t k = 0; k < count; k++) {
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+		    k ? "," : "", items[k]);
+		free(items[k]);
+	}
+	return out;
+}
+
+struct expect_ptr {
+	const char *owner;	/* the reverse name of an address */
+	const char *zone;	/* apex of the zone it is in, "" for none */
+	const char *want;	/* sorted PTR targets, "" for none */
+};
+
+static void
+check_ptrs(const struct table *t, const char *label, const struct expect_ptr *e,
+    size_t n)
+{
+	char apex[NAMES_TEXT_MAX * 4 + 2];
+
+	for (size_t i = 0; i < n; i++) {
+		const char *got = ptrs(t, e[i].owner, apex);
+		is_str(got, e[i].want, "%s: %s PTR", label, e[i].owner);
+		is_str(apex, e[i].zone, "%s: %s is in zone %s", label, e[i].owner,
+		    *e[i].zone ? e[i].zone : "(none)");
+	}
+}
+
+/* Zone @i of @t: its apex, whether it has the domain's SOA values and NS. */
+static void
+check_reverse_apex(const struct table *t, const char *label)
+{
+	for (uint32_t i = 0; i < t->nzones; i++) {
+		const struct table_zone *z = t->zones[i];
+		const struct table_rrset *ns = z->apex_node ?
+		    table_rrset(z->apex_node, WIRE_TYPE_NS) : NULL;
+		char apex[NAMES_TEXT_MAX * 4 + 2], mname[NAMES_TEXT_MAX * 4 + 2],
+		    target[NAMES_TEXT_MAX * 4 + 2];
+
+		names_wire_to_text(z->apex, apex);
+		names_wire_to_text(z->soa_mname, mname);
+		target[0] = '\0';
+		if (ns && ns->count == 1)
+			names_wire_to_text(ns->rd[0].data, target);
+		ok(strcmp(mname, "ns1.mesos.") == 0 && strcmp(target, "ns1.mesos.") == 0 &&
+		    z->soa_minimum == 60 && z->soa_expire == 86400 && z->ttl == 60,
+		    "%s: zone %s: the domain's SOA values and NS", label, apex);
+	}
+}
+
+/*
+ * PTR records (reverseOn): tasks' addresses to TASK.FRAMEWORK.domain (the
+ * cleaned task or DiscoveryInfo name), agents' to their hostname unless
+ * it is an IP literal or not a host name; masters and schedulers none;
+ * several names on one address, one name twice once; zones derived per
+ * /24 and /64, or named.
+ */
+static void
+test_ptr(void)
+{
+	static const uint8_t netinfo_host[] = { RECORDS_SRC_NETINFO, RECORDS_SRC_HOST };
+	static const char *const masters[] = { "10.0.0.1:5050" };
+	static const struct expect_ptr derived[] = {
+		{ "1.0.1.10.in-addr.arpa", "0.1.10.in-addr.arpa.",
+		  "agent1.example.com.,api.marathon.mesos.,report-gen.chronos.mesos.,"
+		  "web.marathon.mesos." },
+		{ "2.0.1.10.in-addr.arpa", "0.1.10.in-addr.arpa.", "cache.marathon.mesos." },
+		{ "4.0.1.10.in-addr.arpa", "0.1.10.in-addr.arpa.", "" },
+		{ "9.7.168.192.in-addr.arpa", "7.168.192.in-addr.arpa.", "db.marathon.mesos." },
+		{ "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.d.f.ip6.arpa",
+		  "3.0.0.0.2.0.0.0.1.0.0.0.0.0.d.f.ip6.arpa.", "db.marathon.mesos." },
+		{ "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.7.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+		  "7.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+		  "agent3.example.com.,six.marathon.mesos." },
+		/* The leader and a scheduler: no PTR, no zone. */
+		{ "1.0.0.10.in-addr.arpa", "", "" },
+		{ "5.0.0.10.in-addr.arpa", "", "" },
+	};
+	static const struct expect_ptr named[] = {
+		/* The longest of 10.0.0.0/8 and 10.1.0.0/24 holds them. */
+		{ "1.0.1.10.in-addr.arpa", "0.1.10.in-addr.arpa.",
+		  "agent1.example.com.,api.marathon.mesos.,report-gen.chronos.mesos.,"
+		  "web.marathon.mesos." },
+		{ "2.0.1.10.in-addr.arpa", "0.1.10.in-addr.arpa.", "cache.marathon.mesos." },
+		/* 10.0.0.1 is in 10.0.0.0/8 now: the zone, but no PTR. */
+		{ "1.0.0.10.in-addr.arpa", "10.in-addr.arpa.", "" },
+		/* Outside every named zone: none. */
+		{ "9.7.168.192.in-addr.arpa", "", "" },
+		{ "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.d.f.ip6.arpa",
+		  "0.0.d.f.ip6.arpa.", "db.marathon.mesos." },
+		{ "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.7.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+		  "", "" },
+		{ "1.0.16.172.in-addr.arpa", "16.172.in-addr.arpa.", "" },
+	};
+	static const char *const zone_names[] = {
+		"10.0.0.0/8", "10.1.0.0/24", "fd00::/16", "172.16.0.0/16"
+	};
+	struct addr_cidr zones[4];
+	struct state *st = load("ptr.json");
+	struct records_params p;
+	struct records_stats rs;
+	struct table *t;
+
+	params_init(&p, "mesos", NAMES_RFC1123, netinfo_host, 2, masters, 1);
+	t = build(st, &p, &rs);
+	is_int(t->nzones, 1, "ptr: reverseOn false: the domain alone");
+	table_free(t);
+
+	p.reverse_on = true;
+	t = build(st, &p, &rs);
+	is_int(t->nzones, 5, "ptr derived: the domain and four reverse zones");
+	check_ptrs(t, "ptr derived", derived, sizeof(derived) / sizeof(derived[0]));
+	check_reverse_apex(t, "ptr derived");
+	is_int(rs.ptr_outside, 0, "ptr derived: nothing outside");
+	is_int(rs.ptr_capped, 0, "ptr derived: nothing capped");
+	is_int(rs.tasks_served, 7, "ptr derived: the tasks are served as before");
+	is_str(rrset(t, "web.marathon.mesos", WIRE_TYPE_A), "10.1.0.1",
+	    "ptr derived: the domain's records as before");
+	table_free(t);
+
+	for (size_t i = 0; i < 4; i++)
+		if (!addr_parse_cidr(zone_names[i], &zones[i])) {
+			printf("Bail out! %s\n", zone_names[i]);
+			exit(1);
+		}
+	p.reverse_zones = zones;
+	p.nreverse_zones = 4;
+	t = build(st, &p, &rs);
+	is_int(t->nzones, 5, "ptr named: the domain and the four named zones");
+	check_ptrs(t, "ptr named", named, sizeof(named) / sizeof(named[0]));
+	check_reverse_apex(t, "ptr named");
+	/* db's IPv4 address, six's and agent3's IPv6 address. */
+	is_int(rs.ptr_outside, 3, "ptr named: three PTRs outside the zones, counted");
+	table_free(t);
+	state_free(st);
+}
+
 int
 main(void)
 {
@@ -626,5 +794,6 @@ main(void)
 	test_ip_sources();
 	test_masters();
 	test_edges();
+	test_ptr();
 	return done_testing();
 }
