@@ -129,7 +129,7 @@ n=$(grep -c 'event stream subscribed' "$TASKDNS_LOG")
 wait_for 30 sh -c "[ \$(grep -c 'event stream subscribed' $TASKDNS_LOG) -gt $n ]"
 ok $? "and subscribed once the master talks again"
 set_state "$LDIR" "$T/s1.json"
-wait_for 5 sh -c "dig @127.0.0.1 -p $DNS_PORT +short fresh.marathon.mesos | grep -q 10.77.0.1"
+wait_for 15 sh -c "dig @127.0.0.1 -p $DNS_PORT +short fresh.marathon.mesos | grep -q 10.77.0.1"
 ok $? "after the stream came back, changes are served again"
 
 # stateFeed "poll": never subscribes; a change waits for the poll.
