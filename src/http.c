@@ -403,7 +403,7 @@ on_axfr(struct http *h, struct evhttp_request *req)
 
 	z = (struct table_zone *)domain_zone(h, rcu_read_lock(h->rcu, h->reader));
 	if (z)
-		atomic_fetch_add(&z->refs, 1);
+		table_zone_ref(z);
 	rcu_read_unlock(h->reader);
 	if (!z) {
 		send_error(req, 503, "Service Unavailable",

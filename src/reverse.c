@@ -410,7 +410,7 @@ reverse_publish(struct reverse *rv, const struct table *prev, time_t now,
 			table_zone_release(r->cur);
 			r->cur = t;
 		}
-		atomic_fetch_add(&r->cur->refs, 1);
+		table_zone_ref(r->cur);
 		out[n++] = r->cur;
 	}
 	return (int)n;

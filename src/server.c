@@ -438,16 +438,6 @@ tcp_resume(struct tcp_conn *c)
 	(void)tcp_input(c);
 }
 
-/* The monotonic clock in nanoseconds: one read (vDSO, no system call). */
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * A forwarded request's answer went to the client: its rcode, whether we
  * cut it, and its time since the request's batch arrived.
@@ -456,7 +446,7 @@ static void
 answered(struct worker *w, const struct client *cl, const uint8_t *msg,
     size_t len)
 {
-	uint64_t now = now_ns();
+	uint64_t now = clock_ns();
 
 	if (len >= 4) {
 		stats_inc(w->stats, (enum stats_counter)(ST_RCODE +
@@ -584,7 +574,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 		n = recvmmsg(fd, w->rmsg, batch, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;		/* EAGAIN, or an ICMP error for an old reply */
-		t0 = now_ns();
+		t0 = clock_ns();
 		t = rcu_read_lock(w->rcu, w->reader);
 		for (int i = 0; i < n; i++) {
 			struct udp_slot *sl = &w->slots[i];
@@ -632,7 +622,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 		}
 		/* One clock read for the batch: every answer in it took as long. */
 		if (nout) {
-			t1 = now_ns();
+			t1 = clock_ns();
 			stats_observe(w->stats, SH_DNS, t1 > t0 ? t1 - t0 : 0, nout);
 		}
 		if ((unsigned)n < batch)
@@ -721,7 +711,7 @@ tcp_input(struct tcp_conn *c)
 		cl.tcp = true;
 		cl.conn = c;
 		if (!t0)
-			t0 = now_ns();
+			t0 = clock_ns();
 		cl.t0_ns = t0;
 		t = rcu_read_lock(w->rcu, w->reader);
 		len = handle(w, t, c->in + pos + 2, msglen, &cl, w->resp,
@@ -736,7 +726,7 @@ tcp_input(struct tcp_conn *c)
 	c->busy = false;
 	/* The answers of one turn share a clock read, as a UDP batch's do. */
 	if (nans) {
-		t1 = now_ns();
+		t1 = clock_ns();
 		stats_observe(w->stats, SH_DNS, t1 > t0 ? t1 - t0 : 0, nans);
 	}
 	if (c->closed) {

@@ -239,6 +239,13 @@ const struct table_zone *table_zone_of(const struct table *t,
  */
 struct table *table_new(struct table_zone **zones, uint32_t n, time_t now);
 
+/** Take a reference on zone table @z (any thread that holds one, or reads it in a read section). */
+static inline void
+table_zone_ref(struct table_zone *z)
+{
+	atomic_fetch_add_explicit(&z->refs, 1, memory_order_relaxed);
+}
+
 /** Drop a reference on a zone table, freeing it with the last; NULL is a no-op. */
 void table_zone_release(struct table_zone *z);
 

@@ -541,7 +541,7 @@ load_file(struct load *l, struct zonefile_set *s, uint32_t i, uint32_t ttl,
 		if (old && old->digest == digest && old->len == len &&
 		    strcmp(old->path, l->path) == 0) {
 			w->tz = old->tz;	/* unchanged: its serial stays */
-			atomic_fetch_add(&w->tz->refs, 1);
+			table_zone_ref(w->tz);
 		} else if (!(w->tz = build_zone(l, soa, apex, v, n, now))) {
 			goto out;
 		} else if (old && (int32_t)(w->tz->serial - old->tz->serial) <= 0) {
@@ -704,7 +704,7 @@ zonefile_join(struct table *t, const struct zonefile_set *s, time_t now)
 	}
 	for (size_t i = 0; i < s->nzones; i++) {
 		zones[n++] = s->zones[i].tz;
-		atomic_fetch_add(&s->zones[i].tz->refs, 1);
+		table_zone_ref(s->zones[i].tz);
 	}
 	t->nzones = 0;		/* its references moved to the new one */
 	table_free(t);
