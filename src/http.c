@@ -679,6 +679,7 @@ static void
 on_metrics(struct http *h, struct evhttp_request *req)
 {
 	struct evbuffer *b;
+	int r;
 
 	if (!h->metrics) {
 		send_error(req, HTTP_NOTFOUND, "Not Found", "metrics are not built in");
@@ -688,7 +689,9 @@ on_metrics(struct http *h, struct evhttp_request *req)
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
-	if (h->metrics(b, h->metrics_arg) < 0) {
+	r = h->metrics(b, rcu_read_lock(h->rcu, h->reader), h->metrics_arg);
+	rcu_read_unlock(h->reader);
+	if (r < 0) {
 		evbuffer_free(b);
 		send_error(req, HTTP_INTERNAL, "Internal Server Error",
 		    "the metrics could not be rendered");

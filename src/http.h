@@ -24,11 +24,16 @@ struct refresh;
 /** Longest request path, octets, before percent-decoding (longer: 414). */
 #define HTTP_MAX_PATH 1024
 
+struct table;
+
 /**
- * Writes the Prometheus text exposition to @out (HTTP thread).
+ * Writes the Prometheus text exposition to @out (HTTP thread), with the
+ * generation in service @t (NULL before the first), which the HTTP
+ * thread holds in its read section for the call.
  * @return 0, or -1 (the request then gets 500).
  */
-typedef int (*http_metrics_fn)(struct evbuffer *out, void *arg);
+typedef int (*http_metrics_fn)(struct evbuffer *out, const struct table *t,
+    void *arg);
 
 /**
  * Writes the Mesos-DNS /v1/enumerate JSON document to @out; called on

@@ -470,7 +470,7 @@ main(int argc, char **argv)
 	 * The HTTP API binds here too, before privileges go; its thread
 	 * renders /metrics.
 	 */
-	if (c.http_on && !(metrics = metrics_new(&rcu))) {
+	if (c.http_on && !(metrics = metrics_new())) {
 		log_msg(LOG_ERR, "main: out of memory for the metrics");
 		server_free(srv);
 		refresh_free(refresh);

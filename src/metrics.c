@@ -11,13 +11,10 @@
 #include "clock.h"
 #include "metrics.h"
 #include "names.h"
-#include "rcu.h"
 #include "stats.h"
 #include "table.h"
 
 struct metrics {
-	struct rcu *rcu;
-	struct rcu_reader *reader;	/* the rendering thread's, claimed on first use */
 	uint64_t (*now_us)(void);
 };
 
@@ -28,13 +25,12 @@ struct out {
 };
 
 struct metrics *
-metrics_new(struct rcu *rcu)
+metrics_new(void)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
 
 	if (!m)
 		return NULL;
-	m->rcu = rcu;
 	m->now_us = clock_us;
 	return m;
 }
@@ -251,17 +247,12 @@ tcp(struct out *o)
 
 /* The records and serial of each zone of the generation in service. */
 static void
-zones(struct out *o, struct metrics *m)
+zones(struct out *o, const struct table *t)
 {
-	const struct table *t = NULL;
 	char text[NAMES_TEXT_MAX * 4 + 2], zone[sizeof(text) * 2];
 
-	if (m->rcu && !m->reader)
-		m->reader = rcu_register(m->rcu);
 	family(o, "taskdns_records", "gauge",
 	    "Records served, by zone and type (SOA not counted).");
-	if (m->reader)
-		t = rcu_read_lock(m->rcu, m->reader);
 	for (uint32_t z = 0; t && z < t->nzones; z++) {
 		const struct table_zone *tz = t->zones[z];
 		names_wire_to_text(tz->apex, text);
@@ -277,8 +268,6 @@ zones(struct out *o, struct metrics *m)
 		put(o, "taskdns_zone_serial{zone=\"%s\"} %u\n",
 		    escape(text, zone, sizeof(zone)), tz->serial);
 	}
-	if (m->reader)
-		rcu_read_unlock(m->reader);
 }
 
 static void
@@ -329,7 +318,7 @@ model(struct out *o, struct metrics *m)
 }
 
 int
-metrics_render(struct evbuffer *out, void *arg)
+metrics_render(struct evbuffer *out, const struct table *t, void *arg)
 {
 	struct metrics *m = arg;
 	struct out o = { out, 0 };
@@ -343,7 +332,7 @@ metrics_render(struct evbuffer *out, void *arg)
 	dns(&o);
 	forward(&o);
 	tcp(&o);
-	zones(&o, m);
+	zones(&o, t);
 	model(&o, m);
 	return o.err;
 }
