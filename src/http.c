@@ -135,6 +135,22 @@ domain_zone(struct http *h, const struct table *t)
 	return t ? table_zone_of(t, h->apex, h->apex_len) : NULL;
 }
 
+/*
+ * The node of @wire in the cluster domain's zone of @t, or NULL: Mesos-DNS
+ * knows the names of its own domain only. Inside a read section.
+ */
+static const struct table_node *
+domain_node(struct http *h, const struct table *t, const uint8_t *wire,
+    size_t len)
+{
+	const struct table_zone *z;
+
+	if (!names_wire_in_zone(wire, len, h->apex, h->apex_len) ||
+	    !(z = domain_zone(h, t)))
+		return NULL;
+	return table_lookup(z, wire, len, table_hash(wire, len));
+}
+
 static void
 on_version(struct http *h, struct evhttp_request *req)
 {
@@ -310,19 +326,18 @@ axfr_set(struct evbuffer *b, const char *name, const struct table_rrset *rs,
 	evbuffer_add(b, "]", 1);
 }
 
-/* A name of the AXFR document: its text at an offset of the names buffer. */
+/* A name of the AXFR document: its text (at an offset of the texts buffer while it grows). */
 struct axfr_name {
 	size_t at;
+	const char *text;
 	const struct table_node *n;
 };
-
-static const char *axfr_texts;		/* for cmp_axfr (HTTP thread only) */
 
 static int
 cmp_axfr(const void *a, const void *b)
 {
-	return strcmp(axfr_texts + ((const struct axfr_name *)a)->at,
-	    axfr_texts + ((const struct axfr_name *)b)->at);
+	return strcmp(((const struct axfr_name *)a)->text,
+	    ((const struct axfr_name *)b)->text);
 }
 
 /*
@@ -369,7 +384,8 @@ axfr_names(const struct table_zone *z, struct axfr_name **names, char **texts)
 			tlen += l + 1;
 		}
 	}
-	axfr_texts = t;
+	for (size_t i = 0; i < n; i++)
+		v[i].text = t + v[i].at;
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_axfr);
 	*names = v;
@@ -431,7 +447,7 @@ on_axfr(struct http *h, struct evhttp_request *req)
 		for (long i = 0; i < n; i++) {
 			const struct table_rrset *rs = table_rrset(names[i].n, kinds[k].type);
 			if (rs)
-				axfr_set(b, texts + names[i].at, rs, &first);
+				axfr_set(b, names[i].text, rs, &first);
 		}
 		evbuffer_add(b, "}", 1);
 	}
@@ -505,8 +521,7 @@ on_hosts(struct http *h, struct evhttp_request *req, const char *name)
 	char dom[NAMES_TEXT_MAX + 8];
 	uint8_t wire[NAMES_WIRE_MAX];
 	int wlen;
-	const struct table *t;
-	const struct table_node *n = NULL;
+	const struct table_node *n;
 	struct evbuffer *b;
 	bool first = true;
 
@@ -521,12 +536,7 @@ on_hosts(struct http *h, struct evhttp_request *req, const char *name)
 		return;
 	}
 	evbuffer_add(b, "[", 1);
-	t = rcu_read_lock(h->rcu, h->reader);
-	/* Mesos-DNS knows the names of its own domain only. */
-	if (t && names_wire_in_zone(wire, (size_t)wlen, h->apex, h->apex_len)) {
-		const struct table_zone *z = domain_zone(h, t);
-		n = z ? table_lookup(z, wire, (size_t)wlen, table_hash(wire, (size_t)wlen)) : NULL;
-	}
+	n = domain_node(h, rcu_read_lock(h->rcu, h->reader), wire, (size_t)wlen);
 	if (n) {
 		const struct table_rrset *a = table_rrset(n, WIRE_TYPE_A);
 		const struct table_rrset *aaaa = table_rrset(n, WIRE_TYPE_AAAA);
@@ -559,7 +569,7 @@ on_services(struct http *h, struct evhttp_request *req, const char *name)
 	uint8_t wire[NAMES_WIRE_MAX];
 	int wlen;
 	const struct table *t;
-	const struct table_node *n = NULL;
+	const struct table_node *n;
 	const struct table_rrset *srv;
 	struct evbuffer *b;
 	bool first = true;
@@ -576,10 +586,7 @@ on_services(struct http *h, struct evhttp_request *req, const char *name)
 	}
 	evbuffer_add(b, "[", 1);
 	t = rcu_read_lock(h->rcu, h->reader);
-	if (t && names_wire_in_zone(wire, (size_t)wlen, h->apex, h->apex_len)) {
-		const struct table_zone *z = domain_zone(h, t);
-		n = z ? table_lookup(z, wire, (size_t)wlen, table_hash(wire, (size_t)wlen)) : NULL;
-	}
+	n = domain_node(h, t, wire, (size_t)wlen);
 	srv = n ? table_rrset(n, WIRE_TYPE_SRV) : NULL;
 	for (uint32_t i = 0; srv && i < srv->count; i++) {
 		const struct table_rdata *rd = &srv->rd[i];
@@ -709,6 +716,11 @@ static void
 route(struct http *h, struct evhttp_request *req, const char *path)
 {
 	static const char hosts[] = "/v1/hosts/", services[] = "/v1/services/";
+	const char *host = strncmp(path, hosts, sizeof(hosts) - 1) == 0 ?
+	    path + sizeof(hosts) - 1 : NULL;
+	const char *service = strncmp(path, services, sizeof(services) - 1) == 0 ?
+	    path + sizeof(services) - 1 : NULL;
+	const char *slash = host ? strchr(host, '/') : NULL;
 
 	if (strcmp(path, "/healthz") == 0)
 		on_healthz(h, req);
@@ -725,17 +737,13 @@ route(struct http *h, struct evhttp_request *req, const char *path)
 		on_axfr(h, req);
 	else if (strcmp(path, "/v1/enumerate") == 0 && h->c->enumeration_on)
 		on_enumerate(h, req);
-	else if (strncmp(path, hosts, sizeof(hosts) - 1) == 0 &&
-	    path[sizeof(hosts) - 1] && !strchr(path + sizeof(hosts) - 1, '/'))
-		on_hosts(h, req, path + sizeof(hosts) - 1);
-	else if (strncmp(path, hosts, sizeof(hosts) - 1) == 0 &&
-	    path[sizeof(hosts) - 1] != '/' && strchr(path + sizeof(hosts) - 1, '/') &&
-	    strcmp(strchr(path + sizeof(hosts) - 1, '/'), "/ports") == 0)
+	else if (host && *host && !slash)
+		on_hosts(h, req, host);
+	else if (host && slash && slash != host && strcmp(slash, "/ports") == 0)
 		/* Mesos-DNS routes /v1/hosts/NAME/ports to "To be implemented". */
 		send_error(req, 501, "Not Implemented", "/v1/hosts/NAME/ports is not implemented");
-	else if (strncmp(path, services, sizeof(services) - 1) == 0 &&
-	    path[sizeof(services) - 1] && !strchr(path + sizeof(services) - 1, '/'))
-		on_services(h, req, path + sizeof(services) - 1);
+	else if (service && *service && !strchr(service, '/'))
+		on_services(h, req, service);
 	else
 		send_error(req, HTTP_NOTFOUND, "Not Found", "no such endpoint: see taskdns(8)");
 }
