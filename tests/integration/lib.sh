@@ -20,6 +20,24 @@ TASKDNS_LOGS=()		# and its log, scanned for sanitizer reports
 TAP_N=0
 TAP_FAILED=0
 
+# netns_kill NS: end what still runs in network namespace NS (started by
+# the test) by its id, politely then not, before the namespace is deleted.
+netns_kill() {
+	local p i
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		kill "$p" 2>/dev/null
+	done
+	for i in $(seq 20); do
+		[ -z "$(ip netns pids "$1" 2>/dev/null)" ] && return
+		sleep 0.1
+	done
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		kill -9 "$p" 2>/dev/null
+	done
+}
+
+# cleanup: on exit, the processes of PIDS, the namespaces of NETNS (and
+# what runs in them), the work directory and the ports claimed.
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do
@@ -29,6 +47,7 @@ cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	for p in "${NETNS[@]}"; do
+		netns_kill "$p"
 		ip netns del "$p" 2>/dev/null
 		rm -rf "/etc/netns/$p"
 	done

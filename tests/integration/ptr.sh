@@ -163,21 +163,7 @@ if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1 ||
 else
 	NS="tdnsptr-$$-$RANDOM"
 	ip netns add "$NS" || bail "cannot create a network namespace"
-	NETNS+=("$NS")
-	ns_cleanup() {
-		local p i
-		for p in $(ip netns pids "$NS" 2>/dev/null); do
-			kill "$p" 2>/dev/null
-		done
-		for i in $(seq 20); do
-			[ -z "$(ip netns pids "$NS" 2>/dev/null)" ] && return
-			sleep 0.1
-		done
-		for p in $(ip netns pids "$NS" 2>/dev/null); do
-			kill -9 "$p" 2>/dev/null
-		done
-	}
-	trap 'ns_cleanup; cleanup' EXIT
+	NETNS+=("$NS")	# cleanup ends what runs in it, then deletes it
 	ip netns exec "$NS" ip link set lo up
 	mkdir -p "/etc/netns/$NS"
 	printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n' >"/etc/netns/$NS/resolv.conf"

@@ -26,23 +26,7 @@ if ! ip netns add "$NS" 2>"$T/netns.err"; then
 	echo "1..0 # SKIP cannot create a network namespace: $(cat "$T/netns.err")"
 	exit 0
 fi
-NETNS+=("$NS")
-# Whatever still runs in the namespace was started here: end it by its id
-# before lib.sh deletes the namespace.
-ns_cleanup() {
-	local p i
-	for p in $(ip netns pids "$NS" 2>/dev/null); do
-		kill "$p" 2>/dev/null
-	done
-	for i in $(seq 20); do
-		[ -z "$(ip netns pids "$NS" 2>/dev/null)" ] && return
-		sleep 0.1
-	done
-	for p in $(ip netns pids "$NS" 2>/dev/null); do
-		kill -9 "$p" 2>/dev/null
-	done
-}
-trap 'ns_cleanup; cleanup' EXIT
+NETNS+=("$NS")	# cleanup ends what runs in it, then deletes it
 nsx() { ip netns exec "$NS" "$@"; }
 nsx ip link set lo up || bail "cannot bring up lo in $NS"
 # 127.0.0.2 for Unbound. Addresses matter to getaddrinfo too: with
