@@ -209,12 +209,16 @@ on_config(struct http *h, struct evhttp_request *req)
 {
 	const struct config *c = h->c;
 	struct evbuffer *b = evbuffer_new();
-	const struct config_zone *zs[64];
-	size_t nz = c->nzones < 64 ? c->nzones : 64;
+	/* Go writes a map's keys sorted: zoneResolvers by name, all of them. */
+	const struct config_zone **zs = malloc((c->nzones + 1) * sizeof(*zs));
+	size_t nz = c->nzones;
 	uint32_t serial = 0;
 	const struct table *t;
 
-	if (!b) {
+	if (!b || !zs) {
+		if (b)
+			evbuffer_free(b);	/* evbuffer_free(NULL) is not safe */
+		free(zs);
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
@@ -245,7 +249,6 @@ on_config(struct http *h, struct evhttp_request *req)
 			evbuffer_add(b, ", ", 2);
 		json_cstr(b, c->masters[i]);
 	}
-	/* Go writes a map's keys sorted. */
 	for (size_t i = 0; i < nz; i++)
 		zs[i] = &c->zones[i];
 	qsort(zs, nz, sizeof(zs[0]), cmp_zone);
@@ -257,6 +260,7 @@ on_config(struct http *h, struct evhttp_request *req)
 		evbuffer_add(b, ": ", 2);
 		upstreams(b, zs[i]->resolvers, zs[i]->nresolvers);
 	}
+	free(zs);
 	evbuffer_add_printf(b, "}, \"Resolvers\": ");
 	upstreams(b, c->resolvers, c->nresolvers);
 	evbuffer_add_printf(b, ", \"IPSources\": [");
