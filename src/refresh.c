@@ -616,6 +616,10 @@ publish(struct refresh *r, struct table **out, uint64_t since_us)
 		    "keeping the records in service");
 		return -1;
 	}
+	/* Without a history IXFR answers with the whole zone: still correct. */
+	if (table_hist_attach(t, rcu_current(r->rcu)) < 0)
+		log_msg(LOG_WARN, "refresh: out of memory keeping the zone history; "
+		    "IXFR sends whole zones until the next generation");
 	t1 = clock_us();
 	old = rcu_publish(r->rcu, t);
 	changed = !old || !same_serials(old, t);

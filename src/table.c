@@ -237,11 +237,99 @@ table_zone_of(const struct table *t, const uint8_t *apex, size_t len)
 	return NULL;
 }
 
+/* Drop the references a history holds and its steps. */
+static void
+hist_clear(struct table_hist *h)
+{
+	for (uint32_t i = 0; i < h->n; i++) {
+		table_zone_release(h->steps[i].from);
+		table_zone_release(h->steps[i].to);
+	}
+	free(h->steps);
+	h->steps = NULL;
+	h->n = 0;
+}
+
+/*
+ * The history of zone table @z after @old (the same zone in the previous
+ * generation, with history @oh; both may be NULL) into @h.
+ * @return 0 or -1 when out of memory.
+ */
+static int
+hist_next(struct table_hist *h, struct table_zone *z,
+    struct table_zone *old, const struct table_hist *oh)
+{
+	uint32_t keep = 0, names, add = 0;
+
+	h->n = 0;
+	h->steps = NULL;
+	if (!old)
+		return 0;
+	if (old == z || old->serial == z->serial) {
+		/* No new version: the history goes on as it was. */
+		keep = oh ? oh->n : 0;
+	} else if (!z->changed_all && z->prev_serial == old->serial) {
+		/* One step more, if its change list is within the bound. */
+		add = z->nchanged <= TABLE_HIST_NAMES;
+		names = z->nchanged;
+		if (add)
+			for (keep = 0; oh && keep < oh->n && keep + 1 < TABLE_HIST_STEPS &&
+			    names + oh->steps[keep].to->nchanged <= TABLE_HIST_NAMES; keep++)
+				names += oh->steps[keep].to->nchanged;
+	}
+	if (!keep && !add)
+		return 0;
+	if (!(h->steps = malloc((keep + add) * sizeof(*h->steps))))
+		return -1;
+	if (add) {
+		h->steps[0].from = old;
+		h->steps[0].to = z;
+	}
+	if (keep)
+		memcpy(h->steps + add, oh->steps, keep * sizeof(*h->steps));
+	h->n = keep + add;
+	for (uint32_t i = 0; i < h->n; i++) {
+		table_zone_ref(h->steps[i].from);
+		table_zone_ref(h->steps[i].to);
+	}
+	return 0;
+}
+
+int
+table_hist_attach(struct table *t, const struct table *prev)
+{
+	if (!(t->hist = calloc(t->nzones ? t->nzones : 1, sizeof(*t->hist))))
+		return -1;
+	for (uint32_t i = 0; i < t->nzones; i++) {
+		struct table_zone *z = t->zones[i], *old = NULL;
+		const struct table_hist *oh = NULL;
+
+		for (uint32_t j = 0; prev && j < prev->nzones; j++)
+			if (prev->zones[j]->apex_len == z->apex_len &&
+			    memcmp(prev->zones[j]->apex, z->apex, z->apex_len) == 0) {
+				old = prev->zones[j];
+				oh = prev->hist ? &prev->hist[j] : NULL;
+				break;
+			}
+		if (hist_next(&t->hist[i], z, old, oh) < 0) {
+			for (uint32_t j = 0; j < i; j++)
+				hist_clear(&t->hist[j]);
+			free(t->hist);
+			t->hist = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void
 table_free(struct table *t)
 {
 	if (!t)
 		return;
+	for (uint32_t i = 0; t->hist && i < t->nzones; i++)
+		hist_clear(&t->hist[i]);
+	free(t->hist);
 	for (uint32_t i = 0; i < t->nzones; i++)
 		table_zone_release(t->zones[i]);
 	free(t->zones);

@@ -176,6 +176,32 @@ struct table_zone {
 };
 
 /**
+ * One step of a zone's history: zone table @to followed @from, and its
+ * change list names what differs between them (the serials differ).
+ */
+struct table_step {
+	struct table_zone *from, *to;		/**< a reference on each */
+};
+
+/** Most steps of one zone's history a generation keeps (for IXFR). */
+#define TABLE_HIST_STEPS 64
+
+/** Most changed names the steps of one zone's history list in all. */
+#define TABLE_HIST_NAMES 65536
+
+/**
+ * The recent history of one zone of a generation, newest step first:
+ * steps[0].to has the zone's serial, and each step's from has the serial
+ * of the next step's to. It ends at a step that listed all names as
+ * changed, at a zone table that did not follow the one before, or at the
+ * limits above.
+ */
+struct table_hist {
+	uint32_t n;				/**< steps */
+	struct table_step *steps;		/**< newest first */
+};
+
+/**
  * A generation: the zones served together, swapped in at once. Readers
  * hold it for one batch of requests; it holds a reference on each zone.
  */
@@ -183,6 +209,8 @@ struct table {
 	uint32_t nzones;
 	struct table_zone **zones;		/**< longest apex first */
 	time_t built;				/**< wall clock when put together */
+	/** Per zone, as zones[]: its history; NULL until table_hist_attach(). */
+	struct table_hist *hist;
 };
 
 /** Most changed names a zone table lists before it says changed_all. */
@@ -245,6 +273,15 @@ table_zone_ref(struct table_zone *z)
 {
 	atomic_fetch_add_explicit(&z->refs, 1, memory_order_relaxed);
 }
+
+/**
+ * Give each zone of @t (not yet published) its history: that of the same
+ * zone in @prev (the generation it replaces; may be NULL), with one step
+ * more where the zone table changed serial and its change list follows
+ * @prev's, trimmed to TABLE_HIST_STEPS and TABLE_HIST_NAMES. Writer
+ * thread. @return 0, or -1 when out of memory (@t then has no history).
+ */
+int table_hist_attach(struct table *t, const struct table *prev);
 
 /** Drop a reference on a zone table, freeing it with the last; NULL is a no-op. */
 void table_zone_release(struct table_zone *z);
