@@ -258,6 +258,28 @@ addr_parse_cidr(const char *s, struct addr_cidr *out)
 	return true;
 }
 
+void
+addr_sockaddr_text(const struct sockaddr *sa, char *out, size_t outsize)
+{
+	char ip[INET6_ADDRSTRLEN];
+	const void *a;
+	uint16_t port;
+
+	if (sa->sa_family == AF_INET) {
+		a = &((const struct sockaddr_in *)sa)->sin_addr;
+		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	} else {
+		snprintf(out, outsize, "?");
+		return;
+	}
+	if (!inet_ntop(sa->sa_family, a, ip, sizeof(ip)))
+		snprintf(ip, sizeof(ip), "?");
+	snprintf(out, outsize, "%s#%u", ip, port);
+}
+
 bool
 addr_cidr_match(const struct addr_cidr *nets, size_t n,
     const struct sockaddr *sa)

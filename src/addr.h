@@ -61,6 +61,12 @@ bool addr_ip_is_any(const struct addr_ip *ip);
 void addr_hostport_text(const char *host, uint16_t port, char *out,
     size_t outsize);
 
+/**
+ * "address#port" of @sa (AF_INET or AF_INET6), as DNS servers log
+ * clients, into @out; "?" for another family.
+ */
+void addr_sockaddr_text(const struct sockaddr *sa, char *out, size_t outsize);
+
 /** Equal address and family. */
 bool addr_ip_equal(const struct addr_ip *a, const struct addr_ip *b);
 

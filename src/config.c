@@ -33,7 +33,7 @@ enum key {
 	K_STATEFILE, K_EDNSSIZE, K_TCPIDLE, K_TCPMAX, K_FWDMAX, K_STATEMAX,
 	K_THREADS, K_UDPBATCH, K_TCPIO, K_TCPMEM, K_FWDALLOW, K_USER, K_STALL,
 	K_CERTFILE, K_KEYFILE, K_FEED, K_GRACE, K_UNHEALTHY, K_ZONEFILES,
-	K_REVERSEON, K_REVERSEZONES,
+	K_REVERSEON, K_REVERSEZONES, K_XFRALLOW,
 	K_COUNT
 };
 
@@ -66,6 +66,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_FEED] = "stateFeed", [K_GRACE] = "agentGraceSeconds",
 	[K_UNHEALTHY] = "withdrawUnhealthy", [K_ZONEFILES] = "zoneFiles",
 	[K_REVERSEON] = "reverseOn", [K_REVERSEZONES] = "reverseZones",
+	[K_XFRALLOW] = "transferAllow",
 };
 
 /*
@@ -577,6 +578,8 @@ apply(struct ctx *x, enum key k, const json_t *v)
 		return get_strv(x, k, v, &c->zone_files, &c->nzone_files);
 	case K_REVERSEON: return get_bool(x, k, v, &c->reverse_on);
 	case K_REVERSEZONES: return reverse_list(x, k, v);
+	case K_XFRALLOW:
+		return cidr_list(x, k, v, &c->transfer_allow, &c->ntransfer_allow);
 	case K_TCPMEM:
 		if (get_int(x, k, v, 1, 65536, &tmp) < 0)
 			return -1;
@@ -1064,12 +1067,28 @@ config_clear(struct config *c)
 	free(c->http_listener);
 	free(c->user);
 	free(c->forward_allow);
+	free(c->transfer_allow);
 	free(c->reverse_zones);
 	for (size_t i = 0; i < c->nresolvers; i++)
 		free(c->resolvers[i].text);
 	free(c->resolvers);
 	free_zones(c);
 	memset(c, 0, sizeof(*c));
+}
+
+/* A list of networks as "address/bits" strings. */
+static json_t *
+cidrs_json(const struct addr_cidr *a, size_t n)
+{
+	json_t *nets = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		char ip[64], text[80];
+		addr_ip_to_text(&a[i].ip, ip, sizeof(ip));
+		snprintf(text, sizeof(text), "%s/%u", ip, a[i].bits);
+		json_array_append_new(nets, json_string(text));
+	}
+	return nets;
 }
 
 static json_t *
@@ -1131,16 +1150,7 @@ config_json(const struct config *c, bool mask)
 	json_object_set_new(o, key_names[K_RFC952], json_boolean(c->enforce_rfc952));
 	json_object_set_new(o, key_names[K_SRVWEIGHT], json_integer(c->srv_weight));
 	json_object_set_new(o, key_names[K_REVERSEON], json_boolean(c->reverse_on));
-	{
-		json_t *nets = json_array();
-		for (size_t i = 0; i < c->nreverse_zones; i++) {
-			char ip[64], text[80];
-			addr_ip_to_text(&c->reverse_zones[i].ip, ip, sizeof(ip));
-			snprintf(text, sizeof(text), "%s/%u", ip, c->reverse_zones[i].bits);
-			json_array_append_new(nets, json_string(text));
-		}
-		json_object_set_new(o, key_names[K_REVERSEZONES], nets);
-	}
+	json_object_set_new(o, key_names[K_REVERSEZONES], cidrs_json(c->reverse_zones, c->nreverse_zones));
 	json_object_set_new(o, key_names[K_LISTENER], json_string(c->listener));
 	json_object_set_new(o, key_names[K_PORT], json_integer(c->port));
 	json_object_set_new(o, key_names[K_DNSON], json_boolean(c->dns_on));
@@ -1153,16 +1163,7 @@ config_json(const struct config *c, bool mask)
 	json_object_set_new(o, key_names[K_RESOLVERS], upstreams_json(c->resolvers, c->nresolvers));
 	json_object_set_new(o, key_names[K_ZONE_RESOLVERS], z);
 	json_object_set_new(o, key_names[K_TIMEOUT], json_integer(c->timeout));
-	{
-		json_t *nets = json_array();
-		for (size_t i = 0; i < c->nforward_allow; i++) {
-			char ip[64], text[80];
-			addr_ip_to_text(&c->forward_allow[i].ip, ip, sizeof(ip));
-			snprintf(text, sizeof(text), "%s/%u", ip, c->forward_allow[i].bits);
-			json_array_append_new(nets, json_string(text));
-		}
-		json_object_set_new(o, key_names[K_FWDALLOW], nets);
-	}
+	json_object_set_new(o, key_names[K_FWDALLOW], cidrs_json(c->forward_allow, c->nforward_allow));
 	json_object_set_new(o, key_names[K_USER], json_string(c->user));
 	json_object_set_new(o, key_names[K_EDNSSIZE], json_integer(c->edns_udp_size));
 	json_object_set_new(o, key_names[K_TCPIDLE], json_integer(c->tcp_idle_seconds));
@@ -1173,6 +1174,7 @@ config_json(const struct config *c, bool mask)
 	json_object_set_new(o, key_names[K_THREADS], json_integer(c->threads));
 	json_object_set_new(o, key_names[K_UDPBATCH], json_integer(c->udp_batch));
 	json_object_set_new(o, key_names[K_ZONEFILES], zf);
+	json_object_set_new(o, key_names[K_XFRALLOW], cidrs_json(c->transfer_allow, c->ntransfer_allow));
 	return o;
 }
 

@@ -88,6 +88,8 @@ struct config {
 	int forward_max_pending;	/**< taskdns: upstream queries in flight, in all */
 	struct addr_cidr *forward_allow;	/**< taskdns: clients whose names outside the domain are forwarded */
 	size_t nforward_allow;
+	struct addr_cidr *transfer_allow;	/**< taskdns: clients that may transfer zones (none by default) */
+	size_t ntransfer_allow;
 	/* The process. */
 	char *user;			/**< taskdns: run as this user after binding, "" to stay */
 };

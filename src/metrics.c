@@ -245,6 +245,26 @@ tcp(struct out *o)
 		    (unsigned long long)stats_total((enum stats_counter)(ST_TCP_CLOSED + c)));
 }
 
+static void
+xfr(struct out *o)
+{
+	static const char *const types[2] = { "axfr", "ixfr" };
+	struct stats_hist_sum h;
+
+	family(o, "taskdns_xfr_requests_total", "counter",
+	    "Zone transfer requests, by type asked and how they were answered.");
+	for (int t = 0; t < 2; t++)
+		for (int x = 0; x < STATS_XFRS; x++)
+			put(o, "taskdns_xfr_requests_total{type=\"%s\",answer=\"%s\"} "
+			    "%llu\n", types[t], stats_xfr_name((enum stats_xfr)x),
+			    (unsigned long long)stats_total((enum stats_counter)
+			    ((t ? ST_XFR_IXFR : ST_XFR_AXFR) + x)));
+	family(o, "taskdns_xfr_duration_seconds", "histogram",
+	    "Time from a zone transfer request to its last message sent.");
+	stats_hist_total(SH_XFR, &h);
+	histogram(o, "taskdns_xfr_duration_seconds", "", &h, stats_buckets(SH_XFR));
+}
+
 /* The records and serial of each zone of the generation in service. */
 static void
 zones(struct out *o, const struct table *t)
@@ -332,6 +352,7 @@ metrics_render(struct evbuffer *out, const struct table *t, void *arg)
 	dns(&o);
 	forward(&o);
 	tcp(&o);
+	xfr(&o);
 	zones(&o, t);
 	model(&o, m);
 	return o.err;

@@ -541,6 +541,22 @@ parse_rest(const uint8_t *req, size_t reqlen, struct query_info *qi,
 		rdlen = wire_get16(req + pos + 8);
 		if (pos + 10 + rdlen > reqlen)
 			return false;
+		/* IXFR: the client's SOA (RFC 1995 3); its serial is last. */
+		if (type == WIRE_TYPE_SOA && i >= wire_get16(req + 6) && i < total &&
+		    !qi->ixfr_soa && rdlen >= 22) {
+			size_t rd = pos + 10, end = rd + rdlen;
+			if (wire_skip_name(req, end, &rd) &&
+			    wire_skip_name(req, end, &rd) && rd + 20 == end) {
+				qi->ixfr_soa = true;
+				qi->ixfr_serial = wire_get32(req + rd);
+			}
+		}
+		/* A TSIG must be the last record (RFC 8945 5.1). */
+		if (type == WIRE_TYPE_TSIG) {
+			if (i + 1 != total + nar || i < total)
+				return false;
+			qi->tsig_at = owner;
+		}
 		if (type == WIRE_TYPE_OPT) {
 			if (i < total || qi->edns || req[owner] != 0)
 				return false;
@@ -631,12 +647,22 @@ query_answer(const struct table *t, const struct query_opts *o,
 	if (qi->qclass != WIRE_CLASS_IN && qi->qclass != WIRE_CLASS_ANY)
 		return reply_error(o, qi, req, WIRE_REFUSED, QUERY_REFUSED, resp,
 		    respmax);
-	if (qi->qtype == WIRE_TYPE_AXFR || qi->qtype == WIRE_TYPE_IXFR)
-		return reply_error(o, qi, req, WIRE_REFUSED, QUERY_REFUSED, resp,
-		    respmax);
 	if (!t)		/* no state loaded yet: do not let anyone cache a miss */
 		return reply_error(o, qi, req, WIRE_SERVFAIL, QUERY_SERVFAIL, resp,
 		    respmax);
+	/*
+	 * Transfers are of whole zones: at the apex the caller takes them on,
+	 * below it we are not the zone's authority (RFC 5936 2.2.1: NOTAUTH).
+	 */
+	if (qi->qtype == WIRE_TYPE_AXFR || qi->qtype == WIRE_TYPE_IXFR) {
+		if (qi->qname_len != z->apex_len)
+			return reply_error(o, qi, req, WIRE_NOTAUTH, QUERY_NOTAUTH,
+			    resp, respmax);
+		qi->action = QUERY_XFR;
+		qi->outcome = QUERY_TRANSFER;
+		qi->zone = z;
+		return 0;
+	}
 
 	/* The response: header, the question as asked, then the sections. */
 	p.buf = resp;
@@ -872,7 +898,8 @@ query_outcome_name(enum query_outcome o)
 {
 	static const char *const names[QUERY_OUTCOMES] = {
 		"noerror", "nodata", "nxdomain", "formerr", "notimp",
-		"refused", "servfail", "badvers", "forwarded", "dropped"
+		"refused", "servfail", "badvers", "forwarded", "dropped",
+		"transfer", "notauth"
 	};
 	return (unsigned)o < QUERY_OUTCOMES ? names[o] : "?";
 }

@@ -9,6 +9,7 @@
 #include "names.h"
 
 struct table;
+struct table_zone;
 
 /** Answering options; process lifetime, read-only while serving. */
 struct query_opts {
@@ -23,7 +24,8 @@ struct query_opts {
 enum query_action {
 	QUERY_REPLY = 0,	/**< send the response written into the buffer */
 	QUERY_FORWARD,		/**< a name outside the domain: hand to the forwarder */
-	QUERY_DROP		/**< no response at all (a response, or no header) */
+	QUERY_DROP,		/**< no response at all (a response, or no header) */
+	QUERY_XFR		/**< AXFR or IXFR of qi->zone: the caller decides and sends */
 };
 
 /** How a request ended, for counters. */
@@ -38,6 +40,8 @@ enum query_outcome {
 	QUERY_BADVERS,
 	QUERY_FORWARDED,
 	QUERY_DROPPED,
+	QUERY_TRANSFER,		/**< AXFR or IXFR at a zone's apex (QUERY_XFR) */
+	QUERY_NOTAUTH,		/**< AXFR or IXFR below a zone's apex, or a transfer refused for its TSIG */
 	QUERY_OUTCOMES
 };
 
@@ -55,6 +59,10 @@ struct query_info {
 	bool edns_do;			/**< its DO bit */
 	uint16_t udp_limit;		/**< largest UDP answer the client takes (forwarded: and we send) */
 	bool truncated;			/**< the response has TC set */
+	const struct table_zone *zone;	/**< QUERY_XFR: the zone (of the caller's generation) */
+	bool ixfr_soa;			/**< the request had an SOA in authority (IXFR, RFC 1995 3) */
+	uint32_t ixfr_serial;		/**< its serial */
+	size_t tsig_at;			/**< offset of a TSIG record, the last one; 0: none */
 	uint8_t lname[NAMES_WIRE_MAX];	/**< qname lower-cased (last: not cleared) */
 };
 

@@ -27,6 +27,7 @@
 #include "stats.h"
 #include "table.h"
 #include "wire.h"
+#include "xfr.h"
 
 /* recvmmsg batches per readiness callback before yielding to the loop. */
 #define UDP_ROUNDS 8
@@ -109,7 +110,24 @@ struct tcp_conn {
 	bool served;			/* at least one query was answered */
 	bool may_forward;		/* the client is in forwardAllow */
 	bool overflowed;		/* closed for the output or memory cap */
+	struct xfr_run *xfr;		/* a zone transfer being sent: queries wait */
 	struct tcp_conn *prev, *next;	/* newest first */
+};
+
+/* Zone transfers running at once in the whole server; more get SERVFAIL. */
+#define XFR_RUNNING_MAX 16
+
+/* Messages of a transfer sent per loop turn before others get theirs. */
+#define XFR_TURN_MSGS 16
+
+/* A zone transfer a TCP connection is sending. */
+struct xfr_run {
+	struct xfr *x;
+	struct event *ev;		/* its next turn */
+	uint64_t ms;			/* when it began (clock_coarse_ms) */
+	uint64_t ns;			/* the same, for its duration (clock_ns) */
+	bool ixfr;			/* IXFR asked (for its counters) */
+	char peer[64];			/* the client, for the log */
 };
 
 /* Input buffer of a new connection: queries are rarely larger. */
@@ -185,6 +203,7 @@ struct server {
 	struct fwd_health *health;	/* of the resolvers, for all forwarders */
 	struct worker *workers;
 	unsigned nworkers;
+	_Atomic unsigned xfrs;		/* zone transfers running */
 };
 
 /*
@@ -259,6 +278,7 @@ udp_send(const struct client *cl, const uint8_t *msg, size_t len)
 }
 
 static void tcp_close(struct tcp_conn *c, enum stats_close why);
+static void xfr_end(struct tcp_conn *c, bool done);
 static bool tcp_input(struct tcp_conn *c);
 static void on_tcp_read(evutil_socket_t fd, short what, void *arg);
 static bool tcp_mem_for(struct tcp_conn *c, size_t n);
@@ -307,11 +327,15 @@ tcp_deadline(const struct tcp_conn *c)
 
 	if (c->outlen > c->outoff)
 		dl = c->write_ms + io;			/* a stalled reader */
+	else if (c->xfr)
+		dl = UINT64_MAX;			/* a transfer going on */
 	else if (c->pending == 0)
 		dl = c->active_ms + scaled(w, w->idle_ms);	/* idle */
 	/* Forwards pending: the forwarder's own timeout bounds them. */
 	if (c->msg_ms && c->msg_ms + io < dl)
 		dl = c->msg_ms + io;			/* a query trickling in */
+	if (c->xfr && c->xfr->ms + XFR_TIME_MAX_MS < dl)
+		dl = c->xfr->ms + XFR_TIME_MAX_MS;	/* a transfer too long */
 	return dl;
 }
 
@@ -482,12 +506,189 @@ on_forwarded(void *ctx, void *client, const uint8_t *msg, size_t len)
 		return;
 	}
 	answered(w, cl, msg, len);
-	if (c->eof && c->pending == 0 && c->outlen == c->outoff && !c->busy) {
+	if (c->eof && c->pending == 0 && c->outlen == c->outoff && !c->busy &&
+	    !c->xfr) {
 		tcp_close(c, SC_CLIENT);
 		return;
 	}
 	tcp_resume(c);
 	tcp_arm(c);
+}
+
+/* Count a transfer request of @ixfr (or AXFR) answered as @x. */
+static void
+xfr_count(struct worker *w, bool ixfr, enum stats_xfr x)
+{
+	stats_inc(w->stats, (enum stats_counter)((ixfr ? ST_XFR_IXFR :
+	    ST_XFR_AXFR) + x));
+}
+
+/* A transfer request answered with @rcode alone. */
+static size_t
+xfr_refuse(struct worker *w, struct query_info *qi, const uint8_t *req,
+    enum stats_xfr why, uint8_t rcode, enum query_outcome outcome,
+    uint8_t *resp, size_t respmax)
+{
+	xfr_count(w, qi->qtype == WIRE_TYPE_IXFR, why);
+	qi->action = QUERY_REPLY;
+	qi->outcome = outcome;
+	return query_error(w->qo, qi, req, rcode, resp, respmax);
+}
+
+/* The transfer of @c ended: @done when its last message went out. */
+static void
+xfr_end(struct tcp_conn *c, bool done)
+{
+	struct worker *w = c->w;
+	struct xfr_run *r = c->xfr;
+	uint64_t ns = clock_ns() - r->ns;
+
+	if (done)
+		stats_observe(w->stats, SH_XFR, ns, 1);
+	else
+		xfr_count(w, r->ixfr, SX_ABORTED);
+	log_msg(done ? LOG_INFO : LOG_WARN, "xfr: %s of serial %u to %s: %s, "
+	    "%llu records in %.0f ms", xfr_kind_name(xfr_kind(r->x)),
+	    xfr_serial(r->x), r->peer, done ? "done" : "aborted",
+	    (unsigned long long)xfr_records(r->x), (double)ns / 1e6);
+	xfr_free(r->x);
+	event_free(r->ev);
+	free(r);
+	c->xfr = NULL;
+	atomic_fetch_sub(&w->srv->xfrs, 1);
+}
+
+/*
+ * Send the next messages of @c's transfer while the client takes them:
+ * a few per turn, so that other clients of this responder are answered
+ * in between; the rest when the output drained (on_tcp_write) or in the
+ * next turn.
+ */
+static void
+xfr_pump(struct tcp_conn *c)
+{
+	struct worker *w = c->w;
+
+	for (unsigned i = 0; i < XFR_TURN_MSGS; i++) {
+		size_t len;
+
+		if (c->outlen - c->outoff > TCP_OUT_PAUSE)
+			return;
+		len = xfr_next(c->xfr->x, w->resp, sizeof(w->resp), 0);
+		if (!len) {
+			xfr_end(c, true);
+			/* Queries sent after the transfer's are answered now. */
+			c->active_ms = clock_coarse_ms();
+			if (!c->eof && !c->paused)
+				event_add(c->rev, NULL);
+			if (tcp_input(c))
+				tcp_arm(c);
+			return;
+		}
+		if (!tcp_send(c, w->resp, len)) {
+			tcp_close(c, SC_ERROR);
+			return;
+		}
+	}
+	event_active(c->xfr->ev, EV_TIMEOUT, 0);
+	tcp_arm(c);
+}
+
+static void
+on_xfr_turn(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	xfr_pump(arg);
+}
+
+/*
+ * An AXFR or IXFR of qi->zone (QUERY_XFR) from @t: refused outside
+ * transferAllow; over TCP the transfer starts, and xfr_pump() sends it in
+ * later turns; an IXFR over UDP is answered whole when it fits, with the
+ * zone's SOA otherwise (RFC 1995 2); AXFR over UDP is not defined (RFC
+ * 5936 4.2). @return the length of a response to send now, 0 for none.
+ */
+static size_t
+xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
+    size_t reqlen, struct client *cl, struct query_info *qi, uint8_t *resp,
+    size_t respmax)
+{
+	bool ixfr = qi->qtype == WIRE_TYPE_IXFR;
+	const uint8_t *q = req + WIRE_HEADER;
+	size_t qlen = qi->qend - WIRE_HEADER, len;
+	uint32_t serial = ixfr ? qi->ixfr_serial : 0;
+	struct tcp_conn *c = cl->conn;
+	struct xfr_run *r;
+	struct xfr *x;
+
+	(void)reqlen;
+	/* A TCP client's address is asked only now: transfers are rare. */
+	if (cl->tcp) {
+		cl->peerlen = sizeof(cl->peer);
+		if (getpeername(c->fd, (struct sockaddr *)&cl->peer, &cl->peerlen) < 0)
+			cl->peer.ss_family = AF_UNSPEC;		/* matches nothing */
+	}
+	if (!addr_cidr_match(w->c->transfer_allow, w->c->ntransfer_allow,
+	    (const struct sockaddr *)&cl->peer))
+		return xfr_refuse(w, qi, req, SX_REFUSED, WIRE_REFUSED,
+		    QUERY_REFUSED, resp, respmax);
+	if (!cl->tcp && !ixfr)
+		return xfr_refuse(w, qi, req, SX_UDP, WIRE_NOTIMP, QUERY_NOTIMP,
+		    resp, respmax);
+	if (ixfr && !qi->ixfr_soa)	/* an IXFR names its serial (RFC 1995 3) */
+		return xfr_refuse(w, qi, req, SX_REFUSED, WIRE_FORMERR,
+		    QUERY_FORMERR, resp, respmax);
+	if (!cl->tcp) {
+		/* The whole answer in one datagram, or the SOA alone. */
+		size_t max = qi->udp_limit < w->qo->udp_max ? qi->udp_limit :
+		    w->qo->udp_max;
+		if (!(x = xfr_new(t, qi->zone, true, serial, q, qlen, qi->id)))
+			return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
+			    QUERY_SERVFAIL, resp, respmax);
+		len = xfr_next(x, resp, max < respmax ? max : respmax, 0);
+		if (!len || !xfr_done(x)) {
+			xfr_free(x);
+			if (!(x = xfr_new(t, qi->zone, true, qi->zone->serial, q,
+			    qlen, qi->id)))
+				return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
+				    QUERY_SERVFAIL, resp, respmax);
+			len = xfr_next(x, resp, max < respmax ? max : respmax, 0);
+		}
+		xfr_count(w, true, xfr_kind(x) == XFR_IXFR ? SX_IXFR :
+		    xfr_kind(x) == XFR_IXFR_SOA ? SX_UPTODATE : SX_AXFR);
+		xfr_free(x);
+		return len;
+	}
+	if (atomic_fetch_add(&w->srv->xfrs, 1) >= XFR_RUNNING_MAX) {
+		atomic_fetch_sub(&w->srv->xfrs, 1);
+		return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
+		    QUERY_SERVFAIL, resp, respmax);
+	}
+	r = calloc(1, sizeof(*r));
+	x = xfr_new(t, qi->zone, ixfr, serial, q, qlen, qi->id);
+	if (!r || !x || !(r->ev = event_new(w->base, -1, 0, on_xfr_turn, c))) {
+		free(r);
+		xfr_free(x);
+		atomic_fetch_sub(&w->srv->xfrs, 1);
+		return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
+		    QUERY_SERVFAIL, resp, respmax);
+	}
+	r->x = x;
+	r->ms = clock_coarse_ms();
+	r->ns = clock_ns();
+	r->ixfr = ixfr;
+	addr_sockaddr_text((const struct sockaddr *)&cl->peer, r->peer,
+	    sizeof(r->peer));
+	xfr_count(w, ixfr, xfr_kind(x) == XFR_IXFR ? SX_IXFR :
+	    xfr_kind(x) == XFR_IXFR_SOA ? SX_UPTODATE : SX_AXFR);
+	c->xfr = r;
+	/* Queries after it wait in the buffer; reading stops until it ends. */
+	event_del(c->rev);
+	event_active(r->ev, EV_TIMEOUT, 0);
+	/* Its messages are all NOERROR: counted once, as one answer. */
+	stats_inc(w->stats, (enum stats_counter)(ST_RCODE + SR_NOERROR));
+	return 0;
 }
 
 /*
@@ -522,6 +723,8 @@ handle(struct worker *w, const struct table *t, const uint8_t *req,
 	stats_inc(w->stats, (enum stats_counter)(ST_OUTCOME + qi.outcome));
 	if (qi.truncated)
 		stats_inc(w->stats, ST_TRUNCATED);
+	if (qi.action == QUERY_XFR)
+		len = xfr_request(w, t, req, reqlen, cl, &qi, resp, respmax);
 	if (qi.action != QUERY_FORWARD) {
 		/* BADVERS is an extended rcode (RFC 6891 6.1.3): "other". */
 		if (len)
@@ -636,6 +839,8 @@ tcp_close(struct tcp_conn *c, enum stats_close why)
 	struct worker *w = c->w;
 
 	if (!c->closed) {
+		if (c->xfr)
+			xfr_end(c, false);
 		c->closed = true;
 		stats_inc(w->stats, (enum stats_counter)(ST_TCP_CLOSED +
 		    (c->overflowed ? SC_OVERFLOW : why)));
@@ -683,7 +888,7 @@ tcp_input(struct tcp_conn *c)
 	if (c->busy)
 		return true;	/* the loop below goes on by itself */
 	c->busy = true;
-	while (!c->closed && c->inlen - pos >= 2) {
+	while (!c->closed && !c->xfr && c->inlen - pos >= 2) {
 		size_t msglen = wire_get16(c->in + pos), len;
 		struct client cl;
 		const struct table *t;
@@ -743,11 +948,11 @@ tcp_input(struct tcp_conn *c)
 	 * complete queries held back (a pause, the end of a turn) wait for us,
 	 * not for the client.
 	 */
-	if (c->inlen == 0 || c->paused || turn > TCP_TURN_QUERIES)
+	if (c->inlen == 0 || c->paused || c->xfr || turn > TCP_TURN_QUERIES)
 		c->msg_ms = 0;
 	else if (pos || !c->msg_ms)
 		c->msg_ms = clock_coarse_ms();
-	if (c->eof && c->pending == 0 && c->outlen == c->outoff) {
+	if (c->eof && c->pending == 0 && c->outlen == c->outoff && !c->xfr) {
 		tcp_close(c, SC_CLIENT);
 		return false;
 	}
@@ -827,6 +1032,11 @@ on_tcp_write(evutil_socket_t fd, short what, void *arg)
 	}
 	c->outoff = c->outlen = 0;
 	event_del(c->wev);
+	if (c->xfr) {
+		event_active(c->xfr->ev, EV_TIMEOUT, 0);	/* its next messages */
+		tcp_arm(c);
+		return;
+	}
 	if (c->eof && c->pending == 0) {
 		tcp_close(c, SC_CLIENT);
 		return;

@@ -42,15 +42,20 @@ static const char *const close_names[STATS_CLOSES] = {
 	"client", "timeout", "overflow", "evicted", "error", "shutdown",
 };
 
+static const char *const xfr_names[STATS_XFRS] = {
+	"axfr", "ixfr", "uptodate", "refused", "notauth", "busy", "udp", "aborted",
+};
+
 /*
  * Answers and upstream round trips: CoreDNS's buckets (0.25 ms doubling
  * to 8.192 s). Generations and programming take longer: 1 ms doubling to
- * 524 s, as CoreDNS's dns_programming_duration_seconds.
+ * 524 s, as CoreDNS's dns_programming_duration_seconds; so do zone transfers.
  */
 const struct stats_buckets stats_bucket_specs[SH_COUNT + 1] = {
 	[SH_DNS] = { 250000, 16 },
 	[SH_BUILD] = { 1000000, 20 },
 	[SH_PROGRAMMING] = { 1000000, 20 },
+	[SH_XFR] = { 1000000, 20 },
 	[SH_COUNT] = { 250000, 16 },
 };
 
@@ -118,6 +123,12 @@ const char *
 stats_close_name(enum stats_close c)
 {
 	return close_names[c];
+}
+
+const char *
+stats_xfr_name(enum stats_xfr x)
+{
+	return xfr_names[x];
 }
 
 unsigned
@@ -260,8 +271,12 @@ stats_name(enum stats_counter c, char *buf, unsigned size)
 		snprintf(buf, size, "requests_tcp_%s", qtype_names[c - ST_REQ_TCP]);
 	else if (c < ST_TCP_CLOSED)
 		snprintf(buf, size, "responses_%s", rcode_names[c - ST_RCODE]);
-	else
+	else if (c < ST_XFR_AXFR)
 		snprintf(buf, size, "tcp_closed_%s", close_names[c - ST_TCP_CLOSED]);
+	else if (c < ST_XFR_IXFR)
+		snprintf(buf, size, "xfr_axfr_%s", xfr_names[c - ST_XFR_AXFR]);
+	else
+		snprintf(buf, size, "xfr_ixfr_%s", xfr_names[c - ST_XFR_IXFR]);
 	return buf;
 }
 

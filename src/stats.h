@@ -32,6 +32,19 @@ enum stats_close {
 	STATS_CLOSES
 };
 
+/** How a zone transfer request was answered. */
+enum stats_xfr {
+	SX_AXFR = 0,	/**< the whole zone sent (AXFR, or IXFR answered with it) */
+	SX_IXFR,	/**< the differences sent (IXFR) */
+	SX_UPTODATE,	/**< IXFR from the current serial or newer: one SOA */
+	SX_REFUSED,	/**< client not in transferAllow (REFUSED) */
+	SX_NOTAUTH,	/**< TSIG missing, unknown or wrong (NOTAUTH) */
+	SX_BUSY,	/**< too many transfers running (SERVFAIL) */
+	SX_UDP,		/**< AXFR over UDP (NOTIMP) */
+	SX_ABORTED,	/**< started, not finished: closed, stalled, too long */
+	STATS_XFRS
+};
+
 /** Every counter taskdns keeps. */
 enum stats_counter {
 	ST_QUERIES_UDP = 0,	/**< requests received over UDP */
@@ -69,7 +82,11 @@ enum stats_counter {
 	ST_RCODE = ST_REQ_TCP + STATS_QTYPES,
 	/** First of STATS_CLOSES: TCP connections closed by enum stats_close. */
 	ST_TCP_CLOSED = ST_RCODE + STATS_RCODES,
-	ST_COUNT = ST_TCP_CLOSED + STATS_CLOSES
+	/** First of STATS_XFRS: AXFR requests by enum stats_xfr. */
+	ST_XFR_AXFR = ST_TCP_CLOSED + STATS_CLOSES,
+	/** First of STATS_XFRS: IXFR requests by enum stats_xfr. */
+	ST_XFR_IXFR = ST_XFR_AXFR + STATS_XFRS,
+	ST_COUNT = ST_XFR_IXFR + STATS_XFRS
 };
 
 /** Gauges: each block holds its thread's part, the value is their sum. */
@@ -87,6 +104,7 @@ enum stats_hist_id {
 	SH_DNS = 0,		/**< request received to answer sent */
 	SH_BUILD,		/**< building a generation */
 	SH_PROGRAMMING,		/**< master event received to its generation published */
+	SH_XFR,			/**< a zone transfer: request to its last message sent */
 	SH_COUNT
 };
 
@@ -217,6 +235,9 @@ const char *stats_rcode_name(enum stats_rcode r);
 
 /** The label value of a close reason: "client" ... "shutdown" (static storage). */
 const char *stats_close_name(enum stats_close c);
+
+/** The label value of a transfer answer: "axfr" ... "aborted" (static storage). */
+const char *stats_xfr_name(enum stats_xfr x);
 
 /**
  * The slot of upstream resolver @name ("ip:port"): the same for the same

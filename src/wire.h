@@ -26,6 +26,7 @@
 #define WIRE_NXDOMAIN 3
 #define WIRE_NOTIMP 4
 #define WIRE_REFUSED 5
+#define WIRE_NOTAUTH 9
 #define WIRE_BADVERS 16
 
 /* Types and classes used here. */
@@ -39,6 +40,7 @@
 #define WIRE_TYPE_AAAA 28
 #define WIRE_TYPE_SRV 33
 #define WIRE_TYPE_OPT 41
+#define WIRE_TYPE_TSIG 250
 #define WIRE_TYPE_IXFR 251
 #define WIRE_TYPE_AXFR 252
 #define WIRE_TYPE_ANY 255

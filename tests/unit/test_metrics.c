@@ -184,7 +184,7 @@ int
 main(void)
 {
 	struct table_zone zone, odd, *zones[2] = { &zone, &odd };
-	struct table table = { 2, zones, 0 };
+	struct table table = { 2, zones, 0, NULL };
 	struct stats_block *b, *b2;
 	struct metrics *m;
 	unsigned a, v6;
@@ -239,6 +239,13 @@ main(void)
 	stats_add(&b->up[a].timeouts, 2);
 	stats_add(&b->up[v6].errors, 3);
 	stats_hist_add(&b->up[a].rtt, stats_buckets(SH_COUNT), 20000000, 1);
+	stats_inc(b, (enum stats_counter)(ST_XFR_AXFR + SX_AXFR));
+	stats_inc(b2, (enum stats_counter)(ST_XFR_AXFR + SX_AXFR));
+	stats_inc(b, (enum stats_counter)(ST_XFR_AXFR + SX_REFUSED));
+	stats_inc(b, (enum stats_counter)(ST_XFR_IXFR + SX_UPTODATE));
+	stats_inc(b2, (enum stats_counter)(ST_XFR_IXFR + SX_ABORTED));
+	stats_observe(b, SH_XFR, 3000000, 1);
+	stats_observe(b2, SH_XFR, 900000000, 1);
 	stats_inc(b, ST_FWD_SERVFAIL);
 	stats_inc(b, ST_FWD_DENIED);
 	stats_inc(b, ST_FWD_DENIED);
@@ -383,6 +390,33 @@ main(void)
 	    "taskdns_tcp_connections_closed_total{reason=\"error\"} 0\n"
 	    "taskdns_tcp_connections_closed_total{reason=\"shutdown\"} 1\n",
 	    "tcp closed by reason");
+	is_str(family("taskdns_xfr_requests_total"),
+	    "# TYPE taskdns_xfr_requests_total counter\n"
+	    "taskdns_xfr_requests_total{type=\"axfr\",answer=\"axfr\"} 2\n"
+	    "taskdns_xfr_requests_total{type=\"axfr\",answer=\"ixfr\"} 0\n"
+	    "taskdns_xfr_requests_total{type=\"axfr\",answer=\"uptodate\"} 0\n"
+	    "taskdns_xfr_requests_total{type=\"axfr\",answer=\"refused\"} 1\n"
+	    "taskdns_xfr_requests_total{type=\"axfr\",answer=\"notauth\"} 0\n"
+	    "taskdns_xfr_requests_total{type=\"axfr\",answer=\"busy\"} 0\n"
+	    "taskdns_xfr_requests_total{type=\"axfr\",answer=\"udp\"} 0\n"
+	    "taskdns_xfr_requests_total{type=\"axfr\",answer=\"aborted\"} 0\n"
+	    "taskdns_xfr_requests_total{type=\"ixfr\",answer=\"axfr\"} 0\n"
+	    "taskdns_xfr_requests_total{type=\"ixfr\",answer=\"ixfr\"} 0\n"
+	    "taskdns_xfr_requests_total{type=\"ixfr\",answer=\"uptodate\"} 1\n"
+	    "taskdns_xfr_requests_total{type=\"ixfr\",answer=\"refused\"} 0\n"
+	    "taskdns_xfr_requests_total{type=\"ixfr\",answer=\"notauth\"} 0\n"
+	    "taskdns_xfr_requests_total{type=\"ixfr\",answer=\"busy\"} 0\n"
+	    "taskdns_xfr_requests_total{type=\"ixfr\",answer=\"udp\"} 0\n"
+	    "taskdns_xfr_requests_total{type=\"ixfr\",answer=\"aborted\"} 1\n",
+	    "xfr requests by type and answer, summed over blocks");
+	{
+		const char *h = family("taskdns_xfr_duration_seconds");
+		ok(h && strstr(h, "taskdns_xfr_duration_seconds_bucket{le=\"0.004\"} 1\n") &&
+		    strstr(h, "taskdns_xfr_duration_seconds_bucket{le=\"1.024\"} 2\n") &&
+		    strstr(h, "taskdns_xfr_duration_seconds_sum 0.903\n") &&
+		    strstr(h, "taskdns_xfr_duration_seconds_count 2\n"),
+		    "xfr duration: 3 ms and 900 ms, 1 ms doubling buckets");
+	}
 	is_str(family("taskdns_records"),
 	    "# TYPE taskdns_records gauge\n"
 	    "taskdns_records{zone=\"mesos.\",type=\"A\"} 5\n"
@@ -452,7 +486,7 @@ main(void)
 			}
 			l += n + (e != NULL);
 		}
-		is_int(helps, 29, "29 families with # HELP");
+		is_int(helps, 31, "31 families with # HELP");
 		is_int(types, helps, "as many # TYPE lines");
 		is_int(stray, 0, "every sample under its family");
 	}

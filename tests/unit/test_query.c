@@ -1023,12 +1023,27 @@ static const struct ecase {
 	    false, QUERY_REPLY, QUERY_REFUSED, 0x8185, true, -1 },
 	{ "class HS in the domain: REFUSED", HDR "0001 0000 0000 0000" QN "0010 0004",
 	    false, QUERY_REPLY, QUERY_REFUSED, 0x8185, true, -1 },
-	{ "AXFR over UDP: REFUSED", HDR "0001 0000 0000 0000 05'mesos'00 00fc 0001",
-	    false, QUERY_REPLY, QUERY_REFUSED, 0x8185, true, -1 },
-	{ "AXFR over TCP: REFUSED", HDR "0001 0000 0000 0000 05'mesos'00 00fc 0001",
-	    true, QUERY_REPLY, QUERY_REFUSED, 0x8185, true, -1 },
-	{ "IXFR over TCP: REFUSED", HDR "0001 0000 0000 0001 05'mesos'00 00fb 0001" OPT0,
-	    true, QUERY_REPLY, QUERY_REFUSED, 0x8185, true, 0 },
+	/* Transfers at the apex are the server's to allow or refuse. */
+	{ "AXFR over UDP: the caller's", HDR "0001 0000 0000 0000 05'mesos'00 00fc 0001",
+	    false, QUERY_XFR, QUERY_TRANSFER, 0, true, -1 },
+	{ "AXFR over TCP: the caller's", HDR "0001 0000 0000 0000 05'mesos'00 00fc 0001",
+	    true, QUERY_XFR, QUERY_TRANSFER, 0, true, -1 },
+	{ "IXFR over TCP: the caller's", HDR "0001 0000 0000 0001 05'mesos'00 00fb 0001" OPT0,
+	    true, QUERY_XFR, QUERY_TRANSFER, 0, true, 0 },
+	{ "AXFR case-insensitive apex", HDR "0001 0000 0000 0000 05'MeSoS'00 00fc 0001",
+	    true, QUERY_XFR, QUERY_TRANSFER, 0, true, -1 },
+	/* Below the apex this server is no zone's authority (RFC 5936 2.2.1). */
+	{ "AXFR below the apex: NOTAUTH", HDR "0001 0000 0000 0000" QN "00fc 0001",
+	    true, QUERY_REPLY, QUERY_NOTAUTH, 0x8189, true, -1 },
+	{ "IXFR below the apex: NOTAUTH", HDR "0001 0000 0000 0000" QN "00fb 0001",
+	    false, QUERY_REPLY, QUERY_NOTAUTH, 0x8189, true, -1 },
+	/* A TSIG anywhere but last is malformed (RFC 8945 5.1). */
+	{ "TSIG before OPT: FORMERR", HDR "0001 0000 0000 0002" QN "0001 0001"
+	    "00 00fa 00ff 00000000 0000" OPT0,
+	    false, QUERY_REPLY, QUERY_FORMERR, 0x8181, true, -1 },
+	{ "TSIG in the answer section: FORMERR", HDR "0001 0001 0000 0000" QN "0001 0001"
+	    "00 00fa 00ff 00000000 0000",
+	    false, QUERY_REPLY, QUERY_FORMERR, 0x8181, true, -1 },
 };
 
 static void
