@@ -25,6 +25,9 @@ struct config_zone {
 /** Most resolvers in "resolvers" or in one zone of "zoneResolvers". */
 #define CONFIG_MAX_RESOLVERS 16
 
+/** Most secondaries in "notify". */
+#define CONFIG_MAX_NOTIFY 16
+
 /** Longest error or warning line config_load() writes. */
 #define CONFIG_ERR_MAX 512
 
@@ -88,6 +91,9 @@ struct config {
 	int forward_max_pending;	/**< taskdns: upstream queries in flight, in all */
 	struct addr_cidr *forward_allow;	/**< taskdns: clients whose names outside the domain are forwarded */
 	size_t nforward_allow;
+	/* Secondaries. */
+	struct config_upstream *notify;	/**< taskdns: secondaries sent NOTIFY (RFC 1996) */
+	size_t nnotify;
 	/* The process. */
 	char *user;			/**< taskdns: run as this user after binding, "" to stay */
 };
