@@ -7,7 +7,7 @@ set -eu
 pkgs="build-essential autoconf automake pkg-config libldns-dev libevent-dev
 libcurl4-openssl-dev libjansson-dev libyajl-dev libzookeeper-mt-dev libsystemd-dev"
 case "${1:-}" in
---test) pkgs="$pkgs dnsutils ldnsutils python3 nsd unbound iproute2 valgrind
+--test) pkgs="$pkgs dnsutils ldnsutils python3 nsd knot unbound iproute2 valgrind
 	clang libclang-rt-14-dev libfuzzer-14-dev mandoc bsdextrautils zookeeper
 	debhelper lintian devscripts fakeroot prometheus systemd curl" ;;
 --bench) pkgs="$pkgs dnsutils python3 nsd knot dnsperf util-linux procps" ;;
@@ -23,7 +23,7 @@ SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# Debian starts nsd and unbound as services on install; the tests start
+# Debian starts nsd, knot and unbound as services on install; the tests start
 # their own instances on free ports, so keep the packaged ones from
 # grabbing port 53 (and prometheus its 9090). (ZooKeeper: "zookeeper" is the server without a
 # service, the tests run their own; zookeeperd, its service on port 2181,

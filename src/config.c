@@ -33,7 +33,7 @@ enum key {
 	K_STATEFILE, K_EDNSSIZE, K_TCPIDLE, K_TCPMAX, K_FWDMAX, K_STATEMAX,
 	K_THREADS, K_UDPBATCH, K_TCPIO, K_TCPMEM, K_FWDALLOW, K_USER, K_STALL,
 	K_CERTFILE, K_KEYFILE, K_FEED, K_GRACE, K_UNHEALTHY, K_ZONEFILES,
-	K_REVERSEON, K_REVERSEZONES, K_XFRALLOW,
+	K_REVERSEON, K_REVERSEZONES, K_XFRALLOW, K_NOTIFY,
 	K_COUNT
 };
 
@@ -67,6 +67,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_UNHEALTHY] = "withdrawUnhealthy", [K_ZONEFILES] = "zoneFiles",
 	[K_REVERSEON] = "reverseOn", [K_REVERSEZONES] = "reverseZones",
 	[K_XFRALLOW] = "transferAllow",
+	[K_NOTIFY] = "notify",
 };
 
 /*
@@ -206,7 +207,7 @@ parse_upstream(struct ctx *x, enum key k, const char *s, struct config_upstream 
 	char host[256];
 
 	if (!*s)
-		return bad(x, k, "empty resolver");
+		return bad(x, k, "empty %s", k == K_NOTIFY ? "secondary" : "resolver");
 	if (!addr_split_hostport(s, host, sizeof(host), &u->port, 53) ||
 	    !addr_parse_ip(host, strlen(host), &u->ip))
 		return bad(x, k, "\"%s\" is not an IP address or IP:port", s);
@@ -218,12 +219,16 @@ static int
 upstream_list(struct ctx *x, enum key k, char **v, size_t n,
     struct config_upstream **out, size_t *nout)
 {
+	bool secondaries = k == K_NOTIFY;
+	const char *one = secondaries ? "secondary" : "resolver";
+	const char *many = secondaries ? "secondaries" : "resolvers";
+	size_t max = secondaries ? CONFIG_MAX_NOTIFY : CONFIG_MAX_RESOLVERS;
 	struct config_upstream *u;
 
 	*out = NULL;
 	*nout = 0;
-	if (n > CONFIG_MAX_RESOLVERS)
-		return bad(x, k, "%zu resolvers; at most %d", n, CONFIG_MAX_RESOLVERS);
+	if (n > max)
+		return bad(x, k, "%zu %s; at most %zu", n, many, max);
 	if (!(u = calloc(n ? n : 1, sizeof(*u))))
 		return bad(x, k, "out of memory");
 	*out = u;
@@ -232,11 +237,23 @@ upstream_list(struct ctx *x, enum key k, char **v, size_t n,
 		if (parse_upstream(x, k, v[i], &u[i]) < 0)
 			return -1;
 		(*nout)++;
+		/* A NOTIFY goes to one host: "every address" is none. */
+		if (secondaries && addr_ip_is_any(&u[i].ip))
+			return bad(x, k, "\"%s\" is not the address of a %s", v[i],
+			    one);
 		for (size_t j = 0; j < i; j++)
 			if (addr_ip_equal(&u[j].ip, &u[i].ip) && u[j].port == u[i].port)
-				return bad(x, k, "duplicate resolver \"%s\"", v[i]);
+				return bad(x, k, "duplicate %s \"%s\"", one, v[i]);
 	}
 	return 0;
+}
+
+static void
+free_upstreams(struct config_upstream *u, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(u[i].text);
+	free(u);
 }
 
 /* Lower-case, strip one trailing dot, check it is a domain name. */
@@ -477,6 +494,19 @@ apply(struct ctx *x, enum key k, const json_t *v)
 		free(c->resolvers);
 		c->resolvers = NULL;
 		r = upstream_list(x, k, names, n, &c->resolvers, &c->nresolvers);
+		free_strv(names, n);
+		return r;
+	}
+	case K_NOTIFY: {
+		char **names = NULL;
+		size_t n = 0;
+		int r;
+		if (get_strv(x, k, v, &names, &n) < 0)
+			return -1;
+		free_upstreams(c->notify, c->nnotify);
+		c->notify = NULL;
+		c->nnotify = 0;
+		r = upstream_list(x, k, names, n, &c->notify, &c->nnotify);
 		free_strv(names, n);
 		return r;
 	}
@@ -1072,6 +1102,7 @@ config_clear(struct config *c)
 	for (size_t i = 0; i < c->nresolvers; i++)
 		free(c->resolvers[i].text);
 	free(c->resolvers);
+	free_upstreams(c->notify, c->nnotify);
 	free_zones(c);
 	memset(c, 0, sizeof(*c));
 }
@@ -1175,6 +1206,7 @@ config_json(const struct config *c, bool mask)
 	json_object_set_new(o, key_names[K_UDPBATCH], json_integer(c->udp_batch));
 	json_object_set_new(o, key_names[K_ZONEFILES], zf);
 	json_object_set_new(o, key_names[K_XFRALLOW], cidrs_json(c->transfer_allow, c->ntransfer_allow));
+	json_object_set_new(o, key_names[K_NOTIFY], upstreams_json(c->notify, c->nnotify));
 	return o;
 }
 

@@ -25,6 +25,9 @@ struct config_zone {
 /** Most resolvers in "resolvers" or in one zone of "zoneResolvers". */
 #define CONFIG_MAX_RESOLVERS 16
 
+/** Most secondaries in "notify". */
+#define CONFIG_MAX_NOTIFY 16
+
 /** Longest error or warning line config_load() writes. */
 #define CONFIG_ERR_MAX 512
 
@@ -90,6 +93,9 @@ struct config {
 	size_t nforward_allow;
 	struct addr_cidr *transfer_allow;	/**< taskdns: clients that may transfer zones (none by default) */
 	size_t ntransfer_allow;
+	/* Secondaries. */
+	struct config_upstream *notify;	/**< taskdns: secondaries sent NOTIFY (RFC 1996) */
+	size_t nnotify;
 	/* The process. */
 	char *user;			/**< taskdns: run as this user after binding, "" to stay */
 };

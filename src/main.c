@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "dnsnotify.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -176,6 +177,26 @@ status_line(char *buf, size_t size, void *arg)
 	    *leader ? leader : "(unknown)");
 }
 
+/*
+ * After a publish that moved serials (the writer thread): NOTIFY the
+ * secondaries of each zone whose serial moved or that is new, among all
+ * the zones of the generation (the domain, reverse zones, zoneFiles).
+ */
+static void
+on_serial(void *arg, const struct table *old, const struct table *t)
+{
+	struct dnsnotify *n = arg;
+
+	for (uint32_t i = 0; i < t->nzones; i++) {
+		const struct table_zone *z = t->zones[i];
+		const struct table_zone *was = table_zone_of(old, z->apex,
+		    z->apex_len);
+
+		if (!was || was->serial != z->serial)
+			dnsnotify_zone(n, z->apex, z->apex_len, z->serial);
+	}
+}
+
 static void
 changed_key(const char *key, void *arg)
 {
@@ -284,6 +305,7 @@ main(int argc, char **argv)
 	struct server *srv;
 	struct http *http = NULL;
 	struct metrics *metrics = NULL;
+	struct dnsnotify *dn = NULL;
 	int threads = -1;
 	const char *user = NULL;
 	bool syslog_on = false;
@@ -516,6 +538,14 @@ main(int argc, char **argv)
 		sigs[i] = evsignal_new(server_base(srv), signums[i], on_signal, &loop);
 		evsignal_add(sigs[i], NULL);
 	}
+	/* NOTIFY (RFC 1996) to the secondaries of "notify". */
+	if (c.nnotify) {
+		if (!(dn = dnsnotify_new(&c)) || dnsnotify_start(dn) < 0) {
+			log_msg(LOG_ERR, "main: cannot start the NOTIFY sender");
+			return 1;
+		}
+		refresh_on_serial(refresh, on_serial, dn);
+	}
 	if (refresh_start(refresh) < 0) {
 		log_msg(LOG_ERR, "main: cannot start the state poller");
 		return 1;
@@ -531,6 +561,7 @@ main(int argc, char **argv)
 
 	http_stop(http);
 	refresh_stop(refresh);
+	dnsnotify_free(dn);	/* after the writer, which calls it */
 	stats_log();
 	notify_free(loop.notify);
 	for (int i = 0; i < 5; i++)

@@ -227,6 +227,37 @@ forward(struct out *o)
 	    (unsigned long long)stats_total(ST_FWD_FULL));
 }
 
+/* NOTIFY to the secondaries of "notify" (RFC 1996), by secondary. */
+static void
+notify(struct out *o)
+{
+	static const struct {
+		const char *name, *help;
+	} fam[3] = {
+		{ "taskdns_notify_sent_total",
+		    "NOTIFY messages sent to a secondary (each try)." },
+		{ "taskdns_notify_acked_total",
+		    "NOTIFYs a secondary answered with NOERROR." },
+		{ "taskdns_notify_failed_total",
+		    "NOTIFYs a secondary answered with an error, or left "
+		    "unanswered after every try." },
+	};
+	unsigned n = stats_notify_targets();
+	struct stats_notify_sum s;
+	char name[256];
+
+	for (int f = 0; f < 3; f++) {
+		family(o, fam[f].name, "counter", fam[f].help);
+		for (unsigned i = 0; i < n; i++) {
+			stats_notify_total(i, &s);
+			put(o, "%s{to=\"%s\"} %llu\n", fam[f].name,
+			    escape(stats_notify_name(i), name, sizeof(name)),
+			    (unsigned long long)(f == 0 ? s.sent : f == 1 ?
+			    s.acked : s.failed));
+		}
+	}
+}
+
 static void
 tcp(struct out *o)
 {
@@ -351,6 +382,7 @@ metrics_render(struct evbuffer *out, const struct table *t, void *arg)
 	    stats_gauge(SG_READY) > 0);
 	dns(&o);
 	forward(&o);
+	notify(&o);
 	tcp(&o);
 	xfr(&o);
 	zones(&o, t);

@@ -150,6 +150,9 @@ struct refresh {
 	double failing_since;		/* monotonic ms of the first of them */
 	/* ZooKeeper, when "zk" is set (its own thread; detect_view() is safe). */
 	struct detect *detect;
+	/* Told of new serials (writer thread); set before it starts. */
+	refresh_serial_fn on_serial;
+	void *on_serial_arg;
 };
 
 /* Monotonic milliseconds, with their fractions, for timings in the log. */
@@ -625,6 +628,8 @@ publish(struct refresh *r, struct table **out, uint64_t since_us)
 	changed = !old || !same_serials(old, t);
 	if (out)
 		*out = changed ? t : NULL;
+	if (changed && r->on_serial)
+		r->on_serial(r->on_serial_arg, old, t);
 	table_free(old);
 	r->last_publish_ms = clock_ms();
 	r->events_pending = 0;
@@ -1199,6 +1204,13 @@ refresh_trigger(struct refresh *r)
 	r->triggered = true;
 	pthread_cond_signal(&r->pcond);
 	pthread_mutex_unlock(&r->lock);
+}
+
+void
+refresh_on_serial(struct refresh *r, refresh_serial_fn cb, void *arg)
+{
+	r->on_serial = cb;
+	r->on_serial_arg = arg;
 }
 
 void

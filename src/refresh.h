@@ -72,6 +72,22 @@ struct zonefile_set;
  */
 void refresh_set_zones(struct refresh *r, struct zonefile_set *s);
 
+/**
+ * Called on the writer thread after each publish that moved a serial (a
+ * zone's records changed, or a zone came or went), with the generation
+ * replaced (@old, NULL for the first) and the one now in service (@t).
+ * Both are valid for the call only; it must not block for long.
+ */
+typedef void (*refresh_serial_fn)(void *arg, const struct table *old,
+    const struct table *t);
+
+/**
+ * Have @cb (NULL: none) called with @arg after each publish whose serials
+ * moved. Before refresh_start() or refresh_once(); @arg must outlive the
+ * poller.
+ */
+void refresh_on_serial(struct refresh *r, refresh_serial_fn cb, void *arg);
+
 /** Stop and join the poller thread (aborting a fetch in progress). */
 void refresh_stop(struct refresh *r);
 

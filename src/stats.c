@@ -17,6 +17,8 @@ static struct stats_block *blocks[MAX_BLOCKS];
 static unsigned nblocks;
 static char *upstream_names[STATS_UPSTREAMS];
 static unsigned nupstreams;
+static char *notify_names[STATS_NOTIFY_TARGETS];
+static unsigned nnotify;
 static _Atomic uint64_t contact_us;
 
 static const char *const names[ST_OUTCOME] = {
@@ -131,25 +133,29 @@ stats_xfr_name(enum stats_xfr x)
 	return xfr_names[x];
 }
 
-unsigned
-stats_upstream_slot(const char *name)
+/*
+ * The slot of @name in registry @reg of @max slots (@n in use); the
+ * last is "other" once the others are taken. Under the lock.
+ */
+static unsigned
+name_slot(char **reg, unsigned *n, unsigned max, const char *name)
 {
 	unsigned i;
 
 	pthread_mutex_lock(&lock);
-	for (i = 0; i < nupstreams; i++)
-		if (strcmp(upstream_names[i], name) == 0)
+	for (i = 0; i < *n; i++)
+		if (strcmp(reg[i], name) == 0)
 			break;
-	if (i == nupstreams) {
-		char *copy = i < STATS_UPSTREAMS - 1 ? strdup(name) : NULL;
+	if (i == *n) {
+		char *copy = i < max - 1 ? strdup(name) : NULL;
 		if (copy) {
-			upstream_names[nupstreams++] = copy;
+			reg[(*n)++] = copy;
 		} else {
 			/* Full, or out of memory: counted as "other". */
-			i = STATS_UPSTREAMS - 1;
-			if (nupstreams < STATS_UPSTREAMS) {
-				upstream_names[STATS_UPSTREAMS - 1] = "other";
-				nupstreams = STATS_UPSTREAMS;
+			i = max - 1;
+			if (*n < max) {
+				reg[max - 1] = "other";
+				*n = max;
 			}
 		}
 	}
@@ -157,26 +163,62 @@ stats_upstream_slot(const char *name)
 	return i;
 }
 
+static unsigned
+name_count(const unsigned *n)
+{
+	unsigned v;
+
+	pthread_mutex_lock(&lock);
+	v = *n;
+	pthread_mutex_unlock(&lock);
+	return v;
+}
+
+static const char *
+name_of(char **reg, const unsigned *n, unsigned slot)
+{
+	const char *s;
+
+	pthread_mutex_lock(&lock);
+	s = slot < *n ? reg[slot] : "other";
+	pthread_mutex_unlock(&lock);
+	return s;
+}
+
+unsigned
+stats_upstream_slot(const char *name)
+{
+	return name_slot(upstream_names, &nupstreams, STATS_UPSTREAMS, name);
+}
+
 unsigned
 stats_upstreams(void)
 {
-	unsigned n;
-
-	pthread_mutex_lock(&lock);
-	n = nupstreams;
-	pthread_mutex_unlock(&lock);
-	return n;
+	return name_count(&nupstreams);
 }
 
 const char *
 stats_upstream_name(unsigned slot)
 {
-	const char *n;
+	return name_of(upstream_names, &nupstreams, slot);
+}
 
-	pthread_mutex_lock(&lock);
-	n = slot < nupstreams ? upstream_names[slot] : "other";
-	pthread_mutex_unlock(&lock);
-	return n;
+unsigned
+stats_notify_slot(const char *name)
+{
+	return name_slot(notify_names, &nnotify, STATS_NOTIFY_TARGETS, name);
+}
+
+unsigned
+stats_notify_targets(void)
+{
+	return name_count(&nnotify);
+}
+
+const char *
+stats_notify_name(unsigned slot)
+{
+	return name_of(notify_names, &nnotify, slot);
 }
 
 static uint64_t
@@ -241,6 +283,22 @@ stats_upstream_total(unsigned slot, struct stats_upstream_sum *out)
 		out->timeouts += load(&u->timeouts);
 		out->errors += load(&u->errors);
 		hist_add(&out->rtt, &u->rtt);
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+void
+stats_notify_total(unsigned slot, struct stats_notify_sum *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (slot >= STATS_NOTIFY_TARGETS)
+		return;
+	pthread_mutex_lock(&lock);
+	for (unsigned i = 0; i < nblocks; i++) {
+		struct stats_notify *t = &blocks[i]->nt[slot];
+		out->sent += load(&t->sent);
+		out->acked += load(&t->acked);
+		out->failed += load(&t->failed);
 	}
 	pthread_mutex_unlock(&lock);
 }

@@ -138,12 +138,26 @@ struct stats_upstream {
 	struct stats_hist rtt;		/**< try sent to the answer relayed */
 };
 
+/**
+ * Secondaries sent NOTIFY counted one by one; the last slot counts the
+ * rest (more than config.h's CONFIG_MAX_NOTIFY, so none is "other").
+ */
+#define STATS_NOTIFY_TARGETS 17
+
+/** One secondary's NOTIFY counters in a block. */
+struct stats_notify {
+	_Atomic uint64_t sent;		/**< NOTIFY messages sent (each try) */
+	_Atomic uint64_t acked;		/**< NOTIFYs answered with NOERROR */
+	_Atomic uint64_t failed;	/**< NOTIFYs answered with an error, or given up */
+};
+
 /** One thread's counters; written by that thread only. */
 struct stats_block {
 	_Atomic uint64_t c[ST_COUNT];		/**< counters, by enum stats_counter */
 	_Atomic int64_t g[SG_COUNT];		/**< this thread's part of each gauge */
 	struct stats_hist h[SH_COUNT];		/**< histograms, by enum stats_hist_id */
 	struct stats_upstream up[STATS_UPSTREAMS];	/**< by stats_upstream_slot() */
+	struct stats_notify nt[STATS_NOTIFY_TARGETS];	/**< by stats_notify_slot() */
 };
 
 /** A histogram's values summed over blocks; caller's storage. */
@@ -156,6 +170,11 @@ struct stats_hist_sum {
 struct stats_upstream_sum {
 	uint64_t requests, timeouts, errors;	/**< as in struct stats_upstream */
 	struct stats_hist_sum rtt;		/**< as in struct stats_upstream */
+};
+
+/** A secondary's NOTIFY counters summed over blocks; caller's storage. */
+struct stats_notify_sum {
+	uint64_t sent, acked, failed;		/**< as in struct stats_notify */
 };
 
 /**
@@ -251,6 +270,22 @@ unsigned stats_upstreams(void);
 
 /** The name of upstream slot @slot ("ip:port", "other"); process lifetime. Any thread. */
 const char *stats_upstream_name(unsigned slot);
+
+/**
+ * The slot of secondary @name ("ip:port") for NOTIFY counters: the same
+ * for the same name; STATS_NOTIFY_TARGETS - 1 ("other") once the others
+ * are taken. Any thread; called at startup.
+ */
+unsigned stats_notify_slot(const char *name);
+
+/** NOTIFY slots in use. Any thread. */
+unsigned stats_notify_targets(void);
+
+/** The name of NOTIFY slot @slot ("ip:port", "other"); process lifetime. Any thread. */
+const char *stats_notify_name(unsigned slot);
+
+/** NOTIFY slot @slot summed over all blocks into @out. Any thread. */
+void stats_notify_total(unsigned slot, struct stats_notify_sum *out);
 
 /** The sum of a counter over all blocks. Any thread. */
 uint64_t stats_total(enum stats_counter c);

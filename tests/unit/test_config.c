@@ -190,6 +190,8 @@ field(const struct config *c, const char *name)
 			    i ? "," : "", c->masters[i]);
 	} else if (strcmp(name, "resolvers") == 0) {
 		upstreams_text(c->resolvers, c->nresolvers, buf, sizeof(buf));
+	} else if (strcmp(name, "notify") == 0) {
+		upstreams_text(c->notify, c->nnotify, buf, sizeof(buf));
 	} else if (strcmp(name, "resolver_texts") == 0) {
 		for (size_t i = 0; i < c->nresolvers; i++)
 			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
@@ -234,6 +236,7 @@ test_defaults(void)
 		{ "resolvers", "8.8.8.8:53" },
 		{ "resolver_texts", "8.8.8.8" },
 		{ "zones", "" },
+		{ "notify", "" },
 		{ "listener", "0.0.0.0" },
 		{ "http_port", "8123" },
 		{ "switches", "dns=1 http=1 external=1 recurse=1 enumeration=1 https=0" },
@@ -334,6 +337,10 @@ static const struct {
 	{ "{" M "'resolvers': ['10.0.0.53', '10.0.0.53:5353']}", "resolvers",
 	  "10.0.0.53:53,10.0.0.53:5353" },
 	{ "{" M "'resolvers': [], 'externalon': false}", "resolvers", "" },
+	/* notify: secondaries, parsed as resolvers; [] sends none. */
+	{ "{" M "'notify': ['192.0.2.53', '[2001:db8::53]:5353', '192.0.2.53:5300']}",
+	  "notify", "192.0.2.53:53,[2001:db8::53]:5353,192.0.2.53:5300" },
+	{ "{" M "'notify': []}", "notify", "" },
 	/* zoneResolvers: longest zone first, lower case, no trailing dot. */
 	{ "{" M "'zoneResolvers': {'corp': ['10.1.0.53'], 'a.example.com.': "
 	  "['10.2.0.53:5300'], 'Example.COM': ['[fd00::1:53]:53', '10.3.0.53']}}",
@@ -493,6 +500,19 @@ static const struct {
 	{ "{" M "'resolvers': ['[8.8.8.8]:53']}", "resolvers",
 	  "\"[8.8.8.8]:53\" is not an IP address or IP:port" },
 	{ "{" M "'resolvers': ['']}", "resolvers", "empty resolver" },
+	{ "{" M "'notify': ['10.0.0.53', '10.0.0.53:53']}", "notify",
+	  "duplicate secondary \"10.0.0.53:53\"" },
+	{ "{" M "'notify': ['ns2.example.net']}", "notify",
+	  "\"ns2.example.net\" is not an IP address or IP:port" },
+	{ "{" M "'notify': ['::']}", "notify",
+	  "\"::\" is not the address of a secondary" },
+	{ "{" M "'notify': ['']}", "notify", "empty secondary" },
+	{ "{" M "'notify': '10.0.0.53'}", "notify", "must be an array of strings" },
+	{ "{" M "'notify': ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', "
+	  "'10.0.0.5', '10.0.0.6', '10.0.0.7', '10.0.0.8', '10.0.0.9', "
+	  "'10.0.0.10', '10.0.0.11', '10.0.0.12', '10.0.0.13', '10.0.0.14', "
+	  "'10.0.0.15', '10.0.0.16', '10.0.0.17']}", "notify",
+	  "17 secondaries; at most 16" },
 	{ "{" M "'listener': 'localhost'}", "listener",
 	  "\"localhost\" is not an IP address" },
 	/* zoneResolvers. */

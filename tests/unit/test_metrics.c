@@ -187,7 +187,7 @@ main(void)
 	struct table table = { 2, zones, 0, NULL };
 	struct stats_block *b, *b2;
 	struct metrics *m;
-	unsigned a, v6;
+	unsigned a, v6, nt1, nt2;
 
 	stats_reset();
 	b = stats_block_new();
@@ -246,6 +246,16 @@ main(void)
 	stats_inc(b2, (enum stats_counter)(ST_XFR_IXFR + SX_ABORTED));
 	stats_observe(b, SH_XFR, 3000000, 1);
 	stats_observe(b2, SH_XFR, 900000000, 1);
+	/* NOTIFY: two secondaries, counted by the sender's block (b2). */
+	nt1 = stats_notify_slot("192.0.2.53:53");
+	nt2 = stats_notify_slot("[2001:db8::53]:5353");
+	is_int(stats_notify_slot("192.0.2.53:53"), nt1, "one slot per secondary");
+	ok(nt1 != nt2, "two secondaries, two slots");
+	stats_add(&b2->nt[nt1].sent, 7);
+	stats_add(&b2->nt[nt1].acked, 2);
+	stats_add(&b2->nt[nt1].failed, 1);
+	stats_add(&b2->nt[nt2].sent, 1);
+	stats_add(&b2->nt[nt2].failed, 1);
 	stats_inc(b, ST_FWD_SERVFAIL);
 	stats_inc(b, ST_FWD_DENIED);
 	stats_inc(b, ST_FWD_DENIED);
@@ -363,6 +373,18 @@ main(void)
 	    "# TYPE taskdns_forward_errors_total counter\n"
 	    "taskdns_forward_errors_total{to=\"10.0.0.1:53\"} 0\n"
 	    "taskdns_forward_errors_total{to=\"[::1]:5353\"} 3\n", "forward_errors_total");
+	is_str(family("taskdns_notify_sent_total"),
+	    "# TYPE taskdns_notify_sent_total counter\n"
+	    "taskdns_notify_sent_total{to=\"192.0.2.53:53\"} 7\n"
+	    "taskdns_notify_sent_total{to=\"[2001:db8::53]:5353\"} 1\n", "notify_sent_total");
+	is_str(family("taskdns_notify_acked_total"),
+	    "# TYPE taskdns_notify_acked_total counter\n"
+	    "taskdns_notify_acked_total{to=\"192.0.2.53:53\"} 2\n"
+	    "taskdns_notify_acked_total{to=\"[2001:db8::53]:5353\"} 0\n", "notify_acked_total");
+	is_str(family("taskdns_notify_failed_total"),
+	    "# TYPE taskdns_notify_failed_total counter\n"
+	    "taskdns_notify_failed_total{to=\"192.0.2.53:53\"} 1\n"
+	    "taskdns_notify_failed_total{to=\"[2001:db8::53]:5353\"} 1\n", "notify_failed_total");
 	is_str(family("taskdns_forward_request_duration_seconds"), fwd_buckets,
 	    "forward_request_duration_seconds per upstream");
 	is_str(family("taskdns_forward_failures_total"),
@@ -486,7 +508,7 @@ main(void)
 			}
 			l += n + (e != NULL);
 		}
-		is_int(helps, 31, "31 families with # HELP");
+		is_int(helps, 34, "34 families with # HELP");
 		is_int(types, helps, "as many # TYPE lines");
 		is_int(stray, 0, "every sample under its family");
 	}
