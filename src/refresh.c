@@ -332,7 +332,7 @@ refresh_new(const struct config *c, const struct records_params *p,
 	r->model = model_new(&r->p, c->agent_grace_seconds);
 	if (!r->model || (*c->serial_file && load_serials(r) < 0)) {
 		model_free(r->model);
-	serial_file_free(r->serials);
+		serial_file_free(r->serials);
 		detect_free(r->detect);
 		free(r);
 		return NULL;
@@ -1305,6 +1305,7 @@ refresh_free(struct refresh *r)
 	zonefile_set_free(r->zones);
 	free(r->enum_json);
 	model_free(r->model);
+	serial_file_free(r->serials);
 	table_free(rcu_publish(r->rcu, NULL));
 	for (size_t i = 0; r->drops && i < DROPPED_SLOTS; i++)
 		free(r->drops[i].key);
