@@ -144,6 +144,10 @@ ok $? "... with the same line"
 out=$("$TASKDNS" -config="$CONFIG" --check-config 2>/dev/null |
 	python3 -c 'import json, sys; print(json.load(sys.stdin)["serialFile"])')
 is "$out" "$SF" "--check-config prints serialFile"
+printf '{"masters": ["%s"], "serialFile": "sf/serials"}' "$L" >"$T/rel.json"
+out=$("$TASKDNS" -config="$T/rel.json" --check-config 2>/dev/null |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["serialFile"])')
+is "$out" "$T/sf/serials" "a relative serialFile is relative to the configuration file"
 
 # A whole zone of a zone file keeps its file's serial and is not saved.
 cat >"$T/corp.zone" <<'ZONE'
