@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -33,7 +34,7 @@ enum key {
 	K_STATEFILE, K_EDNSSIZE, K_TCPIDLE, K_TCPMAX, K_FWDMAX, K_STATEMAX,
 	K_THREADS, K_UDPBATCH, K_TCPIO, K_TCPMEM, K_FWDALLOW, K_USER, K_STALL,
 	K_CERTFILE, K_KEYFILE, K_FEED, K_GRACE, K_UNHEALTHY, K_ZONEFILES,
-	K_REVERSEON, K_REVERSEZONES, K_XFRALLOW, K_NOTIFY,
+	K_REVERSEON, K_REVERSEZONES, K_XFRALLOW, K_NOTIFY, K_SERIALFILE,
 	K_COUNT
 };
 
@@ -68,6 +69,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_REVERSEON] = "reverseOn", [K_REVERSEZONES] = "reverseZones",
 	[K_XFRALLOW] = "transferAllow",
 	[K_NOTIFY] = "notify",
+	[K_SERIALFILE] = "serialFile",
 };
 
 /*
@@ -581,6 +583,7 @@ apply(struct ctx *x, enum key k, const json_t *v)
 		return get_bool(x, k, v, &ignored);
 	}
 	case K_STATEFILE: return get_str(x, k, v, &c->state_file);
+	case K_SERIALFILE: return get_str(x, k, v, &c->serial_file);
 	case K_EDNSSIZE:
 		if (get_int(x, k, v, 512, 65535, &tmp) < 0)
 			return -1;
@@ -656,6 +659,7 @@ defaults(struct config *c)
 	c->cert_file = xstrdup("");
 	c->key_file = xstrdup("");
 	c->state_file = xstrdup("");
+	c->serial_file = xstrdup("");
 	c->resolvers = calloc(1, sizeof(*c->resolvers));
 	if (c->resolvers) {
 		c->resolvers[0].text = xstrdup("8.8.8.8");
@@ -729,6 +733,49 @@ resolvers_from_resolv_conf(struct ctx *x)
 	if (c->nresolvers == 0)
 		return bad(x, K_RESOLVERS, "empty, and /etc/resolv.conf names no "
 		    "nameserver other than this host");
+	return 0;
+}
+
+/*
+ * serialFile: relative to the config file (as stateFile), and in a
+ * directory that exists, so that a typo fails --check-config and the
+ * start rather than every write. The file itself may be missing (a first
+ * start); whether the server may write there is seen at the first write.
+ */
+static int
+serial_file_dir(struct ctx *x)
+{
+	struct config *c = x->c;
+	struct stat st;
+	char *p, *slash;
+	int e;
+
+	if (c->serial_file[0] != '/' && strchr(c->file, '/')) {
+		size_t dl = (size_t)(strrchr(c->file, '/') - c->file);
+		size_t n = dl + 1 + strlen(c->serial_file) + 1;
+		if (!(p = malloc(n)))
+			return bad(x, K_SERIALFILE, "out of memory");
+		snprintf(p, n, "%.*s/%s", (int)dl, c->file, c->serial_file);
+		free(c->serial_file);
+		c->serial_file = p;
+	}
+	if (c->serial_file[strlen(c->serial_file) - 1] == '/')
+		return bad(x, K_SERIALFILE, "\"%s\" names a directory, not a file",
+		    c->serial_file);
+	if (!(p = strdup(c->serial_file)))
+		return bad(x, K_SERIALFILE, "out of memory");
+	if ((slash = strrchr(p, '/')))
+		slash[slash == p] = '\0';	/* "/f" -> "/" */
+	else
+		strcpy(p, ".");
+	e = stat(p, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (e) {
+		bad(x, K_SERIALFILE, "directory %s of \"%s\": %s", p,
+		    c->serial_file, strerror(e));
+		free(p);
+		return -1;
+	}
+	free(p);
 	return 0;
 }
 
@@ -813,6 +860,8 @@ validate(struct ctx *x)
 		free(c->state_file);
 		c->state_file = p;
 	}
+	if (*c->serial_file && serial_file_dir(x) < 0)
+		return -1;
 	if (c->nzone_files > ZONEFILE_MAX_FILES)
 		return bad(x, K_ZONEFILES, "over %d files", ZONEFILE_MAX_FILES);
 	for (size_t i = 0; i < c->nzone_files; i++) {
@@ -1082,6 +1131,7 @@ config_clear(struct config *c)
 	free_strv(c->masters, c->nmasters);
 	free(c->zk);
 	free(c->state_file);
+	free(c->serial_file);
 	free_strv(c->zone_files, c->nzone_files);
 	free(c->ca_cert_file);
 	free(c->cert_file);
@@ -1181,6 +1231,7 @@ config_json(const struct config *c, bool mask)
 	json_object_set_new(o, key_names[K_RFC952], json_boolean(c->enforce_rfc952));
 	json_object_set_new(o, key_names[K_SRVWEIGHT], json_integer(c->srv_weight));
 	json_object_set_new(o, key_names[K_REVERSEON], json_boolean(c->reverse_on));
+	json_object_set_new(o, key_names[K_SERIALFILE], json_string(c->serial_file));
 	json_object_set_new(o, key_names[K_REVERSEZONES], cidrs_json(c->reverse_zones, c->nreverse_zones));
 	json_object_set_new(o, key_names[K_LISTENER], json_string(c->listener));
 	json_object_set_new(o, key_names[K_PORT], json_integer(c->port));

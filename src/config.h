@@ -43,6 +43,7 @@ struct config {
 	char *zk;			/**< zk://[user:pass@]hosts/path, or "" */
 	int zk_detection_timeout;
 	char *state_file;		/**< taskdns: serve a saved /master/state */
+	char *serial_file;		/**< taskdns: where serials are kept across restarts, or "" */
 	char **zone_files;		/**< taskdns: master files, relative ones made relative to the config file */
 	size_t nzone_files;
 	int refresh_seconds;
@@ -112,8 +113,9 @@ int config_load(const char *path, struct config *c, char *err);
  * What config_load() does once it has read the file: parse and validate
  * the JSON text @text (@len octets, need not end in NUL) into @c (which
  * this fills entirely). @name is where it came from: it starts error
- * lines, and a relative stateFile is relative to it. Reads no file but
- * /etc/resolv.conf (for "resolvers": []). Any thread, before serving.
+ * lines, and a relative stateFile or serialFile is relative to it. Reads
+ * no file but /etc/resolv.conf (for "resolvers": []); looks whether the
+ * directory of serialFile exists. Any thread, before serving.
  * @return 0, or -1 with one line in @err (CONFIG_ERR_MAX octets); then
  * nothing stays allocated and @c is zeroed.
  */

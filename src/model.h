@@ -10,6 +10,7 @@
 #include "records.h"
 
 struct mesos_event;
+struct serial_file;
 struct state;
 struct table;
 
@@ -103,6 +104,15 @@ const struct table_zone *model_zone(const struct model *m,
  * the generated ones (zonefile_apply(); writer thread).
  */
 struct zone *model_zone_rw(struct model *m);
+
+/**
+ * Start the cluster domain and every reverse zone above the serial @f
+ * (may be NULL; kept for reverse zones made later) remembers for it:
+ * zone_serial_floor(), reverse_serial_floors(). Call before the first
+ * model_publish(). Writer thread.
+ */
+void model_serial_floors(struct model *m, const struct serial_file *f);
+
 /** What model_enumerate() calls, with @arg, on the writer thread. */
 struct model_enum {
 	void (*framework)(void *arg, const char *name);	/**< a framework begins */

@@ -26,6 +26,7 @@
 #include "rcu.h"
 #include "records.h"
 #include "refresh.h"
+#include "serial.h"
 #include "state.h"
 #include "stats.h"
 #include "stream.h"
@@ -119,6 +120,8 @@ struct refresh {
 	/* The writer's. */
 	struct model *model;
 	struct zonefile_set *zones;	/* the zone files served */
+	struct serial_file *serials;	/* serialFile, or NULL */
+	bool serials_failing;		/* writing it failed (logged once) */
 	struct stream *stream;		/* NULL: polls only */
 	char last_leader[300];		/* "leader" of the last state loaded */
 	int64_t last_publish_ms;
@@ -282,6 +285,36 @@ on_leader_changed(void *ctx)
 	refresh_trigger(ctx);
 }
 
+/*
+ * serialFile: the floors of the zones this process generates. A file that
+ * cannot be read or is malformed is logged and ignored: the server starts
+ * (DNS matters more than the serial), without the floor, and the first
+ * publish writes a good file over it. @return 0, or -1 when out of memory.
+ */
+static int
+load_serials(struct refresh *r)
+{
+	char err[SERIAL_FILE_ERR_MAX];
+	int rc;
+
+	if (!(r->serials = serial_file_new(r->c->serial_file)))
+		return -1;
+	rc = serial_file_load(r->serials, err, sizeof(err));
+	if (rc < 0)
+		log_msg(LOG_ERR, "refresh: serialFile %s; starting without the saved "
+		    "serials (they may go back); the next change rewrites the file",
+		    err);
+	else if (rc > 0)
+		log_msg(LOG_INFO, "refresh: serialFile %s: no file yet; serials "
+		    "start from the clock", r->c->serial_file);
+	else
+		log_msg(LOG_INFO, "refresh: serialFile %s: %zu zones; each starts "
+		    "above its saved serial", r->c->serial_file,
+		    serial_file_zones(r->serials));
+	model_serial_floors(r->model, r->serials);
+	return 0;
+}
+
 struct refresh *
 refresh_new(const struct config *c, const struct records_params *p,
     struct rcu *rcu)
@@ -300,7 +333,9 @@ refresh_new(const struct config *c, const struct records_params *p,
 		return NULL;
 	}
 	r->model = model_new(&r->p, c->agent_grace_seconds);
-	if (!r->model) {
+	if (!r->model || (*c->serial_file && load_serials(r) < 0)) {
+		model_free(r->model);
+		serial_file_free(r->serials);
 		detect_free(r->detect);
 		free(r);
 		return NULL;
@@ -602,6 +637,31 @@ take_zones(struct refresh *r)
 	r->zones_dirty = true;
 }
 
+/*
+ * Write the serials of the generated zones of @t (not the zone files':
+ * their serials are the files') to serialFile before @t is published, so
+ * that no serial is ever served above what the file holds, crash or not:
+ * the next start serves greater ones. It writes only when a serial grew
+ * (a publish whose records changed, at most a few a second). A failure
+ * (disk full, permissions) is logged when it starts and when it ends, and
+ * does not hold the records back: serving them matters more.
+ */
+static void
+save_serials(struct refresh *r, const struct table *t)
+{
+	char err[SERIAL_FILE_ERR_MAX];
+	int rc = serial_file_note(r->serials, t, err, sizeof(err));
+
+	if (rc < 0 && !r->serials_failing)
+		log_msg(LOG_ERR, "refresh: serialFile %s; serials served from now "
+		    "on may go back after a restart", err);
+	else if (rc > 0 && r->serials_failing)
+		log_msg(LOG_INFO, "refresh: serialFile %s: written again",
+		    serial_file_path(r->serials));
+	if (rc != 0)
+		r->serials_failing = rc < 0;
+}
+
 static int
 publish(struct refresh *r, struct table **out, uint64_t since_us)
 {
@@ -612,8 +672,10 @@ publish(struct refresh *r, struct table **out, uint64_t since_us)
 	bool changed;
 
 	take_zones(r);
-	t = zonefile_join(model_publish(r->model, rcu_current(r->rcu), now),
-	    r->zones, now);
+	t = model_publish(r->model, rcu_current(r->rcu), now);
+	if (t && r->serials)
+		save_serials(r, t);
+	t = zonefile_join(t, r->zones, now);
 	if (!t) {
 		log_msg(LOG_ERR, "refresh: out of memory publishing the records; "
 		    "keeping the records in service");
@@ -1259,6 +1321,7 @@ refresh_free(struct refresh *r)
 	zonefile_set_free(r->zones);
 	free(r->enum_json);
 	model_free(r->model);
+	serial_file_free(r->serials);
 	table_free(rcu_publish(r->rcu, NULL));
 	for (size_t i = 0; r->drops && i < DROPPED_SLOTS; i++)
 		free(r->drops[i].key);

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "names.h"
 #include "reverse.h"
+#include "serial.h"
 #include "wire.h"
 #include "zone.h"
 
@@ -40,6 +41,7 @@ struct reverse {
 	bool dirty;			/* zones came or went */
 	bool cap_logged;
 	uint32_t outside, capped;
+	const struct serial_file *floors;	/* NULL: no serial file */
 };
 
 bool
@@ -167,6 +169,23 @@ map_add(struct reverse *rv, struct rzone *r)
 	return 0;
 }
 
+/*
+ * The zone of @r (apex dotted text @apex) starts above the serial the
+ * serial file remembers for it: the one it was served with in the last
+ * run, or earlier in this one (a derived zone that comes back).
+ */
+static void
+floor_of(const struct reverse *rv, struct rzone *r, const char *apex)
+{
+	uint8_t wire[NAMES_WIRE_MAX];
+	uint32_t saved;
+	int n;
+
+	if (rv->floors && (n = names_text_to_wire(apex, strlen(apex), false,
+	    wire)) > 0 && serial_file_get(rv->floors, wire, (size_t)n, &saved))
+		zone_serial_floor(r->z, saved);
+}
+
 /* A zone for prefix @r->net. @return 0 or -1. */
 static int
 zone_make(struct reverse *rv, struct rzone *r)
@@ -177,7 +196,10 @@ zone_make(struct reverse *rv, struct rzone *r)
 	if (reverse_apex(&r->net, apex, sizeof(apex)) < 0)
 		return -1;
 	zp.apex = apex;		/* zone_new() keeps it as wire */
-	return (r->z = zone_new(&zp)) ? 0 : -1;
+	if (!(r->z = zone_new(&zp)))
+		return -1;
+	floor_of(rv, r, apex);
+	return 0;
 }
 
 /* Unlink @r from the map and free it and its zone. */
@@ -377,6 +399,17 @@ reverse_ptr(struct reverse *rv, int sign, const struct addr_ip *ip,
 	if (!r->named && r->refs == 0)
 		rzone_drop(rv, r);
 	return 0;
+}
+
+void
+reverse_serial_floors(struct reverse *rv, const struct serial_file *f)
+{
+	char apex[80];
+
+	rv->floors = f;
+	for (uint32_t i = 0; i < rv->nserved; i++)
+		if (reverse_apex(&rv->served[i]->net, apex, sizeof(apex)) > 0)
+			floor_of(rv, rv->served[i], apex);
 }
 
 bool

@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "table.h"
 
+struct serial_file;
 struct zone;
 
 /**
@@ -86,6 +87,14 @@ void reverse_free(struct reverse *rv);
  */
 int reverse_ptr(struct reverse *rv, int sign, const struct addr_ip *ip,
     const uint8_t *target, size_t tlen, uint32_t ttl);
+
+/**
+ * Give every reverse zone, those served now and those made later, the
+ * serial floor (zone_serial_floor()) that @f (may be NULL: none; kept,
+ * not copied, and read when a zone is made) remembers for its apex.
+ * Writer thread.
+ */
+void reverse_serial_floors(struct reverse *rv, const struct serial_file *f);
 
 /** Whether any reverse zone changed, came or went since the last publish. */
 bool reverse_dirty(const struct reverse *rv);

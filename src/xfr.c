@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "serial.h"
 #include "table.h"
 #include "wire.h"
 #include "xfr.h"
@@ -425,7 +426,7 @@ xfr_new(const struct table *t, const struct table_zone *z, bool ixfr,
 	x->kind = XFR_AXFR;
 	if (ixfr) {
 		/* Up to date or newer: one SOA (RFC 1995 2). */
-		if (!xfr_serial_lt(serial, z->serial))
+		if (!serial_gt(z->serial, serial))
 			x->kind = XFR_IXFR_SOA;
 		else {
 			int r = find_steps(x, t, z, serial);

@@ -60,13 +60,6 @@ uint64_t xfr_records(const struct xfr *x);
 /** Free a transfer (complete or not); NULL is a no-op. */
 void xfr_free(struct xfr *x);
 
-/** Whether serial @a is less than @b in RFC 1982 arithmetic. */
-static inline bool
-xfr_serial_lt(uint32_t a, uint32_t b)
-{
-	return a != b && (uint32_t)(b - a) < 0x80000000u;
-}
-
 /** Name of a kind for logs and metrics ("axfr", "ixfr", ...). */
 const char *xfr_kind_name(enum xfr_kind k);
 

@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "names.h"
+#include "serial.h"
 #include "wire.h"
 #include "zone.h"
 
@@ -73,6 +74,13 @@ struct zone {
 	uint8_t **changed;		/* names listed since the last publish */
 	uint32_t nchanged, capchanged;
 	uint32_t skipped;
+	/*
+	 * The last serial published, or the floor zone_serial_floor() set:
+	 * the next serial is greater (RFC 1982), even when the generation
+	 * in service does not hold the zone.
+	 */
+	uint32_t floor;
+	bool has_floor;
 };
 
 static int
@@ -856,14 +864,23 @@ zone_publish(struct zone *z, const struct table *prevgen, time_t now)
 	/*
 	 * The serial moves only when the records do, so secondaries and
 	 * caches see a change exactly when there is one; it stays a clock
-	 * value like Mesos-DNS's, and never goes backwards.
+	 * value like Mesos-DNS's, and never goes backwards (RFC 1982
+	 * arithmetic: RFC 1996 secondaries transfer only a greater one).
+	 * With over one change a second it runs ahead of the clock; the
+	 * floor (the last serial published, or the serial file's at start)
+	 * keeps it growing where the clock alone would send it back.
 	 */
 	if (prev && prev->content_hash == t->content_hash)
 		t->serial = prev->serial;
-	else if (prev && (uint32_t)now <= prev->serial)
-		t->serial = prev->serial + 1;
+	else if (prev)
+		t->serial = serial_next(prev->serial, (uint32_t)now);
 	else
 		t->serial = (uint32_t)now;
+	if (z->has_floor && !serial_gt(t->serial, z->floor) &&
+	    !(prev && t->serial == prev->serial))
+		t->serial = serial_next(z->floor, (uint32_t)now);
+	z->floor = t->serial;
+	z->has_floor = true;
 	t->prev_serial = prev ? prev->serial : 0;
 	t->changed_all = z->all_changed || !prev;
 	if (t->changed_all) {
@@ -887,6 +904,15 @@ fail:
 	free(t->shards);
 	free(t);
 	return NULL;
+}
+
+void
+zone_serial_floor(struct zone *z, uint32_t saved)
+{
+	if (!z->has_floor || serial_gt(saved, z->floor)) {
+		z->floor = saved;
+		z->has_floor = true;
+	}
 }
 
 struct table *

@@ -82,12 +82,22 @@ bool zone_dirty(const struct zone *z);
  * Publish: the zone as it is now, sharing the unchanged shards of the
  * last one. Its serial stays that of the zone of the same apex in @prev
  * (a generation, may be NULL) when the records are the same, otherwise it
- * becomes max(now, prev serial + 1) (RFC 1982 arithmetic is the reader's:
- * it only grows). @return the zone table (one reference, the caller's),
+ * becomes serial_next(prev serial, now): @now when greater (RFC 1982),
+ * else prev serial + 1. Either way it is greater than the floor (the last
+ * serial @z published, or zone_serial_floor()'s) unless it is @prev's. @return the zone table (one reference, the caller's),
  * or NULL when out of memory (the changes stay pending).
  */
 struct table_zone *zone_publish(struct zone *z, const struct table *prev,
     time_t now);
+
+/**
+ * Set the floor of @z's serial to @saved (a serial served before, as the
+ * serial file keeps it): the next serial zone_publish() gives @z is
+ * greater than @saved in RFC 1982 arithmetic (the clock when it is
+ * greater, else @saved + 1). A floor below the last serial published
+ * (RFC 1982) changes nothing. Writer thread.
+ */
+void zone_serial_floor(struct zone *z, uint32_t saved);
 
 /**
  * zone_publish() as a generation of this zone alone (free with

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "names.h"
+#include "serial.h"
 #include "table.h"
 #include "wire.h"
 #include "zone.h"
@@ -544,7 +545,7 @@ load_file(struct load *l, struct zonefile_set *s, uint32_t i, uint32_t ttl,
 			table_zone_ref(w->tz);
 		} else if (!(w->tz = build_zone(l, soa, apex, v, n, now))) {
 			goto out;
-		} else if (old && (int32_t)(w->tz->serial - old->tz->serial) <= 0) {
+		} else if (old && !serial_gt(w->tz->serial, old->tz->serial)) {
 			log_msg(LOG_WARN, "zonefile: %s: zone %s changed but its serial "
 			    "%u did not grow (was %u); secondaries will not see it",
 			    l->path, atext, w->tz->serial, old->tz->serial);
