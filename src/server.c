@@ -618,6 +618,7 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 	const uint8_t *q = req + WIRE_HEADER;
 	size_t qlen = qi->qend - WIRE_HEADER, len;
 	uint32_t serial = ixfr ? qi->ixfr_serial : 0;
+	uint16_t edns = qi->edns ? w->qo->udp_max : 0;
 	struct tcp_conn *c = cl->conn;
 	struct xfr_run *r;
 	struct xfr *x;
@@ -643,14 +644,14 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 		/* The whole answer in one datagram, or the SOA alone. */
 		size_t max = qi->udp_limit < w->qo->udp_max ? qi->udp_limit :
 		    w->qo->udp_max;
-		if (!(x = xfr_new(t, qi->zone, true, serial, q, qlen, qi->id)))
+		if (!(x = xfr_new(t, qi->zone, true, serial, q, qlen, qi->id, edns)))
 			return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
 			    QUERY_SERVFAIL, resp, respmax);
 		len = xfr_next(x, resp, max < respmax ? max : respmax, 0);
 		if (!len || !xfr_done(x)) {
 			xfr_free(x);
 			if (!(x = xfr_new(t, qi->zone, true, qi->zone->serial, q,
-			    qlen, qi->id)))
+			    qlen, qi->id, edns)))
 				return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
 				    QUERY_SERVFAIL, resp, respmax);
 			len = xfr_next(x, resp, max < respmax ? max : respmax, 0);
@@ -666,7 +667,7 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 		    QUERY_SERVFAIL, resp, respmax);
 	}
 	r = calloc(1, sizeof(*r));
-	x = xfr_new(t, qi->zone, ixfr, serial, q, qlen, qi->id);
+	x = xfr_new(t, qi->zone, ixfr, serial, q, qlen, qi->id, edns);
 	if (!r || !x || !(r->ev = event_new(w->base, -1, 0, on_xfr_turn, c))) {
 		free(r);
 		xfr_free(x);

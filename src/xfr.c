@@ -9,6 +9,9 @@
 #include "wire.h"
 #include "xfr.h"
 
+/* An OPT record with no options (RFC 6891 6.1.2). */
+#define OPT_LEN 11
+
 /* Where a transfer is: the records it sends, in order. */
 enum xfr_phase {
 	XP_SOA_FIRST = 0,	/* the zone's SOA */
@@ -37,6 +40,7 @@ struct xfr {
 	/* Cursors: AXFR (shard, node, rrset, rd); IXFR (name, rrset, rd). */
 	uint32_t shard, node, rrset, rd;
 	uint16_t id;
+	uint16_t edns_size;		/* 0: no OPT in the first message */
 	uint8_t question[TABLE_NAME_MAX + 4];
 	uint16_t qlen;
 	uint64_t records;
@@ -314,6 +318,7 @@ size_t
 xfr_next(struct xfr *x, uint8_t *buf, size_t max, size_t reserve)
 {
 	struct msg m;
+	bool opt = x->msgs == 0 && x->edns_size;
 
 	if (x->phase == XP_DONE)
 		return 0;
@@ -321,7 +326,8 @@ xfr_next(struct xfr *x, uint8_t *buf, size_t max, size_t reserve)
 		max = XFR_MSG_MAX;
 	memset(&m, 0, sizeof(m));
 	m.buf = buf;
-	m.limit = max > reserve ? max - reserve : 0;
+	m.limit = max > reserve + (opt ? OPT_LEN : 0) ?
+	    max - reserve - (opt ? OPT_LEN : 0) : 0;
 	m.apex_len = x->z->apex_len;
 	if (m.limit < WIRE_HEADER + (size_t)x->qlen)
 		return 0;
@@ -342,6 +348,14 @@ xfr_next(struct xfr *x, uint8_t *buf, size_t max, size_t reserve)
 	if (m.count == 0)
 		return 0;	/* not even one record fits: the caller's buffer is too small */
 	wire_put16(buf + 6, m.count);
+	if (opt) {
+		/* OPT: root owner, our UDP size, no extended rcode or flags. */
+		static const uint8_t o[OPT_LEN] = { 0, 0, WIRE_TYPE_OPT };
+		memcpy(buf + m.len, o, OPT_LEN);
+		wire_put16(buf + m.len + 3, x->edns_size);
+		m.len += OPT_LEN;
+		wire_put16(buf + 10, 1);
+	}
 	x->records += m.count;
 	x->msgs++;
 	return m.len;
@@ -417,7 +431,8 @@ find_steps(struct xfr *x, const struct table *t, const struct table_zone *z,
 
 struct xfr *
 xfr_new(const struct table *t, const struct table_zone *z, bool ixfr,
-    uint32_t serial, const uint8_t *question, size_t qlen, uint16_t id)
+    uint32_t serial, const uint8_t *question, size_t qlen, uint16_t id,
+    uint16_t edns_size)
 {
 	struct xfr *x;
 
@@ -440,6 +455,7 @@ xfr_new(const struct table *t, const struct table_zone *z, bool ixfr,
 	x->z = (struct table_zone *)z;
 	table_zone_ref(x->z);
 	x->id = id;
+	x->edns_size = edns_size;
 	memcpy(x->question, question, qlen);
 	x->qlen = (uint16_t)qlen;
 	return x;

@@ -31,12 +31,14 @@ struct xfr;
  * section; the transfer takes references and needs neither afterwards).
  * @ixfr: an IXFR was asked with client serial @serial. @question is the
  * request's question (name as received, type, class: @qlen octets), put
- * in the first message; @id its message id. Allocates.
+ * in the first message; @id its message id; @edns_size, when not 0, the
+ * UDP size of an OPT record the first message carries (the request had
+ * one, RFC 6891 7). Allocates.
  * @return the transfer, or NULL when out of memory.
  */
 struct xfr *xfr_new(const struct table *t, const struct table_zone *z,
     bool ixfr, uint32_t serial, const uint8_t *question, size_t qlen,
-    uint16_t id);
+    uint16_t id, uint16_t edns_size);
 
 /** How @x answers (decided by xfr_new()). */
 enum xfr_kind xfr_kind(const struct xfr *x);

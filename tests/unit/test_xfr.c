@@ -134,6 +134,9 @@ got_free(struct got *g)
 static const uint8_t question_axfr[] = { 5, 'm', 'e', 's', 'o', 's', 0, 0, 252, 0, 1 };
 static const uint8_t question_ixfr[] = { 5, 'm', 'e', 's', 'o', 's', 0, 0, 251, 0, 1 };
 
+/* The OPT size transfers are started with (0: none). */
+static uint16_t edns_size;
+
 /* Run a transfer of @t's zone to its end in messages of @max octets. */
 static enum xfr_kind
 run(const struct table *t, bool ixfr, uint32_t serial, size_t max,
@@ -141,7 +144,8 @@ run(const struct table *t, bool ixfr, uint32_t serial, size_t max,
 {
 	uint8_t buf[65535];
 	struct xfr *x = xfr_new(t, t->zones[0], ixfr, serial,
-	    ixfr ? question_ixfr : question_axfr, sizeof(question_axfr), 0x4242);
+	    ixfr ? question_ixfr : question_axfr, sizeof(question_axfr), 0x4242,
+	    edns_size);
 	enum xfr_kind kind;
 	size_t len;
 
@@ -167,6 +171,10 @@ run(const struct table *t, bool ixfr, uint32_t serial, size_t max,
 		if (ldns_pkt_id(p) != 0x4242 || !ldns_pkt_qr(p) || !ldns_pkt_aa(p) ||
 		    ldns_pkt_get_rcode(p) != LDNS_RCODE_NOERROR ||
 		    ldns_pkt_nscount(p) || ldns_pkt_arcount(p))
+			g->headers = false;
+		/* An OPT in the first message only, when the request had one. */
+		if (ldns_pkt_edns(p) != (edns_size && g->msgs == 1) ||
+		    (edns_size && g->msgs == 1 && ldns_pkt_edns_udp_size(p) != edns_size))
 			g->headers = false;
 		if (ldns_pkt_qdcount(p) != (g->msgs == 1))
 			g->question_first = false;
@@ -404,6 +412,13 @@ main(void)
 	ok(g.msgs > 10 && g.max_len <= XFR_MSG_MAX, "  %u messages, the longest %zu octets",
 	    g.msgs, g.max_len);
 	got_free(&g);
+
+	/* A request with an OPT: the first message carries one (RFC 6891 7). */
+	edns_size = 1232;
+	is_int(run(t, false, 0, 65535, 0, &g), XFR_AXFR, "AXFR asked with EDNS");
+	check_axfr("with EDNS", &g, &cur, t->zones[0]->serial);
+	got_free(&g);
+	edns_size = 0;
 
 	/* The bound on steps: after TABLE_HIST_STEPS more, s3 is forgotten. */
 	{
