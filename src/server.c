@@ -523,13 +523,14 @@ xfr_count(struct worker *w, bool ixfr, enum stats_xfr x)
 	    ST_XFR_AXFR) + x));
 }
 
-/* A transfer request answered with @rcode alone. */
+/* A transfer request answered with @rcode alone, counted as @why (STATS_XFRS: not). */
 static size_t
 xfr_refuse(struct worker *w, struct query_info *qi, const uint8_t *req,
     enum stats_xfr why, uint8_t rcode, enum query_outcome outcome,
     uint8_t *resp, size_t respmax)
 {
-	xfr_count(w, qi->qtype == WIRE_TYPE_IXFR, why);
+	if (why != STATS_XFRS)
+		xfr_count(w, qi->qtype == WIRE_TYPE_IXFR, why);
 	qi->action = QUERY_REPLY;
 	qi->outcome = outcome;
 	return query_error(w->qo, qi, req, rcode, resp, respmax);
@@ -569,6 +570,7 @@ xfr_pump(struct tcp_conn *c)
 {
 	struct worker *w = c->w;
 
+	c->active_ms = clock_coarse_ms();	/* busy, not idle: not the one to evict */
 	for (unsigned i = 0; i < XFR_TURN_MSGS; i++) {
 		size_t len;
 
@@ -578,7 +580,6 @@ xfr_pump(struct tcp_conn *c)
 		if (!len) {
 			xfr_end(c, true);
 			/* Queries sent after the transfer's are answered now. */
-			c->active_ms = clock_coarse_ms();
 			if (!c->eof && !c->paused)
 				event_add(c->rev, NULL);
 			if (tcp_input(c))
@@ -638,7 +639,7 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 		return xfr_refuse(w, qi, req, SX_UDP, WIRE_NOTIMP, QUERY_NOTIMP,
 		    resp, respmax);
 	if (ixfr && !qi->ixfr_soa)	/* an IXFR names its serial (RFC 1995 3) */
-		return xfr_refuse(w, qi, req, SX_REFUSED, WIRE_FORMERR,
+		return xfr_refuse(w, qi, req, STATS_XFRS, WIRE_FORMERR,
 		    QUERY_FORMERR, resp, respmax);
 	if (!cl->tcp) {
 		/* The whole answer in one datagram, or the SOA alone. */

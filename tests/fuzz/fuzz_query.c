@@ -13,6 +13,7 @@
 #include "state.h"
 #include "table.h"
 #include "wire.h"
+#include "xfr.h"
 #include "zone.h"
 #include "zonefile.h"
 
@@ -290,6 +291,10 @@ check(const struct setup *s, const uint8_t *req, size_t reqlen,
 		/* Only what is not a request at all is dropped. */
 		if (qi->action == QUERY_DROP)
 			FUZZ_CHECK(reqlen < WIRE_HEADER || (req[2] & 0x80));
+		else if (qi->action == QUERY_XFR)	/* at a zone's apex */
+			FUZZ_CHECK(qi->zone && qi->qname_len == qi->zone->apex_len &&
+			    memcmp(qi->lname, qi->zone->apex, qi->qname_len) == 0 &&
+			    (qi->qtype == WIRE_TYPE_AXFR || qi->qtype == WIRE_TYPE_IXFR));
 		else
 			FUZZ_CHECK(s->o.external_on && qi->qend > 0);
 		return;
@@ -333,6 +338,19 @@ ask(const struct setup *s, const uint8_t *req, size_t reqlen, bool tcp)
 	check(s, req, reqlen, &qi, resp, len, respmax, tcp);
 	if (qi.action == QUERY_DROP)
 		return;
+	if (qi.action == QUERY_XFR) {
+		/* The transfer's first messages: well-formed, ours, in bounds. */
+		struct xfr *x = xfr_new(s->t, qi.zone, qi.qtype == WIRE_TYPE_IXFR,
+		    qi.ixfr_serial, req + WIRE_HEADER, qi.qend - WIRE_HEADER, qi.id,
+		    qi.edns ? 1232 : 0);
+		FUZZ_CHECK(x != NULL);
+		for (int m = 0; m < 4 && (len = xfr_next(x, s->tcp, TCP_MAX, 0)); m++) {
+			FUZZ_CHECK(len <= XFR_MSG_MAX && fuzz_wellformed(s->tcp, len));
+			FUZZ_CHECK(wire_get16(s->tcp) == qi.id);
+			FUZZ_CHECK(wire_get16(s->tcp + 6) > 0);
+		}
+		xfr_free(x);
+	}
 	if (qi.action == QUERY_FORWARD) {
 		/* What goes upstream: a small, well-formed query of ours. */
 		uint8_t up[QUERY_UPSTREAM_MAX];

@@ -1669,7 +1669,8 @@ test_outcome_names(void)
 {
 	static const char *const want[QUERY_OUTCOMES] = {
 		"noerror", "nodata", "nxdomain", "formerr", "notimp",
-		"refused", "servfail", "badvers", "forwarded", "dropped"
+		"refused", "servfail", "badvers", "forwarded", "dropped",
+		"transfer", "notauth"
 	};
 
 	for (int i = 0; i < QUERY_OUTCOMES; i++)
