@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "records.h"
+#include "tsig.h"
 
 /** A forwarding target "ip" or "ip:port" (port 53 by default). */
 struct config_upstream {
@@ -88,6 +89,9 @@ struct config {
 	int forward_max_pending;	/**< taskdns: upstream queries in flight, in all */
 	struct addr_cidr *forward_allow;	/**< taskdns: clients whose names outside the domain are forwarded */
 	size_t nforward_allow;
+	/* Zone transfers and NOTIFY. */
+	bool tsig_on;			/**< taskdns: "tsig" is set */
+	struct tsig_key tsig;		/**< taskdns: the TSIG key (secret never printed) */
 	/* The process. */
 	char *user;			/**< taskdns: run as this user after binding, "" to stay */
 };
@@ -116,7 +120,7 @@ int config_parse(const char *name, const char *text, size_t len,
 void config_clear(struct config *c);
 
 /**
- * Print the effective configuration as JSON to stdout (the secret masked).
+ * Print the effective configuration as JSON to stdout (the secrets masked).
  * @return 0 or -1.
  */
 int config_print(const struct config *c);
