@@ -36,11 +36,12 @@
 
 /**
  * Room a TSIG RR of ours can take at the end of a message: the key name
- * (255), type, class, TTL and RDLENGTH (10), "hmac-sha256." (13), time
- * (6), fudge (2), MAC size and MAC (2 + 32), original ID, error and other
- * length (6) and the server time of a BADTIME (6). Callers reserve it.
+ * (255), type, class, TTL and RDLENGTH (10), the algorithm name (255: an
+ * unsigned BADKEY echoes the request's), time (6), fudge (2), MAC size
+ * and MAC (2 + 32), original ID, error and other length (6) and the
+ * server time of a BADTIME (6). Callers reserve it.
  */
-#define TSIG_RR_MAX (255 + 10 + 13 + 6 + 2 + 2 + TSIG_MAC_SIZE + 6 + 6)
+#define TSIG_RR_MAX (255 + 10 + 255 + 6 + 2 + 2 + TSIG_MAC_SIZE + 6 + 6)
 
 /**
  * What tsig_verify(), tsig_verify_response() and tsig_sign() return: 0 or

@@ -523,7 +523,8 @@ test_sign(time_t now)
 		before = rl;
 		is_int(tsig_sign(&big, &c2, r, &rl, rl + TSIG_RR_MAX, now + 400,
 		    TSIG_ERR_BADTIME), TSIG_OK, "BADTIME with the longest name fits in TSIG_RR_MAX");
-		is_int(rl - before, TSIG_RR_MAX, "and takes all of it");
+		is_int(rl - before, 255 + 10 + 13 + 6 + 2 + 2 + 32 + 6 + 6,
+		    "and takes 332 octets");
 		{
 			ldns_pkt *p = NULL;
 			ldns_wire2pkt(&p, r, rl);
@@ -531,6 +532,29 @@ test_sign(time_t now)
 			    ldns_rr_rdf(ldns_pkt_tsig(q), 3)), "ldns verifies it");
 			ldns_pkt_free(p);
 		}
+		free(qw);
+		ldns_pkt_free(q);
+
+		/* BADKEY for a 255-octet key name and algorithm: echoed, and fits. */
+		q = ldns_pkt_query_new(ldns_dname_new_frm_str("example."),
+		    LDNS_RR_TYPE_AXFR, LDNS_RR_CLASS_IN, 0);
+		ldns_pkt_tsig_sign(q, name, SECRET, 300, ALG, NULL);
+		ldns_rdf_deep_free(ldns_rr_set_rdf(ldns_pkt_tsig(q),
+		    ldns_dname_new_frm_str(name), 0));
+		qw = to_wire(q, &ql);
+		is_int(tsig_verify(&key, qw, ql, &c2, now), TSIG_BADKEY,
+		    "255-octet key and algorithm names: BADKEY");
+		rl = response(r, 1, 0);
+		before = rl;
+		is_int(tsig_sign(&key, &c2, r, &rl, rl + TSIG_RR_MAX, now,
+		    TSIG_ERR_BADKEY), TSIG_OK, "its BADKEY answer fits in TSIG_RR_MAX");
+		t = tsig_of(r, rl);
+		if (t) {
+			char *alg = ldns_rdf2str(ldns_rr_rdf(t, 0));
+			ok(alg && strlen(alg) == 254, "the request's algorithm name echoed");
+			free(alg);
+		}
+		ldns_rr_free(t);
 		free(qw);
 		ldns_pkt_free(q);
 	}
