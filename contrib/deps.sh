@@ -5,7 +5,7 @@
 # missing. Needs root (or sudo) when something is.
 set -eu
 pkgs="build-essential autoconf automake pkg-config libldns-dev libevent-dev
-libcurl4-openssl-dev libjansson-dev libyajl-dev libzookeeper-mt-dev libsystemd-dev"
+libcurl4-openssl-dev libjansson-dev libyajl-dev libzookeeper-mt-dev libsystemd-dev libssl-dev"
 case "${1:-}" in
 --test) pkgs="$pkgs dnsutils ldnsutils python3 nsd knot unbound iproute2 valgrind
 	clang libclang-rt-14-dev libfuzzer-14-dev mandoc bsdextrautils zookeeper

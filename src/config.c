@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "config.h"
 #include "zonefile.h"
@@ -34,7 +36,7 @@ enum key {
 	K_STATEFILE, K_EDNSSIZE, K_TCPIDLE, K_TCPMAX, K_FWDMAX, K_STATEMAX,
 	K_THREADS, K_UDPBATCH, K_TCPIO, K_TCPMEM, K_FWDALLOW, K_USER, K_STALL,
 	K_CERTFILE, K_KEYFILE, K_FEED, K_GRACE, K_UNHEALTHY, K_ZONEFILES,
-	K_REVERSEON, K_REVERSEZONES, K_XFRALLOW, K_NOTIFY, K_SERIALFILE,
+	K_REVERSEON, K_REVERSEZONES, K_XFRALLOW, K_NOTIFY, K_SERIALFILE, K_TSIG,
 	K_COUNT
 };
 
@@ -70,6 +72,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_XFRALLOW] = "transferAllow",
 	[K_NOTIFY] = "notify",
 	[K_SERIALFILE] = "serialFile",
+	[K_TSIG] = "tsig",
 };
 
 /*
@@ -467,6 +470,48 @@ reverse_list(struct ctx *x, enum key k, const json_t *v)
 	return 0;
 }
 
+/*
+ * tsig: {"name": ..., "algorithm": "hmac-sha256", "secret": base64}, the
+ * member names matched regardless of case like the keys; algorithm may be
+ * left out. The secret never goes into an error.
+ */
+static int
+tsig_key(struct ctx *x, enum key k, const json_t *v)
+{
+	static const char *const members[] = { "name", "algorithm", "secret" };
+	const json_t *m[3] = { NULL, NULL, NULL };
+	char why[TSIG_ERR_MAX];
+	const char *key;
+	json_t *e;
+
+	if (!json_is_object(v))
+		return bad(x, k, "must be an object {\"name\": ..., \"algorithm\": "
+		    "\"hmac-sha256\", \"secret\": ...}");
+	json_object_foreach((json_t *)v, key, e) {
+		size_t i;
+		for (i = 0; i < 3; i++)
+			if (strcasecmp(key, members[i]) == 0)
+				break;
+		if (i == 3)
+			return bad(x, k, "unknown member \"%s\" (name, algorithm, "
+			    "secret)", key);
+		if (!json_is_string(e))
+			return bad(x, k, "%s must be a string", members[i]);
+		m[i] = e;
+	}
+	if (!m[0] || !m[2])
+		return bad(x, k, "needs a name and a secret");
+	if (tsig_key_init(&x->c->tsig, json_string_value(m[0]),
+	    m[1] ? json_string_value(m[1]) : "hmac-sha256",
+	    json_string_value(m[2]), why, sizeof(why)) < 0) {
+		OPENSSL_cleanse(&x->c->tsig, sizeof(x->c->tsig));
+		x->c->tsig_on = false;
+		return bad(x, k, "%s", why);
+	}
+	x->c->tsig_on = true;
+	return 0;
+}
+
 static int
 apply(struct ctx *x, enum key k, const json_t *v)
 {
@@ -613,6 +658,7 @@ apply(struct ctx *x, enum key k, const json_t *v)
 	case K_REVERSEZONES: return reverse_list(x, k, v);
 	case K_XFRALLOW:
 		return cidr_list(x, k, v, &c->transfer_allow, &c->ntransfer_allow);
+	case K_TSIG: return tsig_key(x, k, v);
 	case K_TCPMEM:
 		if (get_int(x, k, v, 1, 65536, &tmp) < 0)
 			return -1;
@@ -1154,6 +1200,7 @@ config_clear(struct config *c)
 	free(c->resolvers);
 	free_upstreams(c->notify, c->nnotify);
 	free_zones(c);
+	OPENSSL_cleanse(&c->tsig, sizeof(c->tsig));
 	memset(c, 0, sizeof(*c));
 }
 
@@ -1182,7 +1229,34 @@ upstreams_json(const struct config_upstream *u, size_t n)
 	return a;
 }
 
-/* The effective configuration as a JSON object; the secret masked if @mask. */
+/*
+ * "tsig" as JSON: name and algorithm; the secret "(hidden)" when @mask,
+ * else a SHA-256 of it, so that config_changed() sees a new secret without
+ * holding it in a string.
+ */
+static json_t *
+tsig_json(const struct config *c, bool mask)
+{
+	char name[NAMES_TEXT_MAX * 4 + 2], hex[2 * 32 + 8] = "sha256:";
+	uint8_t md[32];
+	unsigned int mdlen = 0;
+	json_t *o;
+
+	if (!c->tsig_on)
+		return json_null();
+	tsig_key_name(&c->tsig, name, sizeof(name));
+	if (!mask && EVP_Digest(c->tsig.secret, c->tsig.secret_len, md, &mdlen,
+	    EVP_sha256(), NULL) == 1)
+		for (unsigned int i = 0; i < mdlen && i < 32; i++)
+			snprintf(hex + 7 + 2 * i, 3, "%02x", md[i]);
+	o = json_object();
+	json_object_set_new(o, "name", json_string(name));
+	json_object_set_new(o, "algorithm", json_string("hmac-sha256"));
+	json_object_set_new(o, "secret", json_string(mask ? "(hidden)" : hex));
+	return o;
+}
+
+/* The effective configuration as a JSON object; the secrets masked if @mask. */
 static json_t *
 config_json(const struct config *c, bool mask)
 {
@@ -1246,6 +1320,7 @@ config_json(const struct config *c, bool mask)
 	json_object_set_new(o, key_names[K_ZONE_RESOLVERS], z);
 	json_object_set_new(o, key_names[K_TIMEOUT], json_integer(c->timeout));
 	json_object_set_new(o, key_names[K_FWDALLOW], cidrs_json(c->forward_allow, c->nforward_allow));
+	json_object_set_new(o, key_names[K_TSIG], tsig_json(c, mask));
 	json_object_set_new(o, key_names[K_USER], json_string(c->user));
 	json_object_set_new(o, key_names[K_EDNSSIZE], json_integer(c->edns_udp_size));
 	json_object_set_new(o, key_names[K_TCPIDLE], json_integer(c->tcp_idle_seconds));

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "records.h"
+#include "tsig.h"
 
 /** A forwarding target "ip" or "ip:port" (port 53 by default). */
 struct config_upstream {
@@ -97,6 +98,9 @@ struct config {
 	/* Secondaries. */
 	struct config_upstream *notify;	/**< taskdns: secondaries sent NOTIFY (RFC 1996) */
 	size_t nnotify;
+	/* Zone transfers and NOTIFY. */
+	bool tsig_on;			/**< taskdns: "tsig" is set */
+	struct tsig_key tsig;		/**< taskdns: the TSIG key (secret never printed) */
 	/* The process. */
 	char *user;			/**< taskdns: run as this user after binding, "" to stay */
 };
@@ -126,7 +130,7 @@ int config_parse(const char *name, const char *text, size_t len,
 void config_clear(struct config *c);
 
 /**
- * Print the effective configuration as JSON to stdout (the secret masked).
+ * Print the effective configuration as JSON to stdout (the secrets masked).
  * @return 0 or -1.
  */
 int config_print(const struct config *c);

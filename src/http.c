@@ -202,7 +202,8 @@ upstreams(struct evbuffer *b, const struct config_upstream *u, size_t n)
 /*
  * Mesos-DNS's Config struct as it serialises it (its field names and
  * order), from our effective configuration. Deliberately without the
- * secret: MesosCredentials has the principal only.
+ * secrets: MesosCredentials has the principal only, and the TSIG key
+ * ("tsig"), which Mesos-DNS does not have, is left out altogether.
  */
 static void
 on_config(struct http *h, struct evhttp_request *req)

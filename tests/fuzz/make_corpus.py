@@ -204,6 +204,41 @@ def upstream():
                  options=struct.pack(">HH", 10, 8) + b"cookie!!"), "opt-options")
 
 
+def tsig():
+    """Requests and responses signed with TSIG (RFC 8945, hmac-sha256) as
+    tests/fuzz/fuzz_tsig.c checks them: key xfr-key. with the 32 octets
+    'A'..'`', signed at 1700000000; a response follows a request MAC of 32
+    octets 0x5a. Python's hmac, not taskdns's code, computes the MACs."""
+    import hmac
+    secret, now, keyname = bytes(range(0x41, 0x61)), 1700000000, name("xfr-key")
+    alg = name("hmac-sha256")
+
+    def sign(msg, prior=b"", timers_only=False, t=now, fudge=300, error=0, other=b"", keyn=keyname):
+        timers = struct.pack(">HI", t >> 32, t & 0xffffffff) + struct.pack(">H", fudge)
+        data = (struct.pack(">H", len(prior)) + prior if prior else b"") + msg
+        if timers_only:
+            data += timers
+        else:
+            data += keyn + struct.pack(">HI", 255, 0) + alg + timers + struct.pack(">HH", error, len(other)) + other
+        mac = hmac.new(secret, data, "sha256").digest()
+        rdata = alg + timers + struct.pack(">H", len(mac)) + mac + msg[:2] + struct.pack(">HH", error, len(other)) + other
+        ar = struct.unpack(">H", msg[10:12])[0] + 1
+        return msg[:10] + struct.pack(">H", ar) + msg[12:] + rr(keyn, 250, rdata, ttl=0, cls=255)
+
+    q = name("mesos") + struct.pack(">HH", AXFR, 1)
+    soa = rr(b"\xc0\x0c", SOA, name("ns1.mesos") + name("root.ns1.mesos") + struct.pack(">IIIII", 7, 60, 600, 86400, 60))
+    save("tsig", b"\0" + sign(header(0x1234, 0x0000) + q), "axfr")
+    save("tsig", b"\0" + sign(header(0x1234, 0x0000) + q, t=now - 400), "badtime")
+    save("tsig", b"\0" + sign(header(0x1234, 0x0000) + q, keyn=name("other-key")), "badkey")
+    save("tsig", b"\0" + sign(header(0x1234, 0x2400, qd=1) + name("mesos") + struct.pack(">HH", SOA, 1)), "notify")
+    save("tsig", b"\0" + header(0x1234, 0x0000) + q, "unsigned")
+    prior = b"\x5a" * 32
+    resp = header(0x1234, 0x8400, an=1) + q + soa
+    save("tsig", b"\1" + sign(resp, prior), "response")
+    save("tsig", b"\3" + sign(resp, prior, timers_only=True), "response-next")
+    save("tsig", b"\1" + sign(resp, prior, error=18, other=struct.pack(">HI", 0, now)), "response-badtime")
+
+
 def main():
     # Fixed crashes (fixed-*) stay: they are regression inputs.
     for f in glob.glob(os.path.join(OUT, "*", "*")):
@@ -213,6 +248,7 @@ def main():
     states()
     configs()
     upstream()
+    tsig()
 
 
 main()

@@ -8,7 +8,7 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 n=0
 failed=0
-for h in query state event config upstream; do
+for h in query state event config upstream tsig; do
 	n=$((n + 1))
 	bin="$top_builddir/tests/fuzz/replay_$h"
 	log="$top_builddir/tests/fuzz/replay_$h.out"

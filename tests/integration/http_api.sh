@@ -294,7 +294,9 @@ sample_state "127.0.0.1:$MP" "$T/late/state.json"
 cat >"$T/late.json" <<JSON
 {"masters": ["127.0.0.1:$MP"], "listener": "127.0.0.1", "port": $DPORT,
  "resolvers": ["127.0.0.1:9"], "refreshSeconds": 1, "stateTimeoutSeconds": 2,
- "httpon": true, "HTTPListener": "127.0.0.1", "httpport": $HPORT}
+ "httpon": true, "HTTPListener": "127.0.0.1", "httpport": $HPORT,
+ "tsig": {"name": "xfr-key.", "algorithm": "hmac-sha256",
+          "secret": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVpbXF1eX2A="}}
 JSON
 "$TASKDNS" -config="$T/late.json" -v=1 >"$T/late.log" 2>&1 &
 TASKDNS_PID=$!
@@ -323,6 +325,12 @@ is "$(ask GET /readyz)" '200 application/json - {"status": "ready"}' "... {\"sta
 like "$(ask GET /v1/hosts/leader.mesos)" '^200 application/json - \[\{"host": "leader.mesos.", "ip": "' "/v1/hosts: the leader's address once ready"
 wait_for 10 sh -c "curl -sf http://127.0.0.1:$HPORT/v1/enumerate | grep -q tasks"
 ok $? "/v1/enumerate: made within a second or so of the first state"
+
+# The TSIG key is for zone transfers: /v1/config shows neither it nor its secret.
+r=$(ask GET /v1/config)
+like "$r" '^200 application/json - \{"RefreshSeconds": 1, ' "/v1/config: 200 with a TSIG key set"
+! grep -qiE 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVpbXF1eX2A=|xfr-key|tsig' <<<"$r"
+ok $? "/v1/config: no TSIG key name or secret"
 
 # -- 3. what is ours alone: methods, errors, limits ---------------------------
 r=$(ask HEAD /v1/version)

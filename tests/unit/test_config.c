@@ -15,6 +15,9 @@
 #include "records.h"
 #include "tap.h"
 
+/* base64 of the 32 octets 'A'..'`' (python3 base64.b64encode). */
+#define TSIG_SECRET "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVpbXF1eX2A="
+
 static char tmpdir[256];
 static int ncase;
 
@@ -209,7 +212,12 @@ field(const struct config *c, const char *name)
 		    "statemax=%zu", c->edns_udp_size, c->tcp_idle_seconds,
 		    c->tcp_max_connections, c->forward_max_pending,
 		    c->state_max_bytes >> 20);
-	else
+	else if (strcmp(name, "tsig") == 0) {
+		char kn[300];
+		tsig_key_name(&c->tsig, kn, sizeof(kn));
+		snprintf(buf, sizeof(buf), "on=%d name=%s secret=%zu:%.4s",
+		    c->tsig_on, kn, c->tsig.secret_len, (const char *)c->tsig.secret);
+	} else
 		snprintf(buf, sizeof(buf), "(no field %s)", name);
 	return buf;
 }
@@ -364,6 +372,13 @@ static const struct {
 	  "edns=512 idle=1 tcpmax=1 fwdmax=1 statemax=1" },
 	/* Keys that are accepted and ignored or not supported yet. */
 	{ "{" M "'SOASerial': 42, 'File': 'x', 'SetTruncateBit': true}", "ttl", "60" },
+	/* tsig: the secret is base64 of 32 octets "ABCD...". */
+	{ "{'masters': ['10.0.0.1:5050']}", "tsig", "on=0 name= secret=0:" },
+	{ "{" M "'tsig': {'name': 'Xfr-Key.', 'algorithm': 'HMAC-SHA256', "
+	  "'secret': '" TSIG_SECRET "'}}", "tsig", "on=1 name=xfr-key. secret=32:ABCD" },
+	{ "{" M "'TSIG': {'Name': 'xfr-key', 'Secret': '" TSIG_SECRET "'}}",
+	  "tsig", "on=1 name=xfr-key. secret=32:ABCD" },
+	{ "{" M "'tsig': null}", "tsig", "on=0 name= secret=0:" },
 #undef M
 };
 
@@ -559,6 +574,25 @@ static const struct {
 	  "false is not supported: taskdns always serves DNS" },
 	{ "{" M "'DnsOn': false, 'HttpOn': true}", "dnson",
 	  "false is not supported: taskdns always serves DNS" },
+	{ "{" M "'tsig': 'xfr-key:" TSIG_SECRET "'}", "tsig",
+	  "must be an object {\"name\": ..., \"algorithm\": \"hmac-sha256\", "
+	  "\"secret\": ...}" },
+	{ "{" M "'tsig': {'name': 'xfr-key'}}", "tsig", "needs a name and a secret" },
+	{ "{" M "'tsig': {'secret': '" TSIG_SECRET "'}}", "tsig",
+	  "needs a name and a secret" },
+	{ "{" M "'tsig': {'name': 'k', 'secret': '" TSIG_SECRET "', 'keyfile': 'x'}}",
+	  "tsig", "unknown member \"keyfile\" (name, algorithm, secret)" },
+	{ "{" M "'tsig': {'name': 'k', 'secret': 32}}", "tsig",
+	  "secret must be a string" },
+	{ "{" M "'tsig': {'name': 'k', 'algorithm': 'hmac-md5.sig-alg.reg.int', "
+	  "'secret': '" TSIG_SECRET "'}}", "tsig", "algorithm "
+	  "\"hmac-md5.sig-alg.reg.int\" is not supported: only hmac-sha256" },
+	{ "{" M "'tsig': {'name': 'a..b', 'secret': '" TSIG_SECRET "'}}", "tsig",
+	  "name \"a..b\" is not a valid domain name" },
+	{ "{" M "'tsig': {'name': 'k', 'secret': 'QUJD REVG'}}", "tsig",
+	  "secret is not base64 of 16 to 128 octets" },
+	{ "{" M "'tsig': {'name': 'k', 'secret': 'QUJDREVG'}}", "tsig",
+	  "secret has 6 octets: 16 to 128 needed (tsig-keygen and keymgr make 32)" },
 #undef M
 };
 
@@ -997,6 +1031,53 @@ test_forward_allow(void)
 	config_clear(&custom);
 }
 
+static void
+changed_cb(const char *key, void *arg)
+{
+	(void)arg;
+	is_str(key, "tsig", "config_changed: the key that changed is tsig");
+}
+#define NULL_CB changed_cb
+
+/* --check-config shows the TSIG key's name, never its secret; a new secret is a change. */
+static void
+test_tsig_print(void)
+{
+	struct config a, b;
+	char err[CONFIG_ERR_MAX], log[4096];
+	char *out = NULL;
+	size_t outlen = 0, n;
+	FILE *mem;
+
+	is_int(load(write_config("{'masters': ['10.0.0.1:5050'], 'tsig': {'name': "
+	    "'xfr-key', 'secret': '" TSIG_SECRET "'}}"), &a, err, log, sizeof(log)),
+	    0, "tsig: loads");
+	is_int(load(write_config("{'masters': ['10.0.0.1:5050'], 'tsig': {'name': "
+	    "'xfr-key', 'secret': 'd3d3d3d3d3d3d3d3d3d3dw=='}}"), &b, err, log,
+	    sizeof(log)), 0, "tsig: another secret loads");
+	mem = open_memstream(&out, &outlen);
+	fflush(stdout);
+	{
+		FILE *keep = stdout;	/* config_print() writes to stdout */
+		stdout = mem;
+		config_print(&a);
+		stdout = keep;
+	}
+	fclose(mem);
+	ok(out && strstr(out, "\"tsig\": {\n    \"name\": \"xfr-key.\",\n    "
+	    "\"algorithm\": \"hmac-sha256\",\n    \"secret\": \"(hidden)\"\n  }"),
+	    "config_print: tsig name and algorithm, the secret hidden");
+	ok(out && !strstr(out, TSIG_SECRET) && !strstr(out, "ABCDEFGH"),
+	    "config_print: the secret appears nowhere");
+	free(out);
+	n = config_changed(&a, &b, NULL_CB, NULL);
+	is_int(n, 1, "config_changed: a new TSIG secret is one change");
+	n = config_changed(&a, &a, NULL_CB, NULL);
+	is_int(n, 0, "config_changed: the same key is none");
+	config_clear(&a);
+	config_clear(&b);
+}
+
 int
 main(void)
 {
@@ -1017,6 +1098,7 @@ main(void)
 	test_paths();
 	test_records_params();
 	test_forward_allow();
+	test_tsig_print();
 	cleanup();
 	return done_testing();
 }
