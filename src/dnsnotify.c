@@ -22,6 +22,7 @@
 #include "names.h"
 #include "stats.h"
 #include "table.h"
+#include "tsig.h"
 #include "wire.h"
 
 _Static_assert(DNSNOTIFY_MAX_ZONES == TABLE_MAX_ZONES,
@@ -34,7 +35,7 @@ _Static_assert(CONFIG_MAX_NOTIFY < STATS_NOTIFY_TARGETS,
 #define FLAGS_OPCODE(f) (((f) >> 11) & 0xf)
 
 /* Our NOTIFY: header, the apex, type and class. */
-#define NOTIFY_MAX (WIRE_HEADER + TABLE_NAME_MAX + 4)
+#define NOTIFY_MAX (WIRE_HEADER + TABLE_NAME_MAX + 4 + TSIG_RR_MAX)
 
 /* Largest response read; a secondary's answer echoes the question. */
 #define RESPONSE_MAX 4096
@@ -48,6 +49,7 @@ struct xchg {
 	uint8_t tries;			/* of sent_serial; 0: serial waits to go */
 	uint64_t last_ms;		/* monotonic: the last try went out */
 	uint64_t due_ms;		/* monotonic: the next try, or giving up */
+	struct tsig_ctx tsig;		/* with "tsig": the MAC of the try in flight */
 };
 
 /* A zone NOTIFY is sent for (the loop thread's). */
@@ -225,7 +227,17 @@ send_try(struct dnsnotify *n, struct zone *z, size_t ti, uint64_t now)
 	wire_put16(msg + len, WIRE_TYPE_SOA);
 	wire_put16(msg + len + 2, WIRE_CLASS_IN);
 	len += 4;
-	/* TSIG: sign here when c->tsig_on */
+	/* Signed with the key (RFC 8945): its answer must be signed too. */
+	if (n->c->tsig_on) {
+		int r;
+		tsig_ctx_init(&x->tsig);
+		if ((r = tsig_sign(&n->c->tsig, &x->tsig, msg, &len, sizeof(msg),
+		    time(NULL), 0)) != TSIG_OK) {
+			log_msg(LOG_ERR, "dnsnotify: %s: zone %s: cannot sign the "
+			    "NOTIFY: %s", t->name, zone_text(z, zt), tsig_strerror(r));
+			return;
+		}
+	}
 	if (open_target(t) < 0)
 		return;
 	if (send(t->fd, msg, len, 0) < 0) {
@@ -392,7 +404,32 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 			    "NOTIFY of ours (id %u); ignored", t->name, wire_get16(msg));
 			continue;
 		}
-		/* TSIG: verify the response here when c->tsig_on */
+		/*
+		 * With "tsig" the answer is signed over our NOTIFY's MAC; an
+		 * answer that is not (unsigned, forged, to an earlier try) is
+		 * not one, and the tries go on. A TSIG error from the
+		 * secondary (it has another key) is a failure, as an rcode is.
+		 */
+		if (n->c->tsig_on) {
+			int v = tsig_verify_response(&n->c->tsig, msg, (size_t)r,
+			    &x->tsig, time(NULL));
+			if (v == TSIG_REJECTED) {
+				if (n->stats)
+					stats_add(&n->stats->nt[t->slot].failed, 1);
+				log_msg(LOG_WARN, "dnsnotify: %s: zone %s serial %u: "
+				    "NOTIFY refused for its TSIG (error %u: does the "
+				    "secondary have the key?); not retried", t->name,
+				    zone_text(z, zt), x->sent_serial, x->tsig.peer_error);
+				x->active = false;
+				continue;
+			}
+			if (v != TSIG_OK) {
+				log_msg(LOG_DEBUG, "dnsnotify: %s: an answer to our "
+				    "NOTIFY (id %u) that fails TSIG: %s; ignored",
+				    t->name, wire_get16(msg), tsig_strerror(v));
+				continue;
+			}
+		}
 		rcode = wire_get16(msg + 2) & 0xf;
 		if (rcode == WIRE_NOERROR) {
 			if (n->stats)

@@ -26,6 +26,7 @@
 #include "server.h"
 #include "stats.h"
 #include "table.h"
+#include "tsig.h"
 #include "wire.h"
 #include "xfr.h"
 
@@ -127,6 +128,8 @@ struct xfr_run {
 	uint64_t ms;			/* when it began (clock_coarse_ms) */
 	uint64_t ns;			/* the same, for its duration (clock_ns) */
 	bool ixfr;			/* IXFR asked (for its counters) */
+	bool tsig_on;			/* its request was signed: so is every message */
+	struct tsig_ctx tsig;		/* the MAC the next message's covers */
 	char peer[64];			/* the client, for the log */
 };
 
@@ -576,7 +579,13 @@ xfr_pump(struct tcp_conn *c)
 
 		if (c->outlen - c->outoff > TCP_OUT_PAUSE)
 			return;
-		len = xfr_next(c->xfr->x, w->resp, sizeof(w->resp), 0);
+		len = xfr_next(c->xfr->x, w->resp, sizeof(w->resp),
+		    c->xfr->tsig_on ? tsig_size(&w->c->tsig) : 0);
+		if (len && c->xfr->tsig_on && tsig_sign(&w->c->tsig, &c->xfr->tsig,
+		    w->resp, &len, sizeof(w->resp), time(NULL), 0) != TSIG_OK) {
+			tcp_close(c, SC_ERROR);		/* out of memory in libcrypto */
+			return;
+		}
 		if (!len) {
 			xfr_end(c, true);
 			/* Queries sent after the transfer's are answered now. */
@@ -621,10 +630,11 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 	uint32_t serial = ixfr ? qi->ixfr_serial : 0;
 	uint16_t edns = qi->edns ? w->qo->udp_max : 0;
 	struct tcp_conn *c = cl->conn;
+	struct tsig_ctx tsig;
 	struct xfr_run *r;
 	struct xfr *x;
+	int v = TSIG_OK;
 
-	(void)reqlen;
 	/* A TCP client's address is asked only now: transfers are rare. */
 	if (cl->tcp) {
 		cl->peerlen = sizeof(cl->peer);
@@ -635,6 +645,29 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 	    (const struct sockaddr *)&cl->peer))
 		return xfr_refuse(w, qi, req, SX_REFUSED, WIRE_REFUSED,
 		    QUERY_REFUSED, resp, respmax);
+	/*
+	 * With "tsig" the request must be signed with the key (RFC 8945
+	 * 5.2): unsigned, REFUSED; malformed, FORMERR; a wrong key, MAC or
+	 * time, NOTAUTH with the TSIG error, signed as that section says.
+	 */
+	if (w->c->tsig_on) {
+		tsig_ctx_init(&tsig);
+		v = tsig_verify(&w->c->tsig, req, reqlen, &tsig, time(NULL));
+		if (v == TSIG_NONE)
+			return xfr_refuse(w, qi, req, SX_NOTAUTH, WIRE_REFUSED,
+			    QUERY_REFUSED, resp, respmax);
+		if (v == TSIG_FORMERR)
+			return xfr_refuse(w, qi, req, SX_NOTAUTH, WIRE_FORMERR,
+			    QUERY_FORMERR, resp, respmax);
+		if (v != TSIG_OK) {
+			len = xfr_refuse(w, qi, req, SX_NOTAUTH, WIRE_NOTAUTH,
+			    QUERY_NOTAUTH, resp, respmax);
+			if (tsig_sign(&w->c->tsig, &tsig, resp, &len, respmax,
+			    time(NULL), tsig_result_error(v)) != TSIG_OK)
+				log_msg(LOG_DEBUG, "xfr: cannot sign a TSIG error");
+			return len;
+		}
+	}
 	if (!cl->tcp && !ixfr)
 		return xfr_refuse(w, qi, req, SX_UDP, WIRE_NOTIMP, QUERY_NOTIMP,
 		    resp, respmax);
@@ -648,18 +681,23 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 		if (!(x = xfr_new(t, qi->zone, true, serial, q, qlen, qi->id, edns)))
 			return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
 			    QUERY_SERVFAIL, resp, respmax);
-		len = xfr_next(x, resp, max < respmax ? max : respmax, 0);
+		size_t room = w->c->tsig_on ? tsig_size(&w->c->tsig) : 0;
+		len = xfr_next(x, resp, max < respmax ? max : respmax, room);
 		if (!len || !xfr_done(x)) {
 			xfr_free(x);
 			if (!(x = xfr_new(t, qi->zone, true, qi->zone->serial, q,
 			    qlen, qi->id, edns)))
 				return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
 				    QUERY_SERVFAIL, resp, respmax);
-			len = xfr_next(x, resp, max < respmax ? max : respmax, 0);
+			len = xfr_next(x, resp, max < respmax ? max : respmax, room);
 		}
 		xfr_count(w, true, xfr_kind(x) == XFR_IXFR ? SX_IXFR :
 		    xfr_kind(x) == XFR_IXFR_SOA ? SX_UPTODATE : SX_AXFR);
 		xfr_free(x);
+		if (w->c->tsig_on && tsig_sign(&w->c->tsig, &tsig, resp, &len,
+		    max < respmax ? max : respmax, time(NULL), 0) != TSIG_OK)
+			return xfr_refuse(w, qi, req, STATS_XFRS, WIRE_SERVFAIL,
+			    QUERY_SERVFAIL, resp, respmax);
 		return len;
 	}
 	if (atomic_fetch_add(&w->srv->xfrs, 1) >= XFR_RUNNING_MAX) {
@@ -680,6 +718,8 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 	r->ms = clock_coarse_ms();
 	r->ns = clock_ns();
 	r->ixfr = ixfr;
+	if ((r->tsig_on = w->c->tsig_on))
+		r->tsig = tsig;
 	addr_sockaddr_text((const struct sockaddr *)&cl->peer, r->peer,
 	    sizeof(r->peer));
 	xfr_count(w, ixfr, xfr_kind(x) == XFR_IXFR ? SX_IXFR :

@@ -559,3 +559,11 @@ tsig_strerror(int result)
 	default: return "unknown TSIG result";
 	}
 }
+
+size_t
+tsig_size(const struct tsig_key *k)
+{
+	/* Owner, type to RDLENGTH, algorithm, time, fudge, MAC, id, error, other. */
+	return (size_t)k->name_len + 10 + sizeof(alg_sha256) + 6 + 2 + 2 +
+	    TSIG_MAC_SIZE + 6;
+}

@@ -139,6 +139,12 @@ int tsig_verify_response(const struct tsig_key *k, const uint8_t *msg,
     size_t len, struct tsig_ctx *ctx, time_t now);
 
 /**
+ * Room the TSIG RR of a message signed with @k and no error takes
+ * (smaller than TSIG_RR_MAX: its own key name and algorithm).
+ */
+size_t tsig_size(const struct tsig_key *k);
+
+/**
  * Append a TSIG RR signed with @k at @now to the message @msg (*@len
  * octets, room for @cap; TSIG_RR_MAX more always suffice) and add one to
  * its ARCOUNT. The message's RCODE is the caller's (NOTAUTH with an

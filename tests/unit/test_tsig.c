@@ -435,6 +435,7 @@ test_sign(time_t now)
 			ok_all = 0;
 		is_int(wire_get16(r + 10), 1, "response %u: ARCOUNT 1", i);
 		ok(rl - before <= TSIG_RR_MAX, "response %u: within TSIG_RR_MAX", i);
+		is_int(rl - before, tsig_size(&key), "response %u: tsig_size() octets", i);
 		/* RFC 8945 5.3.1: the first covers everything, later ones the timers. */
 		ok(ldns_ok(r, rl, prior, i > 0), "response %u verifies with ldns "
 		    "(timers only: %s)", i, i > 0 ? "yes" : "no");
