@@ -577,8 +577,10 @@ xfr_pump(struct tcp_conn *c)
 	for (unsigned i = 0; i < XFR_TURN_MSGS; i++) {
 		size_t len;
 
-		if (c->outlen - c->outoff > TCP_OUT_PAUSE)
+		if (c->outlen - c->outoff > TCP_OUT_PAUSE) {
+			tcp_arm(c);	/* the stalled-reader clock runs */
 			return;
+		}
 		len = xfr_next(c->xfr->x, w->resp, sizeof(w->resp),
 		    c->xfr->tsig_on ? tsig_size(&w->c->tsig) : 0);
 		if (len && c->xfr->tsig_on && tsig_sign(&w->c->tsig, &c->xfr->tsig,
