@@ -124,8 +124,10 @@ done
 # ThreadSanitizer cannot share a build with ASan: a build of its own, the
 # threaded unit test, and the integration tests with several responder
 # threads (4, over the tests' "threads") while the state is refreshed, and
-# zk.sh (the ZooKeeper detector's thread beside the client library's), and
-# follow.sh (the event stream's thread beside the writer's). A
+# zk.sh (the ZooKeeper detector's thread beside the client library's),
+# follow.sh (the event stream's thread beside the writer's), xfr_server.sh
+# (transfers on responder threads, holding zone tables) and dnsnotify.sh
+# (the NOTIFY sender's thread fed by the writer). A
 # report fails the test it came from. forward.sh keeps its own "threads"
 # and only its reports count here: its timing checks do not hold under
 # ThreadSanitizer's slowdown (the other builds check them).
@@ -140,7 +142,8 @@ if (cd "$tsan" && "$top/configure" -q --enable-werror --enable-tsan &&
 	chmod +x "$tsan/taskdns-threads"
 	for t in unit/test_rcu integration/records.sh integration/protocol.sh \
 		integration/masters.sh integration/forward.sh integration/zk.sh \
-		integration/follow.sh; do
+		integration/follow.sh integration/xfr_server.sh \
+		integration/dnsnotify.sh; do
 		name=$(basename "$t" .sh)
 		case $t in
 		*/forward.sh) cmd=(bash "$top/tests/$t") ;;

@@ -539,6 +539,51 @@ xfr_refuse(struct worker *w, struct query_info *qi, const uint8_t *req,
 	return query_error(w->qo, qi, req, rcode, resp, respmax);
 }
 
+/* The counter of how transfer @x answers. */
+static enum stats_xfr
+xfr_answer(const struct xfr *x)
+{
+	switch (xfr_kind(x)) {
+	case XFR_IXFR:		return SX_IXFR;
+	case XFR_IXFR_SOA:	return SX_UPTODATE;
+	default:		return SX_AXFR;
+	}
+}
+
+/*
+ * An IXFR over UDP (RFC 1995 2): the whole answer in one datagram of
+ * @max octets, or the zone's SOA alone (the client then asks over TCP).
+ * @tsig: the verified request's, to sign the answer with; NULL without
+ * "tsig". @return the response's length.
+ */
+static size_t
+xfr_udp(struct worker *w, const struct table *t, const uint8_t *req,
+    struct query_info *qi, struct tsig_ctx *tsig, uint16_t edns,
+    uint8_t *resp, size_t max)
+{
+	const uint8_t *q = req + WIRE_HEADER;
+	size_t qlen = qi->qend - WIRE_HEADER, len = 0;
+	size_t room = tsig ? tsig_size(&w->c->tsig) : 0;
+	struct xfr *x = xfr_new(t, qi->zone, true, qi->ixfr_serial, q, qlen,
+	    qi->id, edns);
+
+	if (x && (!(len = xfr_next(x, resp, max, room)) || !xfr_done(x))) {
+		xfr_free(x);
+		x = xfr_new(t, qi->zone, true, qi->zone->serial, q, qlen, qi->id,
+		    edns);
+		len = x ? xfr_next(x, resp, max, room) : 0;
+	}
+	if (!len || (tsig && tsig_sign(&w->c->tsig, tsig, resp, &len, max,
+	    time(NULL), 0) != TSIG_OK)) {
+		xfr_free(x);	/* out of memory */
+		return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
+		    QUERY_SERVFAIL, resp, max);
+	}
+	xfr_count(w, true, xfr_answer(x));
+	xfr_free(x);
+	return len;
+}
+
 /* The transfer of @c ended: @done when its last message went out. */
 static void
 xfr_end(struct tcp_conn *c, bool done)
@@ -635,7 +680,7 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 	struct tsig_ctx tsig;
 	struct xfr_run *r;
 	struct xfr *x;
-	int v = TSIG_OK;
+	int v;
 
 	/* A TCP client's address is asked only now: transfers are rare. */
 	if (cl->tcp) {
@@ -676,32 +721,10 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 	if (ixfr && !qi->ixfr_soa)	/* an IXFR names its serial (RFC 1995 3) */
 		return xfr_refuse(w, qi, req, STATS_XFRS, WIRE_FORMERR,
 		    QUERY_FORMERR, resp, respmax);
-	if (!cl->tcp) {
-		/* The whole answer in one datagram, or the SOA alone. */
-		size_t max = qi->udp_limit < w->qo->udp_max ? qi->udp_limit :
-		    w->qo->udp_max;
-		if (!(x = xfr_new(t, qi->zone, true, serial, q, qlen, qi->id, edns)))
-			return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
-			    QUERY_SERVFAIL, resp, respmax);
-		size_t room = w->c->tsig_on ? tsig_size(&w->c->tsig) : 0;
-		len = xfr_next(x, resp, max < respmax ? max : respmax, room);
-		if (!len || !xfr_done(x)) {
-			xfr_free(x);
-			if (!(x = xfr_new(t, qi->zone, true, qi->zone->serial, q,
-			    qlen, qi->id, edns)))
-				return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
-				    QUERY_SERVFAIL, resp, respmax);
-			len = xfr_next(x, resp, max < respmax ? max : respmax, room);
-		}
-		xfr_count(w, true, xfr_kind(x) == XFR_IXFR ? SX_IXFR :
-		    xfr_kind(x) == XFR_IXFR_SOA ? SX_UPTODATE : SX_AXFR);
-		xfr_free(x);
-		if (w->c->tsig_on && tsig_sign(&w->c->tsig, &tsig, resp, &len,
-		    max < respmax ? max : respmax, time(NULL), 0) != TSIG_OK)
-			return xfr_refuse(w, qi, req, STATS_XFRS, WIRE_SERVFAIL,
-			    QUERY_SERVFAIL, resp, respmax);
-		return len;
-	}
+	if (!cl->tcp)
+		return xfr_udp(w, t, req, qi, w->c->tsig_on ? &tsig : NULL, edns,
+		    resp, qi->udp_limit < w->qo->udp_max ? qi->udp_limit :
+		    w->qo->udp_max);
 	if (atomic_fetch_add(&w->srv->xfrs, 1) >= XFR_RUNNING_MAX) {
 		atomic_fetch_sub(&w->srv->xfrs, 1);
 		return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
@@ -724,8 +747,7 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 		r->tsig = tsig;
 	addr_sockaddr_text((const struct sockaddr *)&cl->peer, r->peer,
 	    sizeof(r->peer));
-	xfr_count(w, ixfr, xfr_kind(x) == XFR_IXFR ? SX_IXFR :
-	    xfr_kind(x) == XFR_IXFR_SOA ? SX_UPTODATE : SX_AXFR);
+	xfr_count(w, ixfr, xfr_answer(x));
 	c->xfr = r;
 	/* Queries after it wait in the buffer; reading stops until it ends. */
 	event_del(c->rev);
