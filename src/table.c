@@ -259,7 +259,9 @@ static int
 hist_next(struct table_hist *h, struct table_zone *z,
     struct table_zone *old, const struct table_hist *oh)
 {
-	uint32_t keep = 0, names, add = 0;
+	uint32_t keep = 0, names, shards, add = 0;
+	/* Superseded shards the history may keep alive: two zones' worth. */
+	uint32_t shards_max = TABLE_HIST_ZONE_COPIES * (z->shard_mask + 1);
 
 	h->n = 0;
 	h->steps = NULL;
@@ -270,12 +272,16 @@ hist_next(struct table_hist *h, struct table_zone *z,
 		keep = oh ? oh->n : 0;
 	} else if (!z->changed_all && z->prev_serial == old->serial) {
 		/* One step more, if its change list is within the bound. */
-		add = z->nchanged <= TABLE_HIST_NAMES;
+		add = z->nchanged <= TABLE_HIST_NAMES && z->shards_built <= shards_max;
 		names = z->nchanged;
+		shards = z->shards_built;
 		if (add)
 			for (keep = 0; oh && keep < oh->n && keep + 1 < TABLE_HIST_STEPS &&
-			    names + oh->steps[keep].to->nchanged <= TABLE_HIST_NAMES; keep++)
+			    names + oh->steps[keep].to->nchanged <= TABLE_HIST_NAMES &&
+			    shards + oh->steps[keep].to->shards_built <= shards_max; keep++) {
 				names += oh->steps[keep].to->nchanged;
+				shards += oh->steps[keep].to->shards_built;
+			}
 	}
 	if (!keep && !add)
 		return 0;

@@ -190,11 +190,18 @@ struct table_step {
 #define TABLE_HIST_NAMES 65536
 
 /**
+ * Most memory a zone's history keeps alive, in copies of the zone: each
+ * step holds the shards its change rebuilt (shards_built) as they were,
+ * and the steps' sum stays within this many times the zone's shards.
+ */
+#define TABLE_HIST_ZONE_COPIES 2
+
+/**
  * The recent history of one zone of a generation, newest step first:
  * steps[0].to has the zone's serial, and each step's from has the serial
  * of the next step's to. It ends at a step that listed all names as
  * changed, at a zone table that did not follow the one before, or at the
- * limits above.
+ * limits above (steps, names, superseded shards).
  */
 struct table_hist {
 	uint32_t n;				/**< steps */
