@@ -108,7 +108,7 @@ axfr_set() {
 	local port=$1 zone=$2
 	shift 2
 	dq "$port" +nocmd +nocomments +nostats "$@" AXFR "$zone" 2>/dev/null |
-		norm | sort -u
+		norm | grep -v '^[^ ]* [0-9]* ANY TSIG ' | sort -u
 }
 
 # norm: the records of dig's output (comments dropped), one a line with
