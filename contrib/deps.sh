@@ -7,7 +7,7 @@ set -eu
 pkgs="build-essential autoconf automake pkg-config libldns-dev libevent-dev
 libcurl4-openssl-dev libjansson-dev libyajl-dev libzookeeper-mt-dev libsystemd-dev libssl-dev"
 case "${1:-}" in
---test) pkgs="$pkgs dnsutils ldnsutils python3 nsd knot unbound iproute2 valgrind
+--test) pkgs="$pkgs dnsutils ldnsutils python3 nsd knot knot-dnsutils unbound iproute2 valgrind
 	clang libclang-rt-14-dev libfuzzer-14-dev mandoc bsdextrautils zookeeper
 	debhelper lintian devscripts fakeroot prometheus systemd curl" ;;
 --bench) pkgs="$pkgs dnsutils python3 nsd knot dnsperf util-linux procps" ;;
