@@ -280,11 +280,13 @@ PY
 	td=$(free_port) kp=$(free_port) np=$(free_port)
 	limit=$((60 + tasks / 500))
 	cfg=$d/taskdns.json log=$d/taskdns.log
+	# SERIAL_FILE=no: without serialFile (and its fsync per new serial).
+	local sf=", \"serialFile\": \"$d/serials\""
+	[ "${SERIAL_FILE:-yes}" = no ] && sf=""
 	cat >"$cfg" <<XEOF
 {"masters": ["127.0.0.1:$MPORT"], "listener": "127.0.0.1", "port": $td, "httpon": false,
  "refreshSeconds": 60, "resolvers": ["127.0.0.1:9"], "threads": 1, "stateFeed": "stream",
- "transferAllow": ["127.0.0.0/8"], "notify": ["127.0.0.1:$kp", "127.0.0.1:$np"],
- "serialFile": "$d/serials"}
+ "transferAllow": ["127.0.0.0/8"], "notify": ["127.0.0.1:$kp", "127.0.0.1:$np"]$sf}
 XEOF
 	say "$tasks tasks: starting taskdns"
 	# Debug: the log then has every NOTIFY sent and answered.
@@ -365,8 +367,9 @@ XEOF
 	cp "$d/knot/knot.log" "$d/knot/start.log"
 	local kstart
 	kstart=$(wc -l <"$d/knot/knot.log")
-	local xstart
+	local xstart nstart
 	xstart=$(wc -l <"$log")
+	nstart=$(wc -l <"$d/nsd/nsd.log")
 
 	say "$tasks tasks: $EVENTS events"
 	taskset -c $LOAD_CPU python3 - "$td" "$kp" "$np" "$MPORT" "$pid" "$fw_id" "$fw_name" "$d/agents" \
@@ -583,7 +586,8 @@ PY
 		echo "taskdns's log, transfers to $1 ($2): $(grep -c "xfr: ixfr of .* to $2#.*done" "$xl") IXFR," \
 			"$(grep -c "xfr: axfr of .* to $2#.*done" "$xl") AXFR, $(grep -c "to $2#.*aborted" "$xl") aborted"
 	done
-	echo "NSD's log during the events: $(grep -c 'IXFR' "$d/nsd/nsd.log") lines naming IXFR, $(grep -ci 'AXFR' "$d/nsd/nsd.log") naming AXFR (whole run)"
+	echo "NSD's log during the events: $(tail -n +$((nstart + 1)) "$d/nsd/nsd.log" | grep -c 'is updated to') updates committed"
+	echo "Knot, applying each update (its log's \"zone updated, N seconds\"): $(grep -o 'zone updated, [0-9.]* seconds' "$kl" | awk '{ print $3 * 1000 }' | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "p50 %.0f ms, max %.0f ms", v[int(NR / 2) + 1], v[NR] }')"
 	echo "taskdns: $(grep -c 'dnsnotify.*warn\|warn.*dnsnotify' "$log") NOTIFY warnings; peak RSS $(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$pid/status")"
 	echo
 	} | tee -a "$W/summary"
