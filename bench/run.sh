@@ -1,7 +1,7 @@
 #!/bin/bash
 # run.sh -- taskdns measured side by side with NSD and Knot, in one run.
 #
-#   bench/run.sh [quick] [auth] [threads] [forward] [refresh] [huge]
+#   bench/run.sh [quick] [auth] [threads] [forward] [refresh] [huge] [xfr]
 #
 # Installs what is missing (dnsperf, nsd, knot), builds taskdns with -O2,
 # generates a synthetic cluster (bench/gen_state.py), has taskdns dump its
@@ -15,7 +15,8 @@
 # 1,000 agents/5,000 tasks and 10,000 agents/100,000 tasks under load;
 # "huge" (not run by default: 15 minutes to generate the states, 1.3 GB
 # each; STATE_CACHE=DIR keeps them) the same at 100,000 agents/1,000,000
-# tasks, refreshing every 60 s.
+# tasks, refreshing every 60 s; "xfr" (not by default either: about 10
+# minutes) runs bench/xfr.sh, zone transfers and NOTIFY to Knot and NSD.
 #
 # Everything talks over loopback. Environment: ROUNDS (5), DURATION
 # (seconds per dnsperf run, 10), BIG_TASKS (100000), BIG_AGENTS (10000).
@@ -31,9 +32,9 @@ BIG_AGENTS=${BIG_AGENTS:-10000}
 SECTIONS=""
 for a in "$@"; do
 	case $a in
-	quick) ROUNDS=1 DURATION=5 BIG_TASKS=20000 BIG_AGENTS=2000 ;;
-	auth|threads|forward|refresh|huge) SECTIONS="$SECTIONS $a" ;;
-	*) echo "usage: bench/run.sh [quick] [auth] [threads] [forward] [refresh] [huge]" >&2; exit 2 ;;
+	quick) ROUNDS=1 DURATION=5 BIG_TASKS=20000 BIG_AGENTS=2000 QUICK=1 ;;
+	auth|threads|forward|refresh|huge|xfr) SECTIONS="$SECTIONS $a" ;;
+	*) echo "usage: bench/run.sh [quick] [auth] [threads] [forward] [refresh] [huge] [xfr]" >&2; exit 2 ;;
 	esac
 done
 : "${SECTIONS:= auth threads forward refresh}"
@@ -472,3 +473,15 @@ want refresh && {
 	refresh_run "$BIG_AGENTS" "$BIG_TASKS" 5 "$((BIG_AGENTS / 1000))k-$((BIG_TASKS / 1000))k-every5s"
 } | tee "$W/result-refresh.txt"
 want huge && refresh_run 100000 1000000 60 "100k-1000k-every60s"
+
+# ---- zone transfers ---------------------------------------------------------
+
+# bench/xfr.sh with this build (STATE_CACHE passes through); "quick" makes
+# it one round of 5 s, a 20,000-task zone and 20 events at 5,000 tasks.
+want xfr && {
+	if [ "$ROUNDS" -eq 1 ] && [ "$BIG_TASKS" -eq 20000 ]; then
+		bench/xfr.sh -r 1 -d "$DURATION" -T "$BIG_TASKS" -t 5000 -n 20 "$TASKDNS"
+	else
+		bench/xfr.sh -r "$ROUNDS" -d "$DURATION" -T "$BIG_TASKS" "$TASKDNS"
+	fi
+} | tee "$W/result-xfr.txt"
