@@ -126,8 +126,9 @@ done
 # threads (4, over the tests' "threads") while the state is refreshed, and
 # zk.sh (the ZooKeeper detector's thread beside the client library's),
 # follow.sh (the event stream's thread beside the writer's), xfr_server.sh
-# (transfers on responder threads, holding zone tables) and dnsnotify.sh
-# (the NOTIFY sender's thread fed by the writer). A
+# (transfers on responder threads, holding zone tables), dnsnotify.sh
+# (the NOTIFY sender's thread fed by the writer) and resync.sh (polls and
+# stream events meeting in the writer). A
 # report fails the test it came from. forward.sh keeps its own "threads"
 # and only its reports count here: its timing checks do not hold under
 # ThreadSanitizer's slowdown (the other builds check them).
@@ -143,7 +144,7 @@ if (cd "$tsan" && "$top/configure" -q --enable-werror --enable-tsan &&
 	for t in unit/test_rcu integration/records.sh integration/protocol.sh \
 		integration/masters.sh integration/forward.sh integration/zk.sh \
 		integration/follow.sh integration/xfr_server.sh \
-		integration/dnsnotify.sh; do
+		integration/dnsnotify.sh integration/resync.sh; do
 		name=$(basename "$t" .sh)
 		case $t in
 		*/forward.sh) cmd=(bash "$top/tests/$t") ;;

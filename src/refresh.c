@@ -60,6 +60,16 @@
  */
 #define EVENTS_QUEUED_MAX 100000
 
+/*
+ * Stream events kept after they were applied, to apply again over a poll
+ * whose fetch began before they arrived (its snapshot is older than they
+ * are, and would undo them): at most this many, none older than
+ * REPLAY_MAX_AGE_US. A poll that began before an event no longer kept
+ * (or before a SUBSCRIBED snapshot) is skipped: the stream is newer.
+ */
+#define REPLAY_MAX 16384
+#define REPLAY_MAX_AGE_US (120 * 1000000ull)
+
 /* The event stream: retries from 0.5 s doubling to 30 s, records up to 1 GB. */
 #define STREAM_BACKOFF_MIN_MS 500
 #define STREAM_BACKOFF_MAX_MS 30000
@@ -128,6 +138,9 @@ struct refresh {
 	unsigned events_pending;	/* applied, not yet published */
 	bool zones_dirty;		/* zone files taken, not yet published */
 	uint64_t pending_since_us;	/* the earliest of them was received; 0: none */
+	struct queued *replay;		/* applied events kept, REPLAY_MAX, a ring */
+	unsigned replay_first, replay_len;
+	uint64_t replay_floor_us;	/* a poll fetched before this cannot be repaired */
 	bool loaded;			/* a whole state has been applied */
 	atomic_bool ready;		/* any thread: records from a whole state are in service */
 	/* /v1/enumerate: made by the writer, copied out by the HTTP thread under lock. */
@@ -747,6 +760,64 @@ set_leader(struct refresh *r, const char *hp)
 		stream_kick(r->stream);
 }
 
+/* Forget the oldest kept event; a poll fetched before it cannot be repaired. */
+static void
+replay_drop(struct refresh *r)
+{
+	struct queued *q = &r->replay[r->replay_first];
+
+	if (q->t_us > r->replay_floor_us)
+		r->replay_floor_us = q->t_us;
+	mesos_event_free(q->ev);
+	q->ev = NULL;
+	r->replay_first = (r->replay_first + 1) % REPLAY_MAX;
+	r->replay_len--;
+}
+
+/* Keep applied event @ev received at @t_us for replay_since(); takes it. */
+static void
+replay_keep(struct refresh *r, struct mesos_event *ev, uint64_t t_us)
+{
+	struct queued *q;
+
+	/* A snapshot of the stream's own: no poll from before it is news. */
+	if (ev->type == EVENT_SUBSCRIBED || !r->replay) {
+		if (t_us > r->replay_floor_us)
+			r->replay_floor_us = t_us;
+		mesos_event_free(ev);
+		return;
+	}
+	while (r->replay_len && (r->replay_len == REPLAY_MAX ||
+	    r->replay[r->replay_first].t_us + REPLAY_MAX_AGE_US < t_us))
+		replay_drop(r);
+	q = &r->replay[(r->replay_first + r->replay_len++) % REPLAY_MAX];
+	q->ev = ev;
+	q->t_us = t_us;
+}
+
+/*
+ * A poll whose fetch began at @t0_us was applied: apply again the events
+ * received since, which its snapshot may predate (re-applying an event
+ * the snapshot already holds changes nothing). @return how many.
+ */
+static unsigned
+replay_since(struct refresh *r, uint64_t t0_us)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->replay_len; i++) {
+		struct queued *q = &r->replay[(r->replay_first + i) % REPLAY_MAX];
+		if (q->t_us < t0_us)
+			continue;
+		if (model_apply_event(r->model, q->ev, clock_ms()) < 0)
+			log_msg(LOG_ERR, "refresh: out of memory applying a %s "
+			    "event again; the next refresh repairs it",
+			    mesos_event_type_name(q->ev->type));
+		n++;
+	}
+	return n;
+}
+
 /*
  * Fetch and parse the state (poller thread, or the caller of
  * refresh_once()). A failure is logged when an outage begins and when it
@@ -830,6 +901,18 @@ apply_state(struct refresh *r, struct polled *pd)
 		    r->c->agent_grace_seconds);
 		model_grace_open(r->model, now);
 	}
+	/*
+	 * The stream moved on during the fetch in a way this snapshot cannot
+	 * be repaired from (a re-subscription, events no longer kept): it is
+	 * older than what is served, and the stream is the fresher source.
+	 */
+	if (r->stream && r->loaded && r->replay_floor_us >= (uint64_t)(pd->t0 * 1000)) {
+		log_msg(LOG_INFO, "refresh: %s: skipped, fetched before stream events "
+		    "it cannot be reconciled with; the next resync is in %d s",
+		    pd->source, r->c->refresh_seconds);
+		state_free(st);
+		return -1;
+	}
 	snprintf(r->last_leader, sizeof(r->last_leader), "%s", st->leader);
 	if (*pd->leader)
 		set_leader(r, pd->leader);
@@ -837,6 +920,12 @@ apply_state(struct refresh *r, struct polled *pd)
 	if (model_apply_snapshot(r->model, st, MODEL_POLL, now) < 0)
 		log_msg(LOG_ERR, "refresh: %s: out of memory applying the state; "
 		    "the next refresh repairs it", pd->source);
+	if (r->stream) {
+		unsigned n = replay_since(r, (uint64_t)(pd->t0 * 1000));
+		if (n)
+			log_msg(LOG_DEBUG, "refresh: %s: %u stream events received "
+			    "during its fetch applied again over it", pd->source, n);
+	}
 	/* A poll's clock starts when its fetch began (see taskdns(8)). */
 	since = (uint64_t)(pd->t0 * 1000);
 	if (r->pending_since_us && r->pending_since_us < since)
@@ -963,8 +1052,12 @@ drain_events(struct refresh *r)
 			r->pending_since_us = q->t_us;
 		if (r->stats)
 			stats_inc(r->stats, ST_EVENTS);
-		mesos_event_free(q->ev);
+		replay_keep(r, q->ev, q->t_us);
 		free(q);
+	}
+	if (overflow) {
+		/* Events were lost: no poll from before now can be repaired. */
+		r->replay_floor_us = clock_us();
 	}
 	if (overflow && r->stream) {
 		log_msg(LOG_WARN, "refresh: over %d events waiting; subscribing "
@@ -1242,7 +1335,8 @@ refresh_start(struct refresh *r)
 		 * what a silently dead connection can miss.
 		 */
 		so.no_heartbeat_s = 0;
-		if (!(r->stream = stream_new(&so, &cb, r)))
+		if (!(r->replay = calloc(REPLAY_MAX, sizeof(*r->replay))) ||
+		    !(r->stream = stream_new(&so, &cb, r)))
 			return -1;
 	}
 	if (pthread_create(&r->thread, NULL, run, r) != 0)
@@ -1311,6 +1405,9 @@ refresh_free(struct refresh *r)
 	refresh_stop(r);
 	stream_free(r->stream);
 	detect_free(r->detect);
+	while (r->replay && r->replay_len)
+		replay_drop(r);
+	free(r->replay);
 	for (struct queued *q = r->qhead, *next; q; q = next) {
 		next = q->next;
 		mesos_event_free(q->ev);

@@ -24,7 +24,7 @@ A test steers a running master through DIR/mode (one word, read on every
 request): "ok" (default), "500", "garbage" (a truncated JSON body), "hang"
 (accept and never answer), "close" (close the connection without a reply),
 "trickle" (the state at 100 octets a second, as an overloaded master
-might send it).
+might send it), "slow" (the state as it was when asked, 2 s later).
 Every request but those to /api/v1 is counted in DIR/requests.
 
 The operator API event stream
@@ -1106,6 +1106,11 @@ class Master(BaseHTTPRequestHandler):
             self.reply(200, body)
             return
         body = self.server.state_body()
+        if mode == "slow":
+            # The state as it was when asked, sent 2 s later (a master
+            # serialising a large cluster): changes made meanwhile reach
+            # subscribers first.
+            time.sleep(2)
         if mode == "garbage":
             body = body[: len(body) // 2]
         if mode == "trickle":
