@@ -17,7 +17,7 @@
 struct sentry {
 	uint8_t apex[TABLE_NAME_MAX];	/* lower-case wire */
 	uint8_t len;
-	uint32_t serial;
+	uint32_t serial;		/* the file's: above every serial served */
 	uint64_t seen;			/* the note it was last in a generation; 0: read */
 };
 
@@ -257,14 +257,15 @@ note_zone(struct serial_file *f, const struct table_zone *z)
 		}
 		memcpy(e->apex, z->apex, z->apex_len);
 		e->len = z->apex_len;
-		e->serial = z->serial;
+		e->serial = z->serial + SERIAL_FILE_MARGIN;
 		e->seen = f->notes;
 		return true;
 	}
 	e->seen = f->notes;
+	/* Within the reservation the file already covers it (RFC 1982). */
 	if (!serial_gt(z->serial, e->serial))
 		return false;
-	e->serial = z->serial;
+	e->serial = z->serial + SERIAL_FILE_MARGIN;
 	return true;
 }
 
@@ -272,8 +273,8 @@ note_zone(struct serial_file *f, const struct table_zone *z)
 static int
 write_all(const struct serial_file *f, int fd)
 {
-	static const char head[] = "# taskdns serialFile: the last SOA serial "
-	    "served per zone; the next start serves greater ones\n";
+	static const char head[] = "# taskdns serialFile: per zone, a serial "
+	    "above every SOA serial served; the next start serves greater ones\n";
 	char buf[NAMES_WIRE_MAX * 4 + 32];
 
 	if (write(fd, head, sizeof(head) - 1) != (ssize_t)(sizeof(head) - 1))

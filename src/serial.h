@@ -31,6 +31,14 @@ serial_next(uint32_t prev, uint32_t now)
 	return serial_gt(now, prev) ? now : prev + 1;
 }
 
+/**
+ * What the file holds for a zone beyond the serial served when it is
+ * written: a reservation, so that it is written again only once the
+ * serials pass it (about every SERIAL_FILE_MARGIN changes, or seconds),
+ * not at every change; a restart then moves the serial up to this much.
+ */
+#define SERIAL_FILE_MARGIN 1000u
+
 /** Largest serial file read, octets (a named limit). */
 #define SERIAL_FILE_MAX_BYTES (64u << 10)
 
@@ -91,11 +99,13 @@ bool serial_file_get(const struct serial_file *f, const uint8_t *apex,
 
 /**
  * Remember the serial of each zone of @t and, when one of them is new or
- * greater (RFC 1982) than remembered, write the file again: to a
+ * greater (RFC 1982) than the file holds, write the file again with that
+ * serial plus SERIAL_FILE_MARGIN for it: to a
  * temporary file beside it, flushed to disk (fsync), then renamed over it
  * and the directory flushed, so that after a crash the file holds either
  * the old or the new serials, whole. Call it before @t is published: a
- * serial served is then never above the file's. Zones that @t does not
+ * serial served is then never above the file's, and the file is written
+ * about once per SERIAL_FILE_MARGIN changes. Zones that @t does not
  * hold stay remembered (a derived reverse zone that comes back must not
  * go back) up to SERIAL_FILE_MAX_ZONES. @return 1 when the file was
  * written, 0 when it did not need to be, -1 when writing failed, with one

@@ -338,8 +338,8 @@ static void
 test_note(void)
 {
 	char dir[] = "/tmp/test_serial.XXXXXX", path[64], err[SERIAL_FILE_ERR_MAX];
-	const char *head = "# taskdns serialFile: the last SOA serial served per "
-	    "zone; the next start serves greater ones\n";
+	const char *head = "# taskdns serialFile: per zone, a serial above every "
+	    "SOA serial served; the next start serves greater ones\n";
 	struct serial_file *f, *g;
 	struct zone *z = zone_new(&zp);
 	struct table *t1, *t2;
@@ -359,21 +359,33 @@ test_note(void)
 
 	t1 = zone_publish_table(z, NULL, 1700000000);
 	is_int(serial_file_note(f, t1, err, sizeof(err)), 1, "a new zone: the file is written");
-	snprintf(want, sizeof(want), "%smesos. 1700000000\n", head);
-	is_str(slurp(path), want, "... with its serial");
+	snprintf(want, sizeof(want), "%smesos. 1700001000\n", head);
+	is_str(slurp(path), want, "... with its serial and the margin of 1000 above it");
 	is_int(serial_file_note(f, t1, err, sizeof(err)), 0, "the same serials: not written again");
 	ok(add_a(z, "a.mesos", "10.0.0.1") == 0, "a change");
 	t2 = zone_publish_table(z, t1, 1700000000);
-	is_int(serial_file_note(f, t2, err, sizeof(err)), 1, "a greater serial: written");
-	snprintf(want, sizeof(want), "%smesos. 1700000001\n", head);
-	is_str(slurp(path), want, "... with the new serial");
+	is_int(t2->zones[0]->serial, 1700000001, "... serial 1700000001");
+	is_int(serial_file_note(f, t2, err, sizeof(err)), 0,
+	    "a greater serial within the margin: not written");
+	is_str(slurp(path), want, "... the file as it was");
+	{
+		/* A serial past the margin: written, with a new margin above it. */
+		struct table *t3;
+		ok(add_a(z, "b.mesos", "10.0.0.2") == 0, "a change 1001 s later");
+		t3 = zone_publish_table(z, t2, 1700001001);
+		is_int(serial_file_note(f, t3, err, sizeof(err)), 1,
+		    "a serial past the margin (1700001001): written");
+		snprintf(want, sizeof(want), "%smesos. 1700002001\n", head);
+		is_str(slurp(path), want, "... with the new one plus the margin");
+		table_free(t3);
+	}
 	is_int(serial_file_note(f, t1, err, sizeof(err)), 0,
 	    "an older generation again: the file keeps the greater serial");
 
 	g = serial_file_new(path);
 	is_int(serial_file_load(g, err, sizeof(err)), 0, "the file written is read back");
 	w = wire("mesos", &len);
-	ok(serial_file_get(g, w, len, &s) && s == 1700000001u, "... mesos. 1700000001");
+	ok(serial_file_get(g, w, len, &s) && s == 1700002001u, "... mesos. 1700002001");
 	serial_file_free(g);
 
 	/* Eviction: a full store forgets a zone no generation holds. */
@@ -391,7 +403,7 @@ test_note(void)
 	ok(rc == 0 && serial_file_zones(g) == SERIAL_FILE_MAX_ZONES, "a full store");
 	is_int(serial_file_note(g, t2, err, sizeof(err)), 1, "a new zone in it: written");
 	w = wire("mesos", &len);
-	ok(serial_file_get(g, w, len, &s) && s == 1700000001u &&
+	ok(serial_file_get(g, w, len, &s) && s == 1700001001u &&
 	    serial_file_zones(g) == SERIAL_FILE_MAX_ZONES,
 	    "... remembered in place of one gone, still SERIAL_FILE_MAX_ZONES");
 	serial_file_free(g);
