@@ -21,6 +21,7 @@
 #include "config.h"
 #include "forward.h"
 #include "log.h"
+#include "names.h"
 #include "query.h"
 #include "rcu.h"
 #include "server.h"
@@ -192,6 +193,8 @@ struct worker {
 	size_t mem, mem_max;		/* TCP buffers held, and this thread's budget */
 	uint64_t idle_ms, io_ms;	/* tcpIdleSeconds, tcpIoTimeoutMs */
 	bool stopping;			/* shutting down: start nothing new */
+	uint64_t xfr_log_ms;		/* a refused transfer was last logged */
+	unsigned xfr_log_quiet;		/* refusals not logged since */
 	/* Request lifetime scratch. */
 	uint8_t req[65535];		/* a TCP request */
 	uint8_t resp[65535];		/* a TCP response */
@@ -539,6 +542,34 @@ xfr_refuse(struct worker *w, struct query_info *qi, const uint8_t *req,
 	return query_error(w->qo, qi, req, rcode, resp, respmax);
 }
 
+/* Refused transfers logged at most this often per responder, ms. */
+#define XFR_LOG_INTERVAL_MS 1000
+
+/*
+ * Log a refused transfer request (who, which zone, @why) for the operator
+ * whose secondary fails: at most one line a second per responder, so that
+ * a client sending many cannot flood the log; the others are counted.
+ */
+static void
+xfr_log_refusal(struct worker *w, const struct query_info *qi,
+    const struct client *cl, const char *why)
+{
+	char peer[64], zone[NAMES_TEXT_MAX * 4 + 2];
+	uint64_t now = clock_coarse_ms();
+
+	if (w->xfr_log_ms && now - w->xfr_log_ms < XFR_LOG_INTERVAL_MS) {
+		w->xfr_log_quiet++;
+		return;
+	}
+	addr_sockaddr_text((const struct sockaddr *)&cl->peer, peer, sizeof(peer));
+	names_wire_to_text(qi->zone->apex, zone);
+	log_msg(LOG_INFO, "xfr: %s of %s from %s refused: %s%s", qi->qtype ==
+	    WIRE_TYPE_IXFR ? "IXFR" : "AXFR", zone, peer, why, w->xfr_log_quiet ?
+	    " (and earlier refusals not logged)" : "");
+	w->xfr_log_ms = now;
+	w->xfr_log_quiet = 0;
+}
+
 /* The counter of how transfer @x answers. */
 static enum stats_xfr
 xfr_answer(const struct xfr *x)
@@ -689,9 +720,11 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 			cl->peer.ss_family = AF_UNSPEC;		/* matches nothing */
 	}
 	if (!addr_cidr_match(w->c->transfer_allow, w->c->ntransfer_allow,
-	    (const struct sockaddr *)&cl->peer))
+	    (const struct sockaddr *)&cl->peer)) {
+		xfr_log_refusal(w, qi, cl, "not in transferAllow (REFUSED)");
 		return xfr_refuse(w, qi, req, SX_REFUSED, WIRE_REFUSED,
 		    QUERY_REFUSED, resp, respmax);
+	}
 	/*
 	 * With "tsig" the request must be signed with the key (RFC 8945
 	 * 5.2): unsigned, REFUSED; malformed, FORMERR; a wrong key, MAC or
@@ -700,6 +733,9 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 	if (w->c->tsig_on) {
 		tsig_ctx_init(&tsig);
 		v = tsig_verify(&w->c->tsig, req, reqlen, &tsig, time(NULL));
+		if (v != TSIG_OK)
+			xfr_log_refusal(w, qi, cl, v == TSIG_NONE ?
+			    "not signed with the tsig key (REFUSED)" : tsig_strerror(v));
 		if (v == TSIG_NONE)
 			return xfr_refuse(w, qi, req, SX_NOTAUTH, WIRE_REFUSED,
 			    QUERY_REFUSED, resp, respmax);
@@ -727,6 +763,7 @@ xfr_request(struct worker *w, const struct table *t, const uint8_t *req,
 		    w->qo->udp_max);
 	if (atomic_fetch_add(&w->srv->xfrs, 1) >= XFR_RUNNING_MAX) {
 		atomic_fetch_sub(&w->srv->xfrs, 1);
+		xfr_log_refusal(w, qi, cl, "the most transfers at once are running (SERVFAIL)");
 		return xfr_refuse(w, qi, req, SX_BUSY, WIRE_SERVFAIL,
 		    QUERY_SERVFAIL, resp, respmax);
 	}

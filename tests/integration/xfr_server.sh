@@ -152,9 +152,13 @@ is "$(metric 'taskdns_xfr_requests_total{type="ixfr",answer="uptodate"}')" 2 "IX
 is "$(metric 'taskdns_xfr_requests_total{type="ixfr",answer="axfr"}')" 1 "... 1 whole zone"
 
 # Outside transferAllow: REFUSED; below an apex: NOTAUTH; UDP AXFR: NOTIMP.
+# (A second after the last refusal logged: they are logged once a second.)
+sleep 1.1
 is "$(dig @127.0.0.1 -p "$DNS_PORT" -b 127.0.0.2 +tcp mesos AXFR 2>&1 | grep -c 'XFR size')" 0 \
 	"a client outside transferAllow gets no transfer"
 is "$(metric 'taskdns_xfr_requests_total{type="axfr",answer="refused"}')" 1 "counted as refused"
+like "$(grep 'xfr: AXFR of mesos. from 127.0.0.2' "$TASKDNS_LOG")" "refused: not in transferAllow \\(REFUSED\\)" \
+	"and logged, with the client and the zone"
 is "$(python3 "$T/rawxfr.py" tcp "$DNS_PORT" 252 storm.mesos)" "rcode 9 answers 0" \
 	"AXFR below the apex: NOTAUTH"
 is "$(python3 "$T/rawxfr.py" tcp "$DNS_PORT" 251 marathon.mesos)" "rcode 9 answers 0" \
