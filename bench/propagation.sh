@@ -170,7 +170,10 @@ PY
 	say "$mode: $EVENTS events"
 	$PIN_LOAD python3 - "$mode" "$dns" "$MPORT" "$pid" "$FW_ID" "$FW_NAME" "$W/agents" \
 		"$EVENTS" "$TIMEOUT" "$W/events-$mode" "$REFRESH" <<'PY' | tee -a "$W/summary"
-import http.client, json, os, random, select, socket, struct, sys, threading, time
+import os, random, sys, time
+
+sys.path.insert(0, "bench")
+import eventlib
 
 mode, dns, mport, pid, fid, fname, agents_file, n, timeout, out, refresh = sys.argv[1:]
 dns, mport, pid, n, timeout, refresh = int(dns), int(mport), int(pid), int(n), float(timeout), float(refresh)
@@ -179,9 +182,7 @@ HZ = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_ticks():
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime, stime
+    return eventlib.cpu_ticks(pid)
 
 
 def vm(key):
@@ -192,117 +193,15 @@ def vm(key):
     return 0
 
 
-class Master:
-    """The control endpoint over one kept-alive connection."""
-
-    def __init__(self):
-        self.conn = None
-
-    def post(self, op, body, wait):
-        for attempt in (1, 2):
-            try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection("127.0.0.1", mport, timeout=wait)
-                self.conn.timeout = wait
-                self.conn.request("POST", "/_fake/" + op, json.dumps(body),
-                                  {"Content-Type": "application/json"})
-                r = self.conn.getresponse()
-                data = json.loads(r.read())
-                if r.status != 200:
-                    raise RuntimeError("%s: %d %s" % (op, r.status, data.get("error")))
-                return data
-            except (OSError, http.client.HTTPException):
-                self.conn = None
-                if attempt == 2:
-                    raise
-
-
-def query(qid, name):
-    return struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + b"".join(
-        bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
-
-
-def a_records(r):
-    """The IPv4 addresses in the answer section of a response to one A
-    question (names compressed or not)."""
-    an = struct.unpack(">H", r[6:8])[0]
-    i = 12
-    while r[i]:  # the question's name
-        i += r[i] + 1
-    i += 5
-    out = []
-    for _ in range(an):
-        while True:
-            if r[i] >= 0xc0:
-                i += 2
-                break
-            if r[i] == 0:
-                i += 1
-                break
-            i += r[i] + 1
-        typ, _, _, rdlen = struct.unpack(">HHIH", r[i:i + 10])
-        i += 10
-        if typ == 1 and rdlen == 4:
-            out.append(socket.inet_ntoa(r[i:i + 4]))
-        i += rdlen
-    return out
-
-
-master = Master()
-
-
 def event(op, body, name, ip, wait_http):
     """Change the cluster while asking taskdns every 1 ms; (t0, t1 or None,
     queries sent)."""
-    got = {}
+    t0, t1, sent = eventlib.change(master, op, body, name, ip, {"taskdns": dns},
+                                   timeout, wait_http)
+    return t0, t1["taskdns"], sent
 
-    def call():
-        try:
-            got["reply"] = master.post(op, body, wait_http)
-        except Exception as e:  # reported below
-            got["error"] = e
 
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # a fresh port: no stale answers
-    s.connect(("127.0.0.1", dns))
-    s.setblocking(False)
-    base = random.randrange(0, 0x10000)
-    sent = 0
-    th = threading.Thread(target=call)
-    th.start()
-    t1 = None
-    start = time.time()
-    deadline = start + timeout + wait_http
-    next_send = start
-    while t1 is None:
-        now = time.time()
-        if now >= deadline or "error" in got:
-            break
-        if "reply" in got and now > got["reply"]["time"] + timeout:
-            break
-        if now >= next_send:
-            s.send(query((base + sent) & 0xffff, name))
-            sent += 1
-            next_send = now + 0.001
-        r, _, _ = select.select([s], [], [], max(0.0, next_send - time.time()))
-        while r:
-            try:
-                resp = s.recv(4096)
-            except BlockingIOError:
-                break
-            rcode = resp[3] & 0xf
-            if op == "launch" and rcode == 0 and ip in a_records(resp):
-                t1 = time.time()
-                break
-            if op == "kill" and rcode == 3:
-                t1 = time.time()
-                break
-    th.join(wait_http + 1)
-    s.close()
-    if "error" in got:
-        raise SystemExit("%s %s: %s" % (op, name, got["error"]))
-    if "reply" not in got:
-        raise SystemExit("%s %s: no reply from the master" % (op, name))
-    return got["reply"]["time"], t1, sent
+master = eventlib.Master(mport)
 
 
 def gap():

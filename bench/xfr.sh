@@ -374,7 +374,10 @@ XEOF
 	say "$tasks tasks: $EVENTS events"
 	taskset -c $LOAD_CPU python3 - "$td" "$kp" "$np" "$MPORT" "$pid" "$fw_id" "$fw_name" "$d/agents" \
 		"$EVENTS" "$WAIT" "$d/events" "$tasks" <<'PY' | tee -a "$W/summary"
-import http.client, json, os, random, select, socket, struct, sys, threading, time
+import os, random, sys, time
+
+sys.path.insert(0, "bench")
+import eventlib
 
 td, kp, np_, mport, pid, fid, fname, agents_file, n, wait, out, tasks = sys.argv[1:]
 ports = {"taskdns": int(td), "knot": int(kp), "nsd": int(np_)}
@@ -385,126 +388,17 @@ HZ = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_ticks():
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-class Master:
-    """The control endpoint over one kept-alive connection."""
-
-    def __init__(self):
-        self.conn = None
-
-    def post(self, op, body, timeout):
-        for attempt in (1, 2):
-            try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection("127.0.0.1", mport, timeout=timeout)
-                self.conn.timeout = timeout
-                self.conn.request("POST", "/_fake/" + op, json.dumps(body),
-                                  {"Content-Type": "application/json"})
-                r = self.conn.getresponse()
-                data = json.loads(r.read())
-                if r.status != 200:
-                    raise RuntimeError("%s: %d %s" % (op, r.status, data.get("error")))
-                return data
-            except (OSError, http.client.HTTPException):
-                self.conn = None
-                if attempt == 2:
-                    raise
-
-
-def query(qid, name):
-    return struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + b"".join(
-        bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
-
-
-def a_records(r):
-    an = struct.unpack(">H", r[6:8])[0]
-    i = 12
-    while r[i]:
-        i += r[i] + 1
-    i += 5
-    res = []
-    for _ in range(an):
-        while True:
-            if r[i] >= 0xc0:
-                i += 2
-                break
-            if r[i] == 0:
-                i += 1
-                break
-            i += r[i] + 1
-        typ, _, _, rdlen = struct.unpack(">HHIH", r[i:i + 10])
-        i += 10
-        if typ == 1 and rdlen == 4:
-            res.append(socket.inet_ntoa(r[i:i + 4]))
-        i += rdlen
-    return res
-
-
-master = Master()
+    return eventlib.cpu_ticks(pid)
 
 
 def event(op, body, name, ip, wait_http):
     """Change the cluster while asking the three servers every 1 ms;
     (t0, {server: t1 or None})."""
-    got = {}
+    t0, t1, _ = eventlib.change(master, op, body, name, ip, ports, wait, wait_http)
+    return t0, t1
 
-    def call():
-        try:
-            got["reply"] = master.post(op, body, wait_http)
-        except Exception as e:
-            got["error"] = e
 
-    socks = {}
-    for s in SERVERS:  # fresh ports: no stale answers
-        so = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        so.connect(("127.0.0.1", ports[s]))
-        so.setblocking(False)
-        socks[so] = s
-    t1 = {s: None for s in SERVERS}
-    base = random.randrange(0, 0x10000)
-    sent = 0
-    th = threading.Thread(target=call)
-    th.start()
-    start = time.time()
-    deadline = start + wait + wait_http
-    next_send = start
-    while any(v is None for v in t1.values()):
-        now = time.time()
-        if now >= deadline or "error" in got:
-            break
-        if "reply" in got and now > got["reply"]["time"] + wait:
-            break
-        if now >= next_send:
-            q = query((base + sent) & 0xffff, name)
-            sent += 1
-            for so, s in socks.items():
-                if t1[s] is None:
-                    so.send(q)
-            next_send = now + 0.001
-        r, _, _ = select.select(list(socks), [], [], max(0.0, next_send - time.time()))
-        for so in r:
-            s = socks[so]
-            while t1[s] is None:
-                try:
-                    resp = so.recv(4096)
-                except BlockingIOError:
-                    break
-                rcode = resp[3] & 0xf
-                if (op == "launch" and rcode == 0 and ip in a_records(resp)) or \
-                        (op == "kill" and rcode == 3):
-                    t1[s] = time.time()
-    th.join(wait_http + 1)
-    for so in socks:
-        so.close()
-    if "error" in got:
-        raise SystemExit("%s %s: %s" % (op, name, got["error"]))
-    if "reply" not in got:
-        raise SystemExit("%s %s: no reply from the master" % (op, name))
-    return got["reply"]["time"], t1
+master = eventlib.Master(mport)
 
 
 def launch_kill(i, tag, wait_http, record, enough):
