@@ -3,6 +3,7 @@
 #define TASKDNS_CLOCK_H
 
 #include <stdint.h>
+#include <sys/time.h>
 #include <time.h>
 
 /** Nanoseconds of CLOCK_MONOTONIC: one read (vDSO, no system call). */
@@ -40,6 +41,15 @@ clock_coarse_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/** @ms milliseconds as a struct timeval (a libevent timeout). */
+static inline struct timeval
+clock_tv(uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	return tv;
 }
 
 #endif

@@ -8,7 +8,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include "dnsnotify.h"
 #include "log.h"
 #include "names.h"
+#include "randid.h"
 #include "stats.h"
 #include "table.h"
 #include "tsig.h"
@@ -94,38 +94,12 @@ struct dnsnotify {
 	struct event *wake_ev, *timer;
 	struct zone *zones;		/* DNSNOTIFY_MAX_ZONES */
 	struct stats_block *stats;
-	uint8_t rnd[64];		/* random octets for ids */
-	size_t rnd_left;
+	struct randid ids;		/* message ids */
 	bool full_logged;
 	pthread_t thread;
 	bool running;
 };
 
-/* Unpredictable message ids: the kernel's CSPRNG, buffered. */
-static uint16_t
-random_id(struct dnsnotify *n)
-{
-	uint16_t id;
-
-	if (n->rnd_left < 2) {
-		ssize_t r;
-
-		do
-			r = getrandom(n->rnd, sizeof(n->rnd), 0);
-		while (r < 0 && errno == EINTR);
-		if (r != (ssize_t)sizeof(n->rnd)) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			srand((unsigned)(ts.tv_nsec ^ ts.tv_sec ^ getpid()));
-			for (size_t i = 0; i < sizeof(n->rnd); i++)
-				n->rnd[i] = (uint8_t)(rand() >> 7);
-		}
-		n->rnd_left = sizeof(n->rnd);
-	}
-	memcpy(&id, n->rnd + sizeof(n->rnd) - n->rnd_left, 2);
-	n->rnd_left -= 2;
-	return id;
-}
 
 /* The wait for an answer after try @tries (1-based): 1, 2, 4, 8, 8 s. */
 static uint64_t
@@ -203,7 +177,7 @@ send_try(struct dnsnotify *n, struct zone *z, size_t ti, uint64_t now)
 		 * this secondary has (ids match answers to exchanges). */
 		bool clash = true;
 		for (int k = 0; k < 8 && clash; k++) {
-			x->id = random_id(n);
+			x->id = randid_next(&n->ids);
 			clash = false;
 			for (size_t i = 0; i < DNSNOTIFY_MAX_ZONES && !clash; i++)
 				clash = &n->zones[i] != z && n->zones[i].used &&
@@ -275,9 +249,7 @@ arm_timer(struct dnsnotify *n, uint64_t now)
 	event_del(n->timer);
 	if (!due)
 		return;
-	due = due > now ? due - now : 0;
-	tv.tv_sec = (time_t)(due / 1000);
-	tv.tv_usec = (suseconds_t)(due % 1000) * 1000;
+	tv = clock_tv(due > now ? due - now : 0);
 	event_add(n->timer, &tv);
 }
 

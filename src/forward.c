@@ -5,7 +5,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <event2/event.h>
 
 #include "clock.h"
+#include "randid.h"
 #include "config.h"
 #include "forward.h"
 #include "log.h"
@@ -133,8 +133,7 @@ struct fwd {
 	struct slot *free_list;
 	struct probe *probes;		/* one per health entry */
 	struct timeval timeout;
-	uint8_t rnd[256];
-	size_t rnd_left;
+	struct randid ids;		/* message ids */
 	uint8_t buf[65535];		/* UDP answers are read here */
 };
 
@@ -159,14 +158,6 @@ static void on_rto(evutil_socket_t fd, short what, void *arg);
 static void on_deadline(evutil_socket_t fd, short what, void *arg);
 static void on_probe(evutil_socket_t fd, short what, void *arg);
 static void on_probe_timer(evutil_socket_t fd, short what, void *arg);
-
-static struct timeval
-tv_ms(uint64_t ms)
-{
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
-
-	return tv;
-}
 
 /* ---- health ---------------------------------------------------------- */
 
@@ -306,32 +297,6 @@ health_rto_ms(const struct health *e, uint64_t max_ms)
 
 /* ---- slots ----------------------------------------------------------- */
 
-/* Unpredictable message ids (RFC 5452 9.2): the kernel's CSPRNG, buffered. */
-static uint16_t
-random_id(struct fwd *f)
-{
-	uint16_t id;
-
-	if (f->rnd_left < 2) {
-		ssize_t n;
-
-		do
-			n = getrandom(f->rnd, sizeof(f->rnd), 0);
-		while (n < 0 && errno == EINTR);
-		if (n != (ssize_t)sizeof(f->rnd)) {
-			/* No getrandom (a pre-3.17 kernel): the clock and pid. */
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			srand((unsigned)(ts.tv_nsec ^ ts.tv_sec ^ getpid()));
-			for (size_t i = 0; i < sizeof(f->rnd); i++)
-				f->rnd[i] = (uint8_t)(rand() >> 7);
-		}
-		f->rnd_left = sizeof(f->rnd);
-	}
-	memcpy(&id, f->rnd + sizeof(f->rnd) - f->rnd_left, 2);
-	f->rnd_left -= 2;
-	return id;
-}
 
 static void
 slot_free_events(struct slot *s)
@@ -501,7 +466,7 @@ start_try(struct slot *s, size_t up)
 		return NULL;
 	}
 	t->up = up;
-	t->id = random_id(f);
+	t->id = randid_next(&f->ids);
 	wire_put16(s->q, t->id);
 	t->sent_us = clock_us();
 	if (send(t->fd, s->q, s->qlen, 0) != (ssize_t)s->qlen) {
@@ -544,7 +509,7 @@ send_next(struct slot *s)
 		if (!t)
 			continue;
 		s->last = (size_t)(t - s->tries);
-		tv = tv_ms(health_rto_ms(&f->health->h[up],
+		tv = clock_tv(health_rto_ms(&f->health->h[up],
 		    (uint64_t)f->c->timeout * 1000));
 		evtimer_add(s->rto, &tv);
 		return true;
@@ -582,7 +547,7 @@ start_tcp(struct slot *s, size_t up)
 		return;
 	}
 	stats_add(&up_stats(f, up)->requests, 1);
-	s->tcp_id = random_id(f);
+	s->tcp_id = randid_next(&f->ids);
 	wire_put16(s->q, s->tcp_id);
 	wire_put16(s->tcp_len, (uint16_t)s->qlen);
 	event_assign(s->tcp_ev, f->base, s->tcp_fd, EV_WRITE | EV_PERSIST, on_tcp, s);
@@ -846,7 +811,7 @@ maybe_probe(struct fwd *f, const struct slot *s, size_t up)
 	p->qi = s->qi;
 	memcpy(p->q, s->q, s->qlen);
 	p->qi.qname = p->q + WIRE_HEADER;
-	p->id = random_id(f);
+	p->id = randid_next(&f->ids);
 	wire_put16(p->q, p->id);
 	stats_inc(f->stats, ST_FWD_PROBES);
 	p->sent_us = clock_us();
@@ -857,7 +822,7 @@ maybe_probe(struct fwd *f, const struct slot *s, size_t up)
 	}
 	event_assign(p->ev, f->base, p->fd, EV_READ | EV_PERSIST, on_probe, p);
 	event_add(p->ev, NULL);
-	tv = tv_ms((uint64_t)f->c->timeout * 1000);
+	tv = clock_tv((uint64_t)f->c->timeout * 1000);
 	evtimer_add(p->timer, &tv);
 }
 

@@ -359,9 +359,7 @@ tcp_arm(struct tcp_conn *c)
 		return;
 	}
 	now = clock_coarse_ms();
-	dl = dl > now ? dl - now : 0;
-	tv.tv_sec = (time_t)(dl / 1000);
-	tv.tv_usec = (suseconds_t)(dl % 1000) * 1000;
+	tv = clock_tv(dl > now ? dl - now : 0);
 	evtimer_add(c->tmr, &tv);
 }
 
