@@ -84,33 +84,13 @@ python3 bench/gen_state.py --agents "$AGENTS" --tasks "$TASKS" --seed 3 \
 # label as it is (the master serialises again only the framework that
 # changed); a running task of it with such a name, to see taskdns serve
 # the state; the agents to place the new tasks on.
-python3 - "$W/m/state.json" "$W" <<'PY' || die "no suitable framework in the state"
-import json, re, sys
-st = json.load(open(sys.argv[1]))
-ok = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-fws = [f for f in st["frameworks"] if ok.match(f["name"])
-       and any(ok.match(t["name"]) for t in f["tasks"])]
-f = min(fws, key=lambda f: len(f["tasks"]))
-probe = next(t["name"] for t in f["tasks"] if ok.match(t["name"]))
-with open(sys.argv[2] + "/fw", "w") as out:
-    print(f["id"], f["name"], probe, len(f["tasks"]), file=out)
-with open(sys.argv[2] + "/agents", "w") as out:
-    for a in st["slaves"][:200]:
-        print(a["id"], file=out)
-PY
+pick_framework "$W/m/state.json" "$W"
 read -r FW_ID FW_NAME PROBE FW_TASKS <"$W/fw"
 say "state: $(($(stat -c %s "$W/m/state.json") / 1000000)) MB; new tasks go to framework $FW_NAME ($FW_TASKS tasks)"
 
-$PIN_LOAD python3 tests/fake_master.py --port "$MPORT" --dir "$W/m" --whole-chunks >/dev/null 2>"$W/master.log" &
-PIDS+=($!)
-MASTER_PID=$!
-for i in $(seq 1 100); do
-	python3 -c "import socket; socket.create_connection(('127.0.0.1', $MPORT), 1)" 2>/dev/null && break
-	[ "$i" -eq 100 ] && die "the fake master did not start: $(tail -3 "$W/master.log")"
-	sleep 0.1
-done
+start_fake_master "$W/m" "$MPORT" $PIN_LOAD
 
-subscriptions() { grep -c 'subscriber [0-9]* (ok)' "$W/master.log"; }
+subscriptions() { grep -c 'subscriber [0-9]* (ok)' "$W/m.log"; }
 
 # ---- one mode --------------------------------------------------------------
 

@@ -46,15 +46,7 @@ want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 # ---- setup ---------------------------------------------------------------
 
 contrib/deps.sh --bench || die "cannot install the packages"
-B=$TOP/_build-bench
-if [ ! -x "$B/src/taskdns" ] || [ -n "$(find src -newer "$B/src/taskdns" -name '*.[ch]' 2>/dev/null)" ]; then
-	say "building taskdns (-O2)"
-	[ -x configure ] || autoreconf -fi >/dev/null 2>&1
-	mkdir -p "$B"
-	(cd "$B" && { [ -f Makefile ] || "$TOP/configure" -q CFLAGS="-O2 -g"; } &&
-		make -s -j"$(nproc)" src/taskdns) >&2 || die "build failed"
-fi
-TASKDNS=$B/src/taskdns
+build_bench
 
 NCPU=$(nproc)
 LOAD_CPU=0

@@ -74,15 +74,7 @@ if [ $# -eq 1 ]; then
 	TASKDNS=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 else
 	contrib/deps.sh --bench || die "cannot install the packages"
-	B=$TOP/_build-bench
-	if [ ! -x "$B/src/taskdns" ] || [ -n "$(find src -newer "$B/src/taskdns" -name '*.[ch]' 2>/dev/null)" ]; then
-		say "building taskdns (-O2)"
-		[ -x configure ] || autoreconf -fi >/dev/null 2>&1
-		mkdir -p "$B"
-		(cd "$B" && { [ -f Makefile ] || "$TOP/configure" -q CFLAGS="-O2 -g"; } &&
-			make -s -j"$(nproc)" src/taskdns) >&2 || die "build failed"
-	fi
-	TASKDNS=$B/src/taskdns
+	build_bench
 fi
 [ -x "$TASKDNS" ] || die "$TASKDNS is not an executable"
 for t in dnsperf knotd nsd kdig dig; do
@@ -253,30 +245,11 @@ notify_part() {
 	state "$tasks"
 	mkdir -p "$d/m" "$d/knot" "$d/nsd"
 	ln -s "$STATE" "$d/m/state.json"
-	python3 - "$STATE" "$d" <<'PY' || die "no suitable framework in the state"
-import json, re, sys
-st = json.load(open(sys.argv[1]))
-ok = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-fws = [f for f in st["frameworks"] if ok.match(f["name"])
-       and any(ok.match(t["name"]) for t in f["tasks"])]
-f = min(fws, key=lambda f: len(f["tasks"]))
-probe = next(t["name"] for t in f["tasks"] if ok.match(t["name"]))
-with open(sys.argv[2] + "/fw", "w") as out:
-    print(f["id"], f["name"], probe, len(f["tasks"]), file=out)
-with open(sys.argv[2] + "/agents", "w") as out:
-    for a in st["slaves"][:200]:
-        print(a["id"], file=out)
-PY
+	pick_framework "$STATE" "$d"
 	local fw_id fw_name probe fw_tasks
 	read -r fw_id fw_name probe fw_tasks <"$d/fw"
-	taskset -c $LOAD_CPU python3 tests/fake_master.py --port "$MPORT" --dir "$d/m" --whole-chunks >/dev/null 2>"$d/master.log" &
-	PIDS+=($!)
-	local master=$!
-	for i in $(seq 1 100); do
-		python3 -c "import socket; socket.create_connection(('127.0.0.1', $MPORT), 1)" 2>/dev/null && break
-		[ "$i" -eq 100 ] && die "the fake master did not start: $(tail -3 "$d/master.log")"
-		sleep 0.1
-	done
+	start_fake_master "$d/m" "$MPORT" taskset -c $LOAD_CPU
+	local master=$MASTER_PID
 	td=$(free_port) kp=$(free_port) np=$(free_port)
 	limit=$((60 + tasks / 500))
 	cfg=$d/taskdns.json log=$d/taskdns.log
