@@ -30,23 +30,31 @@ is "$(dig @127.0.0.1 -p "$DNS_PORT" +tcp +short huge.example.test | wc -l)" "300
 	"the 48 KB forwarded answer arrives whole over TCP"
 
 # attack KIND [tcpattack options]: run it for 3 s while dig +tcp asks five
-# times; every answer must come within a second.
+# times; every answer must come within a second. A run that misses is run
+# once more (its figures printed): on a machine shared with the rest of
+# the suite one query can wait a second for the CPU, while an attack that
+# starves the others misses every time.
 attack() {
-	local kind=$1 out digs=0 i
+	local kind=$1 out digs i try
 	shift
-	$ATTACK --port "$DNS_PORT" --attack "$kind" --conns "$CONNS" --seconds 3 "$@" \
-		>"$T/attack-$kind.json" 2>"$T/attack-$kind.err" &
-	local apid=$!
-	sleep 1
-	for i in 1 2 3 4 5; do
-		out=$(dig @127.0.0.1 -p "$DNS_PORT" +tcp +time=1 +tries=1 +short nimbus.storm.mesos)
-		[ "$out" = "10.0.1.1" ] && digs=$((digs + 1))
-		sleep 0.3
+	for try in 1 2; do
+		digs=0
+		$ATTACK --port "$DNS_PORT" --attack "$kind" --conns "$CONNS" --seconds 3 "$@" \
+			>"$T/attack-$kind.json" 2>"$T/attack-$kind.err" &
+		local apid=$!
+		sleep 1
+		for i in 1 2 3 4 5; do
+			out=$(dig @127.0.0.1 -p "$DNS_PORT" +tcp +time=1 +tries=1 +short nimbus.storm.mesos)
+			[ "$out" = "10.0.1.1" ] && digs=$((digs + 1))
+			sleep 0.3
+		done
+		wait "$apid"
+		out=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["queries"] > 5 and r["within_1s"] == r["queries"])' \
+			"$T/attack-$kind.json" 2>&1)
+		[ "$digs" = 5 ] && [ "$out" = "True" ] && break
+		[ "$try" = 1 ] && diag "$kind: missed once (dig $digs of 5; $(cat "$T/attack-$kind.json")); once more"
 	done
-	wait "$apid"
 	is "$digs" "5" "$kind: dig +tcp answered within 1 s, 5 times of 5"
-	out=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["queries"] > 5 and r["within_1s"] == r["queries"])' \
-		"$T/attack-$kind.json" 2>&1)
 	is "$out" "True" "$kind: every query of a plain TCP client answered within 1 s"
 	[ "$out" = "True" ] || diag "$(cat "$T/attack-$kind.json" "$T/attack-$kind.err")"
 }
