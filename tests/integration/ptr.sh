@@ -166,7 +166,7 @@ else
 	NETNS+=("$NS")	# cleanup ends what runs in it, then deletes it
 	ip netns exec "$NS" ip link set lo up
 	mkdir -p "/etc/netns/$NS"
-	printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n' >"/etc/netns/$NS/resolv.conf"
+	printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n' >"/etc/netns/$NS/resolv.conf"
 	printf 'hosts: files dns\n' >"/etc/netns/$NS/nsswitch.conf"
 	cat >"$T/ns.json" <<JSON
 {"stateFile": "$top_srcdir/contrib/sample/state.json", "listener": "127.0.0.1",
