@@ -29,7 +29,6 @@ contrib/deps.sh --bench >/dev/null || { echo "ab: cannot install the packages" >
 # shellcheck source=lib.sh
 . bench/lib.sh ab
 SERVER_CPU=$(( $(nproc) > 1 ? 1 : 0 ))
-HZ=$(getconf CLK_TCK)
 
 python3 bench/gen_state.py --agents $((TASKS / 5 > 0 ? TASKS / 5 : 1)) --tasks "$TASKS" --seed 2 >"$W/state.json" 2>/dev/null
 declare -A PORT PID

@@ -3,8 +3,9 @@
 # W: a work directory (taskdns-NAME.XXXXXX under TMPDIR), removed on exit
 # with the processes whose pids were added to PIDS; an interrupt exits 130
 # through the same cleanup. say and die print on stderr (die exits 1).
-# free_port: a free TCP port on 127.0.0.1. build_bench, pick_framework and
-# start_fake_master: see each.
+# free_port: a free TCP port on 127.0.0.1; HZ: clock ticks a second.
+# build_bench, pick_framework, start_fake_master, cpu_ticks, measure,
+# median, med and wait_dns: see each.
 
 BENCH_NAME=$1
 W=$(mktemp -d "${TMPDIR:-/tmp}/taskdns-$BENCH_NAME.XXXXXX")
@@ -74,4 +75,57 @@ start_fake_master() {
 		[ "$i" -eq 100 ] && die "the fake master did not start: $(tail -3 "$dir.log")"
 		sleep 0.1
 	done
+}
+
+HZ=$(getconf CLK_TCK)
+
+# All CPU time of a process and its descendants (NSD's server is a
+# grandchild of the process started), in clock ticks.
+descendants() {
+	local c
+	echo "$1"
+	for c in $(pgrep -P "$1"); do descendants "$c"; done
+}
+cpu_ticks() {
+	local p t=0
+	for p in $(descendants "$1"); do
+		[ -r "/proc/$p/stat" ] || continue
+		# utime and stime, counted after "(comm)", which may hold spaces.
+		t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+	done
+	echo "$t"
+}
+
+# measure: dnsperf against PORT for DURATION from QUERIES on LOAD_CPU; prints
+# "qps cpu_share avg_latency_us lost_pct" measuring server PID's CPU.
+measure() { # measure PORT PID QUERIES [dnsperf options...]
+	local port=$1 pid=$2 q=$3 c0 c1 t0 t1 out
+	shift 3
+	c0=$(cpu_ticks "$pid")
+	t0=$(date +%s%N)
+	out=$(taskset -c $LOAD_CPU dnsperf -s 127.0.0.1 -p "$port" -d "$q" -l "$DURATION" \
+		-c 20 -q 500 -t 2 "$@" 2>&1)
+	t1=$(date +%s%N)
+	c1=$(cpu_ticks "$pid")
+	echo "$out" | awk -v c="$((c1 - c0))" -v hz="$HZ" -v dt="$((t1 - t0))" '
+		/Queries per second/ { qps = $4 }
+		/Queries lost:/ { lostp = $4; gsub(/[()%]/, "", lostp) }
+		/Average Latency/ { lat = $4 * 1e6 }
+		END { share = (c / hz) / (dt / 1e9); printf "%.0f %.3f %.0f %s\n", qps, share, lat, lostp + 0 }'
+}
+
+# median: the median of the numbers on standard input, one a line.
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# med "N N ...": the median of a list of numbers.
+med() { echo "$1" | tr ' ' '\n' | grep . | median; }
+
+# wait_dns PORT NAME [SECONDS]: until the server on 127.0.0.1 PORT answers
+# NAME (30 s by default); the status says whether it did.
+wait_dns() {
+	local i
+	for i in $(seq 1 $((${3:-30} * 10))); do
+		dig @127.0.0.1 -p "$1" +time=1 +tries=1 +short "$2" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
 }

@@ -51,53 +51,8 @@ build_bench
 NCPU=$(nproc)
 LOAD_CPU=0
 SERVER_CPU=$(( NCPU > 1 ? 1 : 0 ))
-HZ=$(getconf CLK_TCK)
 
-wait_dns() { # wait_dns PORT NAME: until the server answers NAME
-	local i
-	for i in $(seq 1 300); do
-		dig @127.0.0.1 -p "$1" +time=1 +tries=1 +short "$2" 2>/dev/null | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
-# All CPU time of a process and its descendants (NSD's server is a
-# grandchild of the process started), in clock ticks.
-descendants() {
-	local c
-	echo "$1"
-	for c in $(pgrep -P "$1"); do descendants "$c"; done
-}
-cpu_ticks() {
-	local p t=0
-	for p in $(descendants "$1"); do
-		[ -r "/proc/$p/stat" ] || continue
-		# utime and stime, counted after "(comm)", which may hold spaces.
-		t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
-	done
-	echo "$t"
-}
-
-# dnsperf against PORT for DURATION from QUERIES on LOAD_CPU; prints
-# "qps cpu_share avg_latency_us lost_pct" measuring server PID's CPU.
-measure() { # measure PORT PID QUERIES [dnsperf options...]
-	local port=$1 pid=$2 q=$3 c0 c1 t0 t1 out
-	shift 3
-	c0=$(cpu_ticks "$pid")
-	t0=$(date +%s%N)
-	out=$(taskset -c $LOAD_CPU dnsperf -s 127.0.0.1 -p "$port" -d "$q" -l "$DURATION" \
-		-c 20 -q 500 -t 2 "$@" 2>&1)
-	t1=$(date +%s%N)
-	c1=$(cpu_ticks "$pid")
-	echo "$out" | awk -v c="$((c1 - c0))" -v hz="$HZ" -v dt="$((t1 - t0))" '
-		/Queries per second/ { qps = $4 }
-		/Queries lost:/ { lostp = $4; gsub(/[()%]/, "", lostp) }
-		/Average Latency/ { lat = $4 * 1e6 }
-		END { share = (c / hz) / (dt / 1e9); printf "%.0f %.3f %.0f %s\n", qps, share, lat, lostp + 0 }'
-}
-
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # Latency percentiles (microseconds) from dnsperf -v output on stdin.
 percentiles() {
@@ -233,7 +188,6 @@ for r in $(seq 1 "$ROUNDS"); do
 		LOST[$s]+="$lost "
 	done
 done
-med() { echo "$1" | tr ' ' '\n' | grep . | median; }
 
 {
 echo "taskdns benchmark, $(date -u +%Y-%m-%d), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

@@ -86,20 +86,8 @@ if [ "$(nproc)" -gt 1 ]; then
 else
 	LOAD_CPU=0 SERVER_CPU=0
 fi
-HZ=$(getconf CLK_TCK)
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-med() { echo "$1" | tr ' ' '\n' | grep . | median; }
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
-wait_dns() { # wait_dns PORT NAME SECONDS: until the server answers NAME
-	local i
-	for i in $(seq 1 $(($3 * 10))); do
-		dig @127.0.0.1 -p "$1" +time=1 +tries=1 +short "$2" 2>/dev/null | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # state TASKS: STATE (a state file of TASKS tasks, seed 3) and MPORT (the
 # master port it names as the leader), from STATE_CACHE when it has them
@@ -127,22 +115,6 @@ state() {
 }
 
 # ---- axfr: one large zone -------------------------------------------------
-
-# dnsperf against PORT for DURATION on LOAD_CPU; "qps avg_latency_us
-# lost_pct cpu_share" with the CPU share of PID over the run.
-measure() { # measure PORT PID QUERIES
-	local c0 c1 t0 t1 out
-	c0=$(cpu_ticks "$2")
-	t0=$(date +%s%N)
-	out=$(taskset -c $LOAD_CPU dnsperf -s 127.0.0.1 -p "$1" -d "$3" -l "$DURATION" -c 20 -q 500 -t 2 2>&1)
-	t1=$(date +%s%N)
-	c1=$(cpu_ticks "$2")
-	echo "$out" | awk -v c="$((c1 - c0))" -v hz="$HZ" -v dt="$((t1 - t0))" '
-		/Queries per second/ { qps = $4 }
-		/Queries lost:/ { lostp = $4; gsub(/[()%]/, "", lostp) }
-		/Average Latency/ { lat = $4 * 1e6 }
-		END { printf "%.0f %.0f %s %.3f\n", qps, lat, lostp + 0, (c / hz) / (dt / 1e9) }'
-}
 
 # Latency percentiles (microseconds) from dnsperf -v output on stdin.
 percentiles() {
@@ -205,11 +177,11 @@ XEOF
 	local loops=""
 	for r in $(seq 1 "$ROUNDS"); do
 		say "round $r/$ROUNDS: alone"
-		read -r q l x s < <(measure "$AX_PORT" "$pid" "$W/axfr-queries.txt")
+		read -r q s l x < <(measure "$AX_PORT" "$pid" "$W/axfr-queries.txt")
 		Q[0]+="$q " L[0]+="$l " X[0]+="$x " S[0]+="$s "
 		say "round $r/$ROUNDS: during AXFRs"
 		with_axfrs measure "$AX_PORT" "$pid" "$W/axfr-queries.txt" >"$W/m.out"
-		read -r q l x s <"$W/m.out"
+		read -r q s l x <"$W/m.out"
 		Q[1]+="$q " L[1]+="$l " X[1]+="$x " S[1]+="$s "
 		read -r n _ _ t <"$W/loop.out"
 		loops+="$(awk -v n="$n" -v t="$t" 'BEGIN { printf "%.2f", n / t }') "
