@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <ldns/ldns.h>
 
 #include "clock.h"
 #include "config.h"
@@ -93,6 +94,7 @@ struct dnsnotify {
 	struct event_base *base;
 	struct event *wake_ev, *timer;
 	struct zone *zones;		/* DNSNOTIFY_MAX_ZONES */
+	struct pending work[DNSNOTIFY_MAX_ZONES];	/* pend, copied out to send */
 	struct stats_block *stats;
 	struct randid ids;		/* message ids */
 	bool full_logged;
@@ -318,17 +320,14 @@ answers(const uint8_t *msg, size_t len, const struct zone *z)
 	    wire_get16(msg + q + 2) == WIRE_CLASS_IN;
 }
 
-/* A rcode's name for the log. */
+/* A rcode's name for the log (ldns's table of them). */
 static const char *
 rcode_text(unsigned rcode, char *buf, size_t size)
 {
-	static const char *const names[] = {
-		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
-		"REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
-	};
+	const ldns_lookup_table *e = ldns_lookup_by_id(ldns_rcodes, (int)rcode);
 
-	if (rcode < sizeof(names) / sizeof(names[0]))
-		return names[rcode];
+	if (e)
+		return e->name;
 	snprintf(buf, size, "rcode %u", rcode);
 	return buf;
 }
@@ -463,7 +462,7 @@ static void
 on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	struct dnsnotify *n = arg;
-	struct pending *p;
+	struct pending *p = n->work;
 	size_t np;
 	unsigned dropped;
 	uint8_t buf[64];
@@ -478,10 +477,6 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/* Copied out, so the lock is not held while sending. */
-	if (!(p = malloc(sizeof(n->pend)))) {
-		log_msg(LOG_ERR, "dnsnotify: out of memory; the serials wait");
-		return;
-	}
 	pthread_mutex_lock(&n->lock);
 	np = n->npend;
 	memcpy(p, n->pend, np * sizeof(*p));
@@ -523,7 +518,6 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 			}
 		}
 	}
-	free(p);
 	arm_timer(n, now);
 }
 

@@ -6,9 +6,7 @@
 
 #include "event.h"
 #include "model.h"
-#include "names.h"
 #include "reverse.h"
-#include "serial.h"
 #include "state.h"
 #include "table.h"
 #include "zone.h"
@@ -1026,13 +1024,7 @@ model_zone_rw(struct model *m)
 void
 model_serial_floors(struct model *m, const struct serial_file *f)
 {
-	uint8_t wire[NAMES_WIRE_MAX];
-	uint32_t saved;
-	int n = names_text_to_wire(m->p->zone.apex, strlen(m->p->zone.apex),
-	    false, wire);
-
-	if (n > 0 && serial_file_get(f, wire, (size_t)n, &saved))
-		zone_serial_floor(m->z, saved);
+	zone_serial_floor_file(m->z, f);
 	if (m->rv)
 		reverse_serial_floors(m->rv, f);
 }

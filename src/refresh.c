@@ -654,8 +654,8 @@ take_zones(struct refresh *r)
  * Write the serials of the generated zones of @t (not the zone files':
  * their serials are the files') to serialFile before @t is published, so
  * that no serial is ever served above what the file holds, crash or not:
- * the next start serves greater ones. It writes only when a serial grew
- * (a publish whose records changed, at most a few a second). A failure
+ * the next start serves greater ones. It writes only when a serial passes
+ * the reservation the file holds (SERIAL_FILE_MARGIN). A failure
  * (disk full, permissions) is logged when it starts and when it ends, and
  * does not hold the records back: serving them matters more.
  */

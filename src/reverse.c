@@ -8,7 +8,6 @@
 #include "log.h"
 #include "names.h"
 #include "reverse.h"
-#include "serial.h"
 #include "wire.h"
 #include "zone.h"
 
@@ -169,23 +168,6 @@ map_add(struct reverse *rv, struct rzone *r)
 	return 0;
 }
 
-/*
- * The zone of @r (apex dotted text @apex) starts above the serial the
- * serial file remembers for it: the one it was served with in the last
- * run, or earlier in this one (a derived zone that comes back).
- */
-static void
-floor_of(const struct reverse *rv, struct rzone *r, const char *apex)
-{
-	uint8_t wire[NAMES_WIRE_MAX];
-	uint32_t saved;
-	int n;
-
-	if (rv->floors && (n = names_text_to_wire(apex, strlen(apex), false,
-	    wire)) > 0 && serial_file_get(rv->floors, wire, (size_t)n, &saved))
-		zone_serial_floor(r->z, saved);
-}
-
 /* A zone for prefix @r->net. @return 0 or -1. */
 static int
 zone_make(struct reverse *rv, struct rzone *r)
@@ -198,7 +180,11 @@ zone_make(struct reverse *rv, struct rzone *r)
 	zp.apex = apex;		/* zone_new() keeps it as wire */
 	if (!(r->z = zone_new(&zp)))
 		return -1;
-	floor_of(rv, r, apex);
+	/*
+	 * It starts above the serial the serial file keeps for it: served in
+	 * the last run, or earlier in this one (a derived zone that comes back).
+	 */
+	zone_serial_floor_file(r->z, rv->floors);
 	return 0;
 }
 
@@ -404,12 +390,9 @@ reverse_ptr(struct reverse *rv, int sign, const struct addr_ip *ip,
 void
 reverse_serial_floors(struct reverse *rv, const struct serial_file *f)
 {
-	char apex[80];
-
 	rv->floors = f;
 	for (uint32_t i = 0; i < rv->nserved; i++)
-		if (reverse_apex(&rv->served[i]->net, apex, sizeof(apex)) > 0)
-			floor_of(rv, rv->served[i], apex);
+		zone_serial_floor_file(rv->served[i]->z, f);
 }
 
 bool

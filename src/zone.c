@@ -915,6 +915,15 @@ zone_serial_floor(struct zone *z, uint32_t saved)
 	}
 }
 
+void
+zone_serial_floor_file(struct zone *z, const struct serial_file *f)
+{
+	uint32_t saved;
+
+	if (f && serial_file_get(f, z->apex, z->apex_len, &saved))
+		zone_serial_floor(z, saved);
+}
+
 struct table *
 zone_publish_table(struct zone *z, const struct table *prev, time_t now)
 {

@@ -99,6 +99,11 @@ struct table_zone *zone_publish(struct zone *z, const struct table *prev,
  */
 void zone_serial_floor(struct zone *z, uint32_t saved);
 
+struct serial_file;
+
+/** zone_serial_floor() with what serial file @f (may be NULL) keeps for @z's apex, if anything. */
+void zone_serial_floor_file(struct zone *z, const struct serial_file *f);
+
 /**
  * zone_publish() as a generation of this zone alone (free with
  * table_free()), or NULL when out of memory.
