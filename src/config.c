@@ -220,6 +220,14 @@ parse_upstream(struct ctx *x, enum key k, const char *s, struct config_upstream 
 	return 0;
 }
 
+static void
+free_upstreams(struct config_upstream *u, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(u[i].text);
+	free(u);
+}
+
 static int
 upstream_list(struct ctx *x, enum key k, char **v, size_t n,
     struct config_upstream **out, size_t *nout)
@@ -253,12 +261,26 @@ upstream_list(struct ctx *x, enum key k, char **v, size_t n,
 	return 0;
 }
 
-static void
-free_upstreams(struct config_upstream *u, size_t n)
+/*
+ * "resolvers" or "notify" (@k) from array @v into *@out, *@nout (the list
+ * it replaces freed).
+ */
+static int
+upstream_key(struct ctx *x, enum key k, const json_t *v,
+    struct config_upstream **out, size_t *nout)
 {
-	for (size_t i = 0; i < n; i++)
-		free(u[i].text);
-	free(u);
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (get_strv(x, k, v, &names, &n) < 0)
+		return -1;
+	free_upstreams(*out, *nout);
+	*out = NULL;
+	*nout = 0;
+	r = upstream_list(x, k, names, n, out, nout);
+	free_strv(names, n);
+	return r;
 }
 
 /* Lower-case, strip one trailing dot, check it is a domain name. */
@@ -290,9 +312,7 @@ static void
 free_zones(struct config *c)
 {
 	for (size_t i = 0; i < c->nzones; i++) {
-		for (size_t j = 0; j < c->zones[i].nresolvers; j++)
-			free(c->zones[i].resolvers[j].text);
-		free(c->zones[i].resolvers);
+		free_upstreams(c->zones[i].resolvers, c->zones[i].nresolvers);
 		free(c->zones[i].zone);
 	}
 	free(c->zones);
@@ -530,33 +550,10 @@ apply(struct ctx *x, enum key k, const json_t *v)
 		return 0;
 	case K_DOMAIN: return get_str(x, k, v, &c->domain);
 	case K_PORT: return get_int(x, k, v, 1, 65535, &c->port);
-	case K_RESOLVERS: {
-		char **names = NULL;
-		size_t n = 0;
-		int r;
-		if (get_strv(x, k, v, &names, &n) < 0)
-			return -1;
-		for (size_t i = 0; i < c->nresolvers; i++)
-			free(c->resolvers[i].text);
-		free(c->resolvers);
-		c->resolvers = NULL;
-		r = upstream_list(x, k, names, n, &c->resolvers, &c->nresolvers);
-		free_strv(names, n);
-		return r;
-	}
-	case K_NOTIFY: {
-		char **names = NULL;
-		size_t n = 0;
-		int r;
-		if (get_strv(x, k, v, &names, &n) < 0)
-			return -1;
-		free_upstreams(c->notify, c->nnotify);
-		c->notify = NULL;
-		c->nnotify = 0;
-		r = upstream_list(x, k, names, n, &c->notify, &c->nnotify);
-		free_strv(names, n);
-		return r;
-	}
+	case K_RESOLVERS:
+		return upstream_key(x, k, v, &c->resolvers, &c->nresolvers);
+	case K_NOTIFY:
+		return upstream_key(x, k, v, &c->notify, &c->nnotify);
 	case K_ZONE_RESOLVERS:
 		/* As for every key, the last of "zoneResolvers", "ZoneResolvers" wins. */
 		free_zones(c);
@@ -782,8 +779,28 @@ resolvers_from_resolv_conf(struct ctx *x)
 	return 0;
 }
 
+/* A relative path of key @k (*@path, "" for none) is relative to the config file. */
+static int
+beside_config(struct ctx *x, enum key k, char **path)
+{
+	const char *c = x->c->file;
+	size_t dl, n;
+	char *p;
+
+	if (!**path || **path == '/' || !strchr(c, '/'))
+		return 0;
+	dl = (size_t)(strrchr(c, '/') - c);
+	n = dl + 1 + strlen(*path) + 1;
+	if (!(p = malloc(n)))
+		return bad(x, k, "out of memory");
+	snprintf(p, n, "%.*s/%s", (int)dl, c, *path);
+	free(*path);
+	*path = p;
+	return 0;
+}
+
 /*
- * serialFile: relative to the config file (as stateFile), and in a
+ * serialFile (made relative to the config file already) in a
  * directory that exists, so that a typo fails --check-config and the
  * start rather than every write. The file itself may be missing (a first
  * start); whether the server may write there is seen at the first write.
@@ -796,15 +813,6 @@ serial_file_dir(struct ctx *x)
 	char *p, *slash;
 	int e;
 
-	if (c->serial_file[0] != '/' && strchr(c->file, '/')) {
-		size_t dl = (size_t)(strrchr(c->file, '/') - c->file);
-		size_t n = dl + 1 + strlen(c->serial_file) + 1;
-		if (!(p = malloc(n)))
-			return bad(x, K_SERIALFILE, "out of memory");
-		snprintf(p, n, "%.*s/%s", (int)dl, c->file, c->serial_file);
-		free(c->serial_file);
-		c->serial_file = p;
-	}
 	if (c->serial_file[strlen(c->serial_file) - 1] == '/')
 		return bad(x, K_SERIALFILE, "\"%s\" names a directory, not a file",
 		    c->serial_file);
@@ -895,18 +903,9 @@ validate(struct ctx *x)
 				return bad(x, K_MASTERS, "duplicate master \"%s\"",
 				    c->masters[i]);
 	}
-	if (*c->state_file && c->state_file[0] != '/' && strchr(c->file, '/')) {
-		/* A relative stateFile is relative to the config file. */
-		size_t dl = (size_t)(strrchr(c->file, '/') - c->file);
-		size_t n = dl + 1 + strlen(c->state_file) + 1;
-		char *p = malloc(n);
-		if (!p)
-			return bad(x, K_STATEFILE, "out of memory");
-		snprintf(p, n, "%.*s/%s", (int)dl, c->file, c->state_file);
-		free(c->state_file);
-		c->state_file = p;
-	}
-	if (*c->serial_file && serial_file_dir(x) < 0)
+	if (beside_config(x, K_STATEFILE, &c->state_file) < 0 ||
+	    beside_config(x, K_SERIALFILE, &c->serial_file) < 0 ||
+	    (*c->serial_file && serial_file_dir(x) < 0))
 		return -1;
 	if (c->nzone_files > ZONEFILE_MAX_FILES)
 		return bad(x, K_ZONEFILES, "over %d files", ZONEFILE_MAX_FILES);
@@ -1195,9 +1194,7 @@ config_clear(struct config *c)
 	free(c->forward_allow);
 	free(c->transfer_allow);
 	free(c->reverse_zones);
-	for (size_t i = 0; i < c->nresolvers; i++)
-		free(c->resolvers[i].text);
-	free(c->resolvers);
+	free_upstreams(c->resolvers, c->nresolvers);
 	free_upstreams(c->notify, c->nnotify);
 	free_zones(c);
 	OPENSSL_cleanse(&c->tsig, sizeof(c->tsig));
