@@ -169,7 +169,7 @@ put_node(struct xfr *x, struct msg *m, const struct table_node *n)
 	return true;
 }
 
-/* RDATA order of a built shard (zone.c): octets, then length. */
+/* RDATA order of an RRset as zone.c builds every shard (cmp_rr): octets, then length. */
 static int
 cmp_rdata(const struct table_rdata *a, const uint8_t *data, uint16_t len)
 {
@@ -191,7 +191,7 @@ has_rr(const struct table_node *n, uint16_t type, uint32_t ttl,
 
 	if (!set || set->ttl != ttl)
 		return false;
-	/* Sorted: a binary search, then a scan in case an order differs. */
+	/* Sorted (cmp_rdata): a binary search. */
 	hi = set->count;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
@@ -203,9 +203,6 @@ has_rr(const struct table_node *n, uint16_t type, uint32_t ttl,
 		else
 			hi = mid;
 	}
-	for (uint32_t k = 0; k < set->count; k++)
-		if (cmp_rdata(&set->rd[k], rd->data, rd->len) == 0)
-			return true;
 	return false;
 }
 
